@@ -1,0 +1,101 @@
+"""The command line: parse arguments, run the build stage by stage, print progress and errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+PAPERS = ("a4", "letter", "a5")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studyguide",
+        description="Build an annotated study guide as an EPUB and a print PDF from one layout.",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), help="the book's folder (default: here)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="check the sources and write the editions")
+    build.add_argument("--epub", action="store_true", help="write the EPUB")
+    build.add_argument("--pdf", action="store_true", help="write the print PDF")
+    build.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of the PDF")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
+    build.add_argument(
+        "--no-writing-space",
+        dest="writing_space",
+        action="store_false",
+        help="no ruled lines for answers after the discussion questions",
+    )
+    build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
+    build.add_argument(
+        "--debug-html",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the HTML handed to WeasyPrint to FILE",
+    )
+
+    commands.add_parser("check", help="check the sources (fidelity, notes, glossary); build nothing")
+    return parser
+
+
+def _progress(message: str) -> None:
+    print(f"studyguide: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from studyguide.errors import BuildError, BuildErrors
+
+    root: Path = args.root
+    started = time.perf_counter()
+    try:
+        return _run(args, root, started)
+    except (BuildError, BuildErrors) as error:
+        print(error.format(Path.cwd()), file=sys.stderr)
+        print("studyguide: stopped; the editions from the last good build are unchanged",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("studyguide: interrupted; the editions from the last good build are unchanged",
+              file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, root: Path, started: float) -> int:
+    from studyguide.build import EDITIONS, Options, load_book
+
+    _progress(f"reading the sources in {root.resolve()}")
+    loaded = load_book(root)
+    book = loaded.book
+    notes = sum(len(c.notes) for c in book.chapters)
+    _progress(
+        f"checked {len(book.chapters)} chapters ({len(book.article_chapters)} of the article, "
+        f"text identical to the published article), {notes} notes, "
+        f"{len(book.glossary)} glossary entries"
+    )
+    if args.command == "check":
+        return 0
+
+    from studyguide.output import prepare_output_dir
+
+    out = prepare_output_dir(args.out or root / "build")
+    options = Options(out=out, paper=args.paper, writing_space=args.writing_space, cover=args.cover)
+    if args.debug_html:
+        from studyguide import pdf
+
+        args.debug_html.write_text(
+            pdf.print_html(loaded.md, book, args.paper, args.writing_space), encoding="utf-8"
+        )
+        _progress(f"wrote the print HTML to {args.debug_html}")
+    wanted = [name for name in ("pdf", "epub") if getattr(args, name)] or ["pdf", "epub"]
+    written = [EDITIONS[name](loaded, options, _progress) for name in wanted]
+    _progress(f"done in {time.perf_counter() - started:.1f} s")
+    for path in written:
+        print(path)
+    return 0

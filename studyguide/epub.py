@@ -1,0 +1,221 @@
+"""The e-reader edition: the shared layout's XHTML documents → an EPUB 3 (ebooklib), byte-reproducible."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from studyguide.errors import BuildError
+from studyguide.fonts import Face, subset_font
+from studyguide.layout import EpubDocument, PageEntry, render_navigation
+from studyguide.model import Book
+from studyguide.output import atomic_output
+
+XHTML = "application/xhtml+xml"
+ACCESSIBILITY_SUMMARY = (
+    "A study guide to a political statement, in text only. The article's text, background "
+    "notes, discussion questions and glossary are marked up with structural navigation, "
+    "a table of contents, notes as footnotes, and the page numbers of the print edition. "
+    "The cover image has a text alternative and repeats the title."
+)
+
+
+class _BookWriter(epub.EpubWriter):
+    """ebooklib's writer, with our own navigation document and NCX (they carry page lists)."""
+
+    def __init__(
+        self,
+        name: object,
+        book: epub.EpubBook,
+        nav: str,
+        ncx: str,
+        language: str,
+        modified: dt.datetime,
+    ):
+        super().__init__(name, book, {"raise_exceptions": True, "mtime": modified})
+        self._nav = nav.encode("utf-8")
+        self._ncx = ncx.encode("utf-8")
+        self._language = language
+
+    def _get_nav(self, item: epub.EpubNav) -> bytes:
+        return self._nav
+
+    def _get_ncx(self) -> bytes:
+        return self._ncx
+
+    def _write_opf_file(self, root: etree._Element) -> None:
+        root.set("{http://www.w3.org/XML/1998/namespace}lang", self._language)
+        super()._write_opf_file(root)
+
+
+def stylesheet(faces: Sequence[Face]) -> str:
+    styles = resources.files("studyguide") / "styles"
+    font_faces = "".join(
+        f'@font-face {{ font-family: "Charis SIL"; font-weight: {f.weight}; '
+        f'font-style: {f.style}; src: url("../fonts/{f.stem}.ttf"); }}\n'
+        for f in faces
+    )
+    return (
+        font_faces
+        + (styles / "base.css").read_text(encoding="utf-8")
+        + (styles / "epub.css").read_text(encoding="utf-8")
+    )
+
+
+def _check_well_formed(document: EpubDocument) -> None:
+    """ebooklib would quietly drop a document that does not parse: fail loudly instead."""
+    try:
+        etree.fromstring(document.xhtml.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        raise RuntimeError(f"{document.file_name} is not well-formed XHTML: {exc}") from exc
+
+
+def _visible_text(documents: Sequence[EpubDocument]) -> str:
+    text: set[str] = set()
+    for document in documents:
+        root = etree.fromstring(document.xhtml.encode("utf-8"))
+        text.update("".join(root.itertext()))
+    return "".join(sorted(text))
+
+
+def build_epub_package(
+    book: Book,
+    documents: Sequence[EpubDocument],
+    faces: Sequence[Face],
+    pages: Sequence[PageEntry],
+    cover_png: bytes | None,
+    modified: dt.datetime,
+) -> bytes:
+    """The EPUB's bytes: ebooklib packs it, then the zip is normalised for reproducibility."""
+    meta = book.meta
+    package = epub.EpubBook()
+    package.set_identifier(meta.identifier)
+    package.set_title(meta.title)
+    package.set_language(meta.language)
+    package.add_author(meta.original.author_full or meta.original.author, uid="creator")
+    package.add_metadata("DC", "contributor", meta.edition.editors, {"id": "editor"})
+    package.add_metadata(
+        None, "meta", "edt", {"refines": "#editor", "property": "role", "scheme": "marc:relators"}
+    )
+    package.add_metadata("DC", "date", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if meta.subtitle:
+        package.add_metadata("DC", "description", meta.subtitle)
+    package.add_metadata(
+        "DC",
+        "rights",
+        f"Article © {meta.original.date.year} {meta.original.author}; annotations "
+        f"{meta.edition.year} {meta.edition.editors}.",
+    )
+    _accessibility_metadata(package, bool(pages), meta.identifier)
+
+    for document in documents:
+        _check_well_formed(document)
+    text = _visible_text(documents)
+    package.add_item(
+        epub.EpubItem(
+            uid="css",
+            file_name="styles/book.css",
+            media_type="text/css",
+            content=stylesheet(faces).encode("utf-8"),
+        )
+    )
+    for face in faces:
+        package.add_item(
+            epub.EpubItem(
+                uid=f"font-{face.stem}",
+                file_name=f"fonts/{face.stem}.ttf",
+                media_type="font/ttf",
+                content=subset_font(face, text),
+            )
+        )
+    if cover_png is not None:
+        cover = epub.EpubItem(
+            uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png
+        )
+        cover.properties = ["cover-image"]
+        package.add_item(cover)
+        package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+
+    spine: list[object] = []
+    for document in documents:
+        item = epub.EpubItem(
+            uid=document.file_name.removesuffix(".xhtml"),
+            file_name=document.file_name,
+            media_type=XHTML,
+            content=document.xhtml.encode("utf-8"),
+        )
+        package.add_item(item)
+        spine.append(item)
+        if document.part == "titlepage":
+            spine.append("nav")
+    package.add_item(epub.EpubNcx())
+    nav_item = epub.EpubNav()
+    package.add_item(nav_item)
+    package.spine = spine
+
+    nav, ncx = render_navigation(book, list(pages), cover_png is not None)
+    raw = io.BytesIO()
+    _BookWriter(raw, package, nav, ncx, meta.language, modified).write()
+    return normalise_zip(raw.getvalue(), modified)
+
+
+def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier: str) -> None:
+    def add(prop: str, value: str) -> None:
+        package.add_metadata(None, "meta", value, {"property": prop})
+
+    add("schema:accessMode", "textual")
+    add("schema:accessModeSufficient", "textual")
+    features = [
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "alternativeText",
+        "displayTransformability",
+    ]
+    if has_pages:
+        features += ["printPageNumbers", "pageBreakMarkers", "pageNavigation"]
+    for feature in features:
+        add("schema:accessibilityFeature", feature)
+    add("schema:accessibilityHazard", "none")
+    add("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY)
+    add("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
+    if has_pages:
+        source = f"{identifier}#print-edition"
+        package.add_metadata("DC", "source", source)
+        add("pageBreakSource", source)
+
+
+def normalise_zip(data: bytes, modified: dt.datetime) -> bytes:
+    """The same entries in the same order with fixed timestamps; `mimetype` first, stored."""
+    stamp = (max(modified.year, 1980), modified.month, modified.day, modified.hour, modified.minute,
+             modified.second // 2 * 2)
+    source = zipfile.ZipFile(io.BytesIO(data))
+    names = source.namelist()
+    names.sort(key=lambda name: name != "mimetype")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, source.read(name), compresslevel=9)
+    return out.getvalue()
+
+
+def write_epub(data: bytes, target: Path) -> Path:
+    if not data.startswith(b"PK"):
+        raise BuildError(target, "the EPUB could not be packed", code="epub.pack")
+    with atomic_output(target) as handle:
+        handle.write(data)
+    return target

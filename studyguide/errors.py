@@ -1,0 +1,97 @@
+"""The one error type for user mistakes: where it is, what is wrong, how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+# Errors of one run are collected and reported together, up to this many.
+MAX_REPORTED = 20
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A place in a source file: 1-based line and column (0 = unknown)."""
+
+    path: Path
+    line: int = 0
+    column: int = 0
+
+    def display(self, root: Path | None = None) -> str:
+        path = self.path
+        if root is not None:
+            try:
+                path = path.resolve().relative_to(root.resolve())
+            except ValueError:
+                pass
+        text = str(path)
+        if self.line:
+            text += f":{self.line}"
+            if self.column:
+                text += f":{self.column}"
+        return text
+
+
+class BuildError(Exception):
+    """A mistake in the book's sources or in how the tool was called.
+
+    Raised where the mistake is found and printed once by the command line as
+    `path:line:column: error: message [code]` followed by a hint.
+    """
+
+    def __init__(
+        self,
+        where: SourceRef | Path | None,
+        message: str,
+        hint: str = "",
+        code: str = "error",
+    ) -> None:
+        if isinstance(where, Path):
+            where = SourceRef(where)
+        self.where = where
+        self.message = message
+        self.hint = hint
+        self.code = code
+        super().__init__(self.format())
+
+    def format(self, root: Path | None = None) -> str:
+        place = f"{self.where.display(root)}: " if self.where else ""
+        text = f"{place}error: {self.message} [{self.code}]"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class BuildErrors(Exception):
+    """Several user mistakes found in one run, reported together."""
+
+    def __init__(self, errors: Iterable[BuildError]) -> None:
+        self.errors = list(errors)
+        super().__init__("\n".join(e.format() for e in self.errors))
+
+    def format(self, root: Path | None = None) -> str:
+        shown = self.errors[:MAX_REPORTED]
+        lines = [e.format(root) for e in shown]
+        if len(self.errors) > len(shown):
+            lines.append(f"… and {len(self.errors) - len(shown)} more errors")
+        return "\n".join(lines)
+
+
+class ErrorCollector:
+    """Gathers user mistakes during a stage, then raises them all at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[BuildError] = []
+
+    def add(self, error: BuildError) -> None:
+        self.errors.append(error)
+
+    def __bool__(self) -> bool:
+        return bool(self.errors)
+
+    def raise_if_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise BuildErrors(self.errors)

@@ -1,0 +1,234 @@
+"""The print edition's page breaks, read from WeasyPrint's layout, placed in the EPUB's text.
+
+A page begins at a place in an element of the shared layout: the nearest element with an
+id (a paragraph `p-12`, a block `c3-b4`, a question, a glossary entry) and the number of
+visible characters of that element's text that came before on earlier pages. Whitespace
+is not counted (the two editions wrap and collapse it differently), nor the hyphens that
+hyphenation adds, so the same count finds the same place in the EPUB's XHTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from studyguide import __version__
+from studyguide.layout import EpubDocument, PageEntry
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+    from studyguide.build import Options
+    from studyguide.model import Book
+
+# Shown in one edition only, so never counted: paragraph numbers, note calls, page references.
+SKIPPED_CLASSES = {"pnum", "noteref", "footnote", "print-only", "pagebreak", "answer-space"}
+NOT_COUNTED = {"\u2010", "\u00ad"}  # added by hyphenation
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+
+
+@dataclass(frozen=True)
+class PageStart:
+    label: str  # the printed page number
+    anchor: str  # id of the element the page begins in
+    offset: int  # visible characters of that element before the page begins
+    preview: str  # the first words of the page, for people and tests
+
+
+def _count(text: str) -> int:
+    return sum(1 for c in text if not c.isspace() and c not in NOT_COUNTED)
+
+
+# ------------------------------------------------------------ reading the layout
+
+
+def _classes(box: Any) -> set[str]:
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "pseudo_type", None):
+        return set()
+    return set((element.get("class") or "").split())
+
+
+def _text_boxes(box: Any, anchor: str | None, skipped: bool) -> Iterator[tuple[Any, str | None, bool]]:
+    """Text boxes in layout order with the id of their nearest anchored ancestor."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox):
+        return
+    element = getattr(box, "element", None)
+    if element is not None and not getattr(box, "pseudo_type", None):
+        own_id = element.get("id")
+        if own_id and getattr(box, "element_tag", "") not in ("html", "body"):
+            anchor = own_id
+    if getattr(box, "pseudo_type", None) or _classes(box) & SKIPPED_CLASSES:
+        skipped = True
+    if isinstance(box, boxes.TextBox):
+        yield box, anchor, skipped
+        return
+    for child in getattr(box, "children", []) or []:
+        yield from _text_boxes(child, anchor, skipped)
+
+
+def from_document(document: Document) -> list[PageStart]:
+    """Where each page of the laid-out print edition begins."""
+    consumed: dict[str, int] = {}
+    starts: list[PageStart] = []
+    for number, page in enumerate(document.pages, start=1):
+        first: tuple[str, int] | None = None
+        preview: list[str] = []
+        for box, anchor, skipped in _text_boxes(page._page_box, None, False):
+            if skipped or anchor is None or not box.text.strip():
+                continue
+            if first is None:
+                first = (anchor, consumed.get(anchor, 0))
+            if len(" ".join(preview)) < 60:
+                preview.append(box.text.strip())
+            consumed[anchor] = consumed.get(anchor, 0) + _count(box.text)
+        if first is not None:
+            starts.append(PageStart(str(number), first[0], first[1], " ".join(preview)[:80]))
+    return starts
+
+
+# ------------------------------------------------------------ the cache
+
+
+def cache_key(book: Book, options: Options) -> str:
+    """A digest of everything the layout depends on: sources, templates, styles, options."""
+    from studyguide.build import source_paths
+
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{options.paper}|{options.writing_space}".encode())
+    for path in source_paths(book.root):
+        digest.update(path.relative_to(book.root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    package = resources.files("studyguide")
+    for folder in ("templates", "styles"):
+        for item in sorted((package / folder).iterdir(), key=lambda i: i.name):
+            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    for module in ("pagemap.py", "markdown.py", "layout.py", "pdf.py"):
+        digest.update((package / module).read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def cache_path(book: Book, options: Options) -> Path:
+    return options.out / ".cache" / f"pagemap-{cache_key(book, options)}.json"
+
+
+def save(pages: Sequence[PageStart], path: Path) -> None:
+    from studyguide.output import atomic_output
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for old in path.parent.glob("pagemap-*.json"):
+        if old != path:
+            old.unlink(missing_ok=True)
+    with atomic_output(path) as handle:
+        handle.write(json.dumps([asdict(p) for p in pages], indent=1).encode("utf-8"))
+
+
+def load(path: Path) -> list[PageStart] | None:
+    try:
+        return [PageStart(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+# ------------------------------------------------------------ placing the markers
+
+
+def _skipped(element: etree._Element) -> bool:
+    return bool(set((element.get("class") or "").split()) & SKIPPED_CLASSES)
+
+
+def _marker(label: str) -> etree._Element:
+    marker = etree.Element(f"{{{XHTML_NS}}}span")
+    marker.set("id", f"page-{label}")
+    marker.set("class", "pagebreak")
+    marker.set(f"{{{EPUB_NS}}}type", "pagebreak")
+    marker.set("role", "doc-pagebreak")
+    marker.set("aria-label", label)
+    return marker
+
+
+def _place(anchor: etree._Element, offset: int, label: str) -> bool:
+    """Put a page-break marker before the visible character number `offset` of `anchor`."""
+    remaining = offset
+
+    def visit(element: etree._Element) -> bool:
+        nonlocal remaining
+        # text directly inside `element`, before its first child
+        if element.text and _split_at(element, None, remaining, label):
+            return True
+        remaining -= _count(element.text or "")
+        for child in element:
+            if not isinstance(child.tag, str):
+                pass
+            elif not _skipped(child) and visit(child):
+                return True
+            if child.tail and _split_at(element, child, remaining, label):
+                return True
+            remaining -= _count(child.tail or "")
+        return False
+
+    return visit(anchor)
+
+
+def _split_at(parent: etree._Element, after: etree._Element | None, remaining: int, label: str) -> bool:
+    """Insert the marker in parent's text (after=None) or in `after`'s tail, if the place is there."""
+    text = parent.text if after is None else after.tail
+    if not text or remaining >= _count(text):
+        return False
+    seen = 0
+    for index, char in enumerate(text):
+        if char.isspace() or char in NOT_COUNTED:
+            continue
+        if seen == remaining:
+            marker = _marker(label)
+            marker.tail = text[index:]
+            if after is None:
+                parent.text = text[:index]
+                parent.insert(0, marker)
+            else:
+                after.tail = text[:index]
+                after.addnext(marker)
+            return True
+        seen += 1
+    return False
+
+
+def insert_markers(
+    documents: Sequence[EpubDocument], pages: Sequence[PageStart]
+) -> tuple[list[EpubDocument], list[PageEntry]]:
+    """The documents with a page-break marker where each print page begins, and the page list."""
+    trees = [etree.fromstring(d.xhtml.encode("utf-8")) for d in documents]
+    where: dict[str, tuple[int, etree._Element]] = {}
+    for index, tree in enumerate(trees):
+        for element in tree.iter():
+            if isinstance(element.tag, str) and element.get("id"):
+                where.setdefault(element.get("id"), (index, element))
+    entries: list[PageEntry] = []
+    changed: set[int] = set()
+    for page in pages:
+        found = where.get(page.anchor)
+        if found is None:
+            continue  # a page of the print edition only (its contents page)
+        index, anchor = found
+        if _place(anchor, page.offset, page.label):
+            changed.add(index)
+            entries.append(PageEntry(page.label, f"{documents[index].file_name}#page-{page.label}"))
+    result = list(documents)
+    for index in changed:
+        xhtml = etree.tostring(
+            trees[index], xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>"
+        ).decode("utf-8")
+        result[index] = EpubDocument(
+            documents[index].file_name, documents[index].title, xhtml, documents[index].part
+        )
+    return result, entries

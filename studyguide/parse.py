@@ -1,0 +1,529 @@
+"""Source files → the document model: front matter, body, notes, questions, glossary links."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from studyguide.config import BookMeta
+from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.markdown import QUESTIONS, SIGNATURE, TERM_SCHEME, ParseState, TermMatcher
+from studyguide.model import Book, Chapter, Kind, Note, Question, Term, TermLink, TextBlock
+from studyguide.sources import ChapterFile, GlossaryFile
+
+CHAPTER_KEYS = {"title", "kind"}
+GLOSSARY_KEYS = {"term", "aliases"}
+_UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _front_matter(
+    tokens: list[Token], path: Path, example: str, errors: ErrorCollector
+) -> tuple[dict[str, Any], dict[str, int]] | None:
+    """The YAML front matter as a dict, and the line of each top-level key."""
+    if not tokens or tokens[0].type != "front_matter":
+        errors.add(
+            BuildError(
+                SourceRef(path, 1),
+                "the file does not start with front matter",
+                f"begin the file with three lines: ---, {example}, ---",
+                "frontmatter.missing",
+            )
+        )
+        return None
+    content = tokens[0].content
+    try:
+        values = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line, column = (mark.line + 2, mark.column + 1) if mark else (2, 0)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        errors.add(
+            BuildError(
+                SourceRef(path, line, column),
+                f"the front matter is not valid YAML: {problem}",
+                'write each field as `name: value`; put values with a colon or quote in "…"',
+                "frontmatter.yaml",
+            )
+        )
+        return None
+    if not isinstance(values, dict):
+        errors.add(
+            BuildError(
+                SourceRef(path, 2),
+                "the front matter should be a set of `name: value` fields",
+                f"write for example: {example}",
+                "frontmatter.shape",
+            )
+        )
+        return None
+    lines: dict[str, int] = {}
+    for number, line in enumerate(content.splitlines(), start=2):
+        found = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
+        if found and found[1] not in lines:
+            lines[found[1]] = number
+    return values, lines
+
+
+def _check_keys(
+    values: dict[str, Any], lines: dict[str, int], known: set[str], path: Path, errors: ErrorCollector
+) -> None:
+    for key in values:
+        if key not in known:
+            errors.add(
+                BuildError(
+                    SourceRef(path, lines.get(str(key), 2)),
+                    f"unknown front matter field '{key}'",
+                    "the fields here are: " + ", ".join(sorted(known)),
+                    "frontmatter.unknown",
+                )
+            )
+
+
+def _required_text(
+    values: dict[str, Any], key: str, lines: dict[str, int], path: Path, errors: ErrorCollector
+) -> str | None:
+    value = values.get(key)
+    if value is None:
+        errors.add(
+            BuildError(
+                SourceRef(path, lines.get(key, 2)),
+                f"the front matter has no '{key}'",
+                f'add a line `{key}: "…"` between the --- lines',
+                "frontmatter.missing-field",
+            )
+        )
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
+        errors.add(
+            BuildError(
+                SourceRef(path, lines.get(key, 2)),
+                f"'{key}' should be a line of text",
+                f'write `{key}: "…"`',
+                "frontmatter.type",
+            )
+        )
+        return None
+    return str(value).strip()
+
+
+def plain_text(inline: Token) -> str:
+    """What a reader sees of an inline token: its text without markup or note calls."""
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def _walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, int, Token]]:
+    """Each inline child with its line and its parent inline token."""
+    for block in tokens:
+        if block.type != "inline":
+            continue
+        line = block.map[0] + 1 if block.map else 0
+        for child in block.children or []:
+            yield child, line, block
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+
+
+def _check_inline(tokens: list[Token], path: Path, errors: ErrorCollector) -> None:
+    """Images, file links and undefined note references are mistakes."""
+    for child, line, _ in _walk_inline(tokens):
+        if child.type == "image":
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"images are not supported (found '{child.attrGet('src')}')",
+                    "remove the image; describe it in words if it matters",
+                    "markdown.image",
+                )
+            )
+        elif child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            if href.startswith(TERM_SCHEME) or re.fullmatch(r"#p-\d+", href):
+                continue
+            if not href.startswith(_ALLOWED_SCHEMES):
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"link to '{href}' is not allowed",
+                        "link to a web address (https://…), a glossary entry (term:slug) or "
+                        "a paragraph of the article (#p-12); files are not linked",
+                        "markdown.link",
+                    )
+                )
+        elif child.type == "text":
+            for found in _UNDEFINED_REF.finditer(child.content):
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"footnote reference [^{found[1]}] has no definition",
+                        f"add a line `[^{found[1]}]: …` with the note, or remove the reference",
+                        "notes.undefined",
+                    )
+                )
+
+
+def _split_chapter(
+    tokens: list[Token], path: Path, chapter_number: int, errors: ErrorCollector
+) -> tuple[list[Token], dict[str, tuple[list[Token], int]], list[Question], SourceRef | None]:
+    """Separate the body from note definitions and the questions block."""
+    body: list[Token] = []
+    definitions: dict[str, tuple[list[Token], int]] = {}
+    questions: list[Question] = []
+    questions_at: SourceRef | None = None
+    index = 1 if tokens and tokens[0].type == "front_matter" else 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "footnote_reference_open":
+            end = _matching_close(tokens, index)
+            label = token.meta["label"]
+            line = token.map[0] + 1 if token.map else 0
+            if label in definitions:
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"footnote [^{label}] is defined twice "
+                        f"(first on line {definitions[label][1]})",
+                        "give each note its own id, or merge the two notes",
+                        "notes.duplicate",
+                    )
+                )
+            else:
+                definitions[label] = (tokens[index + 1 : end], line)
+            index = end + 1
+            continue
+        if token.type == f"container_{QUESTIONS}_open":
+            end = _matching_close(tokens, index)
+            line = token.map[0] + 1 if token.map else 0
+            if questions_at is not None:
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        "a second questions block",
+                        f"put all questions in one block (the first is on line {questions_at.line})",
+                        "questions.duplicate",
+                    )
+                )
+            questions_at = SourceRef(path, line)
+            questions.extend(_questions(tokens[index + 1 : end], path, line, errors))
+            index = end + 1
+            continue
+        if token.type == "heading_open" and token.tag == "h1":
+            errors.add(
+                BuildError(
+                    SourceRef(path, token.map[0] + 1 if token.map else 0),
+                    "a level-1 heading (#) in the chapter body",
+                    "the chapter title comes from the front matter; use ## for a section heading",
+                    "markdown.heading",
+                )
+            )
+        body.append(token)
+        index += 1
+    return body, definitions, questions, questions_at
+
+
+def _matching_close(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens) - 1
+
+
+def _questions(tokens: list[Token], path: Path, line: int, errors: ErrorCollector) -> list[Question]:
+    if not tokens:
+        errors.add(
+            BuildError(
+                SourceRef(path, line),
+                "the questions block is empty",
+                "write the questions as a numbered list: 1. …",
+                "questions.empty",
+            )
+        )
+        return []
+    if tokens[0].type != "ordered_list_open" or _matching_close(tokens, 0) != len(tokens) - 1:
+        errors.add(
+            BuildError(
+                SourceRef(path, line),
+                "the questions block must hold one numbered list and nothing else",
+                "write each question as a list item: 1. …, 2. …",
+                "questions.shape",
+            )
+        )
+        return []
+    questions: list[Question] = []
+    index = 1
+    while index < len(tokens) - 1:
+        end = _matching_close(tokens, index)
+        item = tokens[index]
+        questions.append(
+            Question(tokens[index + 1 : end], SourceRef(path, item.map[0] + 1 if item.map else line))
+        )
+        index = end + 1
+    return questions
+
+
+def _text_blocks(body: list[Token], path: Path) -> list[TextBlock]:
+    """The article's text in a chapter body, block by block, for the fidelity check."""
+    blocks: list[TextBlock] = []
+    in_signature = False
+    for token in body:
+        if token.type == f"container_{SIGNATURE}_open":
+            in_signature = True
+        elif token.type == f"container_{SIGNATURE}_close":
+            in_signature = False
+        elif token.type == "inline":
+            role = "signature" if in_signature else "paragraph"
+            blocks.append(
+                TextBlock(plain_text(token), SourceRef(path, token.map[0] + 1 if token.map else 0), role)
+            )
+    return blocks
+
+
+def parse_chapter(
+    md: MarkdownIt,
+    source: ChapterFile,
+    matcher: TermMatcher,
+    next_paragraph: int,
+    errors: ErrorCollector,
+) -> Chapter | None:
+    path = source.path
+    tokens = md.parse(source.text, {})  # front matter first: the kind decides numbering
+    found = _front_matter(tokens, path, 'title: "The chapter\'s title"', errors)
+    if found is None:
+        return None
+    values, lines = found
+    _check_keys(values, lines, CHAPTER_KEYS, path, errors)
+    title = _required_text(values, "title", lines, path, errors)
+    kind_name = values.get("kind", Kind.ARTICLE.value)
+    if kind_name not in {k.value for k in Kind}:
+        errors.add(
+            BuildError(
+                SourceRef(path, lines.get("kind", 2)),
+                f"unknown kind '{kind_name}'",
+                "kind is one of: front, article, back",
+                "frontmatter.kind",
+            )
+        )
+        return None
+    kind = Kind(kind_name)
+    if title is None:
+        return None
+
+    state = ParseState(source.number, matcher, kind is Kind.ARTICLE, next_paragraph)
+    tokens = md.parse(source.text, {"studyguide": state})
+    body, definitions, questions, questions_at = _split_chapter(tokens, path, source.number, errors)
+    _check_inline(tokens, path, errors)
+
+    order: list[str] = []
+    for child, _, _ in _walk_inline(tokens):
+        if child.type == "footnote_ref" and child.meta["label"] not in order:
+            order.append(child.meta["label"])
+    notes: list[Note] = []
+    for label in order:
+        if label in definitions:
+            note_tokens, line = definitions[label]
+            notes.append(Note(label, len(notes) + 1, note_tokens, SourceRef(path, line), source.number))
+    for label, (_, line) in definitions.items():
+        if label not in order:
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"footnote [^{label}] is defined but never referenced",
+                    f"add [^{label}] in the text where the note belongs, or delete the note",
+                    "notes.unused",
+                )
+            )
+    for slug, line in state.unknown_links:
+        errors.add(_unknown_term(slug, SourceRef(path, line), matcher))
+
+    chapter = Chapter(
+        number=source.number,
+        slug=source.slug,
+        title=title,
+        kind=kind,
+        path=path,
+        body=body,
+        notes=notes,
+        questions=questions,
+        questions_source=questions_at,
+        term_links=[
+            TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
+        ],
+    )
+    if kind is Kind.ARTICLE:
+        title_ref = SourceRef(path, lines.get("title", 2))
+        chapter.text_blocks = [TextBlock(title, title_ref, "title"), *_text_blocks(body, path)]
+        chapter.next_paragraph = state.next_paragraph
+    return chapter
+
+
+def _unknown_term(slug: str, where: SourceRef, matcher: TermMatcher) -> BuildError:
+    import difflib
+
+    slugs = sorted(set(matcher.slug_of.values()))
+    close = difflib.get_close_matches(slug, slugs, n=1)
+    hint = f"did you mean term:{close[0]}?" if close else "add glossary/" + slug + ".md, or fix the link"
+    return BuildError(where, f"unknown glossary term '{slug}'", hint, "glossary.unknown")
+
+
+def parse_term(md: MarkdownIt, source: GlossaryFile, state: ParseState, errors: ErrorCollector) -> Term | None:
+    path = source.path
+    tokens = md.parse(source.text, {"studyguide": state})
+    found = _front_matter(tokens, path, 'term: "COMIBOL"', errors)
+    if found is None:
+        return None
+    values, lines = found
+    _check_keys(values, lines, GLOSSARY_KEYS, path, errors)
+    term = _required_text(values, "term", lines, path, errors)
+    aliases = values.get("aliases", []) or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list) or not all(
+        isinstance(a, str) and a.strip() for a in aliases
+    ):
+        errors.add(
+            BuildError(
+                SourceRef(path, lines.get("aliases", 2)),
+                "'aliases' should be a list of names",
+                'write `aliases: ["Goni", "Sánchez de Lozada"]`',
+                "frontmatter.type",
+            )
+        )
+        aliases = []
+    body = tokens[1:]
+    if not any(t.type == "inline" and t.content.strip() for t in body):
+        errors.add(
+            BuildError(
+                SourceRef(path, (tokens[0].map[1] + 1) if tokens[0].map else 1),
+                "the glossary entry has no definition",
+                "write the definition below the front matter",
+                "glossary.empty",
+            )
+        )
+    _check_inline(tokens, path, errors)
+    if term is None:
+        return None
+    return Term(source.slug, term, [a.strip() for a in aliases], body, path)
+
+
+def _sort_key(term: Term) -> str:
+    decomposed = unicodedata.normalize("NFKD", term.term.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def build_book(
+    md: MarkdownIt,
+    meta: BookMeta,
+    root: Path,
+    chapter_files: list[ChapterFile],
+    glossary_files: list[GlossaryFile],
+    errors: ErrorCollector,
+) -> Book:
+    """Parse every source into one Book; mistakes go to `errors`."""
+    names: dict[str, str] = {}
+    where: dict[str, Path] = {}
+    for source in glossary_files:
+        # Names are needed before any entry is parsed, for the links between them.
+        found = _front_matter(md.parse(source.text, {}), source.path, "", ErrorCollector())
+        if found is None:
+            continue
+        values, lines = found
+        candidates = [values.get("term")] + list(values.get("aliases") or [])
+        for name in candidates:
+            if not isinstance(name, str) or not name.strip():
+                continue
+            name = name.strip()
+            if name in names and names[name] != source.slug:
+                errors.add(
+                    BuildError(
+                        SourceRef(source.path, lines.get("aliases" if name != values.get("term") else "term", 2)),
+                        f"the glossary name '{name}' is also used by {where[name].name}",
+                        "each term and alias may belong to one entry only",
+                        "glossary.duplicate",
+                    )
+                )
+                continue
+            names[name] = source.slug
+            where[name] = source.path
+    slugs = {s.slug for s in glossary_files}
+    matcher = TermMatcher.build(names)
+    explicit_only = TermMatcher(
+        {**{n: s for n, s in names.items()}, **{s: s for s in slugs}}, None
+    )
+
+    glossary_state = ParseState(0, explicit_only, False)
+    terms: list[Term] = []
+    for source in glossary_files:
+        term = parse_term(md, source, glossary_state, errors)
+        if term is not None:
+            terms.append(term)
+    for slug, line in glossary_state.unknown_links:
+        errors.add(_unknown_term(slug, SourceRef(root / "glossary", line), explicit_only))
+
+    chapters: list[Chapter] = []
+    next_paragraph = 1
+    part = 0
+    for source in chapter_files:
+        chapter = parse_chapter(md, source, _with_slugs(matcher, slugs), next_paragraph, errors)
+        if chapter is None:
+            continue
+        if chapter.kind is Kind.ARTICLE:
+            part += 1
+            chapter.part_number = part
+            next_paragraph = chapter.next_paragraph
+        chapters.append(chapter)
+    _check_order(chapters, errors)
+    paragraphs = next_paragraph - 1
+    for chapter in chapters:
+        for child, line, _ in _walk_inline([*chapter.body, *(t for n in chapter.notes for t in n.tokens)]):
+            if child.type == "link_open":
+                found_p = re.fullmatch(r"#p-(\d+)", str(child.attrGet("href") or ""))
+                if found_p and not 1 <= int(found_p[1]) <= paragraphs:
+                    errors.add(
+                        BuildError(
+                            SourceRef(chapter.path, line),
+                            f"link to paragraph {found_p[1]}, but the article has {paragraphs}",
+                            f"use a paragraph number from 1 to {paragraphs}",
+                            "markdown.paragraph-link",
+                        )
+                    )
+    return Book(meta, root, chapters, sorted(terms, key=_sort_key))
+
+
+def _with_slugs(matcher: TermMatcher, slugs: set[str]) -> TermMatcher:
+    """The matcher, knowing every slug, so explicit `term:slug` links resolve."""
+    known = dict(matcher.slug_of)
+    for slug in slugs:
+        known.setdefault("\0" + slug, slug)
+    return TermMatcher(known, matcher.pattern)
+
+
+def _check_order(chapters: list[Chapter], errors: ErrorCollector) -> None:
+    """Front matter before the article, back matter after it."""
+    rank = {Kind.FRONT: 0, Kind.ARTICLE: 1, Kind.BACK: 2}
+    highest = 0
+    for chapter in chapters:
+        if rank[chapter.kind] < highest:
+            errors.add(
+                BuildError(
+                    SourceRef(chapter.path, 1),
+                    f"a {chapter.kind.value} chapter comes after a later part of the book",
+                    "number front chapters before the article chapters and back chapters after them",
+                    "source.order",
+                )
+            )
+        highest = max(highest, rank[chapter.kind])

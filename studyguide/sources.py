@@ -1,0 +1,161 @@
+"""Read the book's source files from disk: chapters/ and glossary/, as UTF-8 text with their paths."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from studyguide.errors import BuildError, ErrorCollector, SourceRef
+
+CHAPTERS_DIR = "chapters"
+GLOSSARY_DIR = "glossary"
+ARTICLE_FILE = Path("source") / "article.txt"
+
+CHAPTER_NAME = re.compile(r"^(\d{2,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+# Sources are hand-written prose: anything bigger is a mistake, not a chapter.
+MAX_SOURCE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    text: str
+
+
+@dataclass(frozen=True)
+class ChapterFile(SourceFile):
+    number: int
+    slug: str
+
+
+@dataclass(frozen=True)
+class GlossaryFile(SourceFile):
+    slug: str
+
+
+def read_text(path: Path) -> str:
+    """A source file's text; a clear error if it is not UTF-8 or is too large."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BuildError(path, f"cannot read the file: {exc.strerror}", code="source.read") from None
+    if len(data) > MAX_SOURCE_BYTES:
+        raise BuildError(
+            path,
+            f"the file is {len(data):,} bytes, more than the limit of {MAX_SOURCE_BYTES:,}",
+            "split it into smaller files",
+            "source.size",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BuildError(
+            SourceRef(path, line, column),
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            "save the file with UTF-8 encoding in your editor",
+            "source.encoding",
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
+    folder = root / CHAPTERS_DIR
+    if not folder.is_dir():
+        errors.add(
+            BuildError(folder, "the chapters folder is missing", "create it", "source.missing")
+        )
+        return []
+    chapters: list[ChapterFile] = []
+    seen: dict[int, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue
+        if path.suffix != ".md":
+            continue
+        match = CHAPTER_NAME.match(path.name)
+        if not match:
+            errors.add(
+                BuildError(
+                    path,
+                    f"chapter file name '{path.name}' is not NN-slug.md",
+                    "name chapters like 03-the-agreement.md: a number, a hyphen, "
+                    "lowercase words joined by hyphens",
+                    "source.name",
+                )
+            )
+            continue
+        number = int(match[1])
+        if number in seen:
+            errors.add(
+                BuildError(
+                    path,
+                    f"chapter number {match[1]} is also used by {seen[number].name}",
+                    "give each chapter file its own number",
+                    "source.duplicate-number",
+                )
+            )
+            continue
+        seen[number] = path
+        try:
+            text = read_text(path)
+        except BuildError as error:
+            errors.add(error)
+            continue
+        if not text.strip():
+            errors.add(
+                BuildError(
+                    SourceRef(path, 1),
+                    "the chapter file is empty",
+                    "add front matter with a title and the chapter's text, or delete the file",
+                    "source.empty",
+                )
+            )
+            continue
+        chapters.append(ChapterFile(path, text, number, match[2]))
+    if not chapters and not errors:
+        errors.add(
+            BuildError(folder, "no chapters found", "add files named NN-slug.md", "source.none")
+        )
+    return sorted(chapters, key=lambda c: c.number)
+
+
+def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile]:
+    folder = root / GLOSSARY_DIR
+    if not folder.is_dir():
+        return []
+    entries: list[GlossaryFile] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir() or path.suffix != ".md":
+            continue
+        match = GLOSSARY_NAME.match(path.name)
+        if not match:
+            errors.add(
+                BuildError(
+                    path,
+                    f"glossary file name '{path.name}' is not slug.md",
+                    "use lowercase words joined by hyphens, like walter-villarroel.md",
+                    "source.name",
+                )
+            )
+            continue
+        try:
+            text = read_text(path)
+        except BuildError as error:
+            errors.add(error)
+            continue
+        if not text.strip():
+            errors.add(
+                BuildError(
+                    SourceRef(path, 1),
+                    "the glossary file is empty",
+                    "add front matter with `term:` and a definition, or delete the file",
+                    "source.empty",
+                )
+            )
+            continue
+        entries.append(GlossaryFile(path, text, match[1]))
+    return entries
