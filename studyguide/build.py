@@ -76,8 +76,19 @@ def build_date(root: Path) -> dt.datetime:
             newest = max(int(p.stat().st_mtime) for p in source_paths(root))
             # Uncommitted edits are newer than the last commit: they date the build.
             dirty = subprocess.run(
-                ["git", "-C", str(root), "status", "--porcelain", "--", *map(str, source_paths(root))],
-                capture_output=True, text=True, check=False, timeout=10,
+                [
+                    "git",
+                    "-C",
+                    str(root),
+                    "status",
+                    "--porcelain",
+                    "--",
+                    *map(str, source_paths(root)),
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=10,
             ).stdout.strip()
             return dt.datetime.fromtimestamp(newest if dirty else committed, dt.UTC)
     except (OSError, subprocess.SubprocessError):
@@ -94,14 +105,6 @@ class Options:
     cover: bool = True
 
 
-def _stem(book: Book) -> str:
-    """The editions' file name: `build/<stem>.epub` and `build/<stem>.pdf`."""
-    import re
-
-    words = re.findall(r"[a-z0-9]+", book.meta.title.lower())
-    return "-".join(words[:6]) or "book"
-
-
 def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
     from studyguide import pagemap, pdf
 
@@ -111,7 +114,8 @@ def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
     html = pdf.print_html(loaded.md, book, options.paper, options.writing_space, date)
     document = pdf.layout(html, book.root)
     pagemap.save(pagemap.from_document(document), pagemap.cache_path(book, options))
-    target = options.out / f"{_stem(book)}.pdf"
+    suffix = "" if options.paper == "a4" else f"-{options.paper}"
+    target = options.out / f"{book.meta.slug}{suffix}.pdf"
     progress(f"writing {target}")
     return pdf.write_pdf(document, target, book.meta.identifier)
 
@@ -140,8 +144,10 @@ def build_epub(loaded: LoadedBook, options: Options, progress: Progress) -> Path
     view = render_book(loaded.md, book, Edition.EPUB)
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
     documents, entries = pagemap.insert_markers(documents, pages)
-    data = epub.build_epub_package(book, documents, faces, entries, cover_png, build_date(book.root))
-    target = options.out / f"{_stem(book)}.epub"
+    data = epub.build_epub_package(
+        book, documents, faces, entries, cover_png, build_date(book.root)
+    )
+    target = options.out / f"{book.meta.slug}.epub"
     progress(f"writing {target}")
     return epub.write_epub(data, target)
 

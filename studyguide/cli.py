@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the HTML handed to WeasyPrint to FILE",
     )
 
-    commands.add_parser("check", help="check the sources (fidelity, notes, glossary); build nothing")
+    commands.add_parser(
+        "check", help="check the sources (fidelity, notes, glossary); build nothing"
+    )
     return parser
 
 
@@ -58,12 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, root, started)
     except (BuildError, BuildErrors) as error:
         print(error.format(Path.cwd()), file=sys.stderr)
-        print("studyguide: stopped; the editions from the last good build are unchanged",
-              file=sys.stderr)
+        print(
+            "studyguide: stopped; the editions from the last good build are unchanged",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
-        print("studyguide: interrupted; the editions from the last good build are unchanged",
-              file=sys.stderr)
+        print(
+            "studyguide: interrupted; the editions from the last good build are unchanged",
+            file=sys.stderr,
+        )
         return 130
 
 

@@ -39,6 +39,7 @@ class Edition:
 class BookMeta:
     title: str
     subtitle: str
+    slug: str
     language: str
     identifier: str
     original: Original
@@ -50,6 +51,7 @@ class BookMeta:
 _TOP = {
     "title": (str, True),
     "subtitle": (str, False),
+    "slug": (str, False),
     "language": (str, True),
     "identifier": (str, True),
     "original": (dict, True),
@@ -69,7 +71,13 @@ _EDITION = {
     "year": (int, True),
 }
 _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
-_TYPE_NAMES = {str: "a string", int: "a whole number", dt.date: "a date (YYYY-MM-DD)", dict: "a table"}
+_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_TYPE_NAMES = {
+    str: "a string",
+    int: "a whole number",
+    dt.date: "a date (YYYY-MM-DD)",
+    dict: "a table",
+}
 
 
 def _line_of(text: str, key: str, table: str | None) -> int:
@@ -190,6 +198,16 @@ def load_meta(root: Path) -> BookMeta:
                 "meta.language",
             )
         )
+    slug = values.get("slug")
+    if isinstance(slug, str) and slug.strip() and not _SLUG.match(slug):
+        errors.add(
+            BuildError(
+                SourceRef(path, _line_of(text, "slug", None)),
+                f"slug '{slug}' is not a file name of lowercase words joined by hyphens",
+                'write for example slug = "huanuni-study-guide"',
+                "meta.slug",
+            )
+        )
     errors.raise_if_any()
 
     original = values["original"]
@@ -197,6 +215,7 @@ def load_meta(root: Path) -> BookMeta:
     return BookMeta(
         title=values["title"].strip(),
         subtitle=values.get("subtitle", "").strip(),
+        slug=values.get("slug") or "-".join(re.findall(r"[a-z0-9]+", values["title"].lower())[:6]),
         language=values["language"],
         identifier=values["identifier"].strip(),
         original=Original(

@@ -1,4 +1,4 @@
-"""The e-reader edition: the shared layout's XHTML documents → an EPUB 3 (ebooklib), byte-reproducible."""
+"""The e-reader edition: the layout's XHTML documents → a reproducible EPUB 3 (ebooklib)."""
 
 from __future__ import annotations
 
@@ -137,7 +137,10 @@ def build_epub_package(
         )
     if cover_png is not None:
         cover = epub.EpubItem(
-            uid="cover-image", file_name="images/cover.png", media_type="image/png", content=cover_png
+            uid="cover-image",
+            file_name="images/cover.png",
+            media_type="image/png",
+            content=cover_png,
         )
         cover.properties = ["cover-image"]
         package.add_item(cover)
@@ -194,8 +197,14 @@ def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier:
 
 def normalise_zip(data: bytes, modified: dt.datetime) -> bytes:
     """The same entries in the same order with fixed timestamps; `mimetype` first, stored."""
-    stamp = (max(modified.year, 1980), modified.month, modified.day, modified.hour, modified.minute,
-             modified.second // 2 * 2)
+    stamp = (
+        max(modified.year, 1980),
+        modified.month,
+        modified.day,
+        modified.hour,
+        modified.minute,
+        modified.second // 2 * 2,
+    )
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     names.sort(key=lambda name: name != "mimetype")

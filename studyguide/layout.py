@@ -110,15 +110,12 @@ def render_chapter(md: MarkdownIt, book: Book, chapter: Chapter, edition: Editio
             ctx.note_html[note.label] = _fragment(md, note.tokens, ctx, paragraphs_inline=True)
         else:
             back = (
-                f'<a class="backlink" role="doc-backlink" href="#{note.ref_id}">'
-                f"{note.number}.</a> "
+                f'<a class="backlink" role="doc-backlink" href="#{note.ref_id}">{note.number}.</a> '
             )
             notes_html.append(NoteView(note.id, _fragment(md, note.tokens, ctx, lead_html=back)))
     ctx.id_prefix = f"c{chapter.number}-"
     body = _fragment(md, chapter.body, ctx, block_ids=True)
-    questions = [
-        _fragment(md, q.tokens, ctx, paragraphs_inline=True) for q in chapter.questions
-    ]
+    questions = [_fragment(md, q.tokens, ctx, paragraphs_inline=True) for q in chapter.questions]
     return ChapterView(chapter, body, notes_html, questions)
 
 
@@ -145,7 +142,9 @@ class EpubDocument:
 def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubDocument]:
     template = environment().get_template("epub_document.xhtml.j2")
 
-    def document(file_name: str, title: str, part: str, body_type: str = "", chapter: Any = None) -> EpubDocument:
+    def document(
+        file_name: str, title: str, part: str, body_type: str = "", chapter: Any = None
+    ) -> EpubDocument:
         xhtml = template.render(
             book=view,
             cover_image=cover_image or "",
@@ -184,9 +183,7 @@ class PageEntry:
 
 def toc_entries(book: Book) -> list[NavEntry]:
     entries = [
-        NavEntry(
-            (f"{c.part_number}. " if c.part_number else "") + c.title, c.file_name
-        )
+        NavEntry((f"{c.part_number}. " if c.part_number else "") + c.title, c.file_name)
         for c in book.chapters
     ]
     if book.glossary:

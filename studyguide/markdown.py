@@ -93,12 +93,7 @@ def _glossary_links_rule(state: Any) -> None:
                         parse.unknown_links.append((slug, line))
             elif child.type == "link_close":
                 link_depth -= 1
-            if (
-                child.type != "text"
-                or in_heading
-                or link_depth
-                or parse.matcher.pattern is None
-            ):
+            if child.type != "text" or in_heading or link_depth or parse.matcher.pattern is None:
                 children.append(child)
                 continue
             children.extend(_split_text(child, parse, line))
@@ -199,13 +194,19 @@ class BookRenderer(RendererHTML):
     def _ctx(self, env: Any) -> RenderContext:
         return env["render"]
 
-    def footnote_ref(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    def footnote_ref(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         ctx = self._ctx(env)
         label = tokens[idx].meta["label"]
         note = ctx.notes[label]
         if ctx.edition is Edition.PRINT:
             # WeasyPrint floats the note itself to the foot of the page (float: footnote).
-            return f'<span class="footnote" id="{note.id}">{ctx.note_html[label]}</span>'
+            # The empty anchor stays at the call: the PDF keeps a destination there.
+            return (
+                f'<a class="noteref-anchor" id="{note.ref_id}"></a>'
+                f'<span class="footnote" id="{note.id}">{ctx.note_html[label]}</span>'
+            )
         return (
             f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{note.ref_id}"'
             f' href="#{note.id}">{note.number}</a>'
@@ -216,15 +217,19 @@ class BookRenderer(RendererHTML):
         token = tokens[idx]
         slug = token.meta.get("term")
         if slug:
-            return "<a" + _attrs(
-                {
-                    "class": "term",
-                    "id": token.meta.get("link_id", ""),
-                    "href": ctx.term_href(slug),
-                    "epub:type": "glossref",
-                    "role": "doc-glossref",
-                }
-            ) + ">"
+            return (
+                "<a"
+                + _attrs(
+                    {
+                        "class": "term",
+                        "id": token.meta.get("link_id", ""),
+                        "href": ctx.term_href(slug),
+                        "epub:type": "glossref",
+                        "role": "doc-glossref",
+                    }
+                )
+                + ">"
+            )
         href = str(token.attrGet("href") or "")
         found = re.fullmatch(r"#p-(\d+)", href)
         if found:
@@ -239,6 +244,8 @@ class BookRenderer(RendererHTML):
         lead = ""
         if ctx.lead_html:
             lead, ctx.lead_html = ctx.lead_html, ""
+        if token.hidden:  # a tight list's item: no paragraph around its text
+            return lead
         if ctx.paragraphs_inline:
             return '<span class="np">' + lead
         pnum = token.meta.get("pnum")
@@ -252,23 +259,47 @@ class BookRenderer(RendererHTML):
     def paragraph_close(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
     ) -> str:
+        if tokens[idx].hidden:
+            return ""
         if self._ctx(env).paragraphs_inline:
             return "</span>"
         return "</p>\n"
 
     def _block_open(self, token: Token, tag: str, ctx: RenderContext) -> str:
-        if ctx.block_ids and token.level == 0:
+        if ctx.block_ids:
             ctx._block_count += 1
             return f'<{tag} id="{ctx.id_prefix}b{ctx._block_count}">'
         return f"<{tag}>"
 
-    def heading_open(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any) -> str:
+    def heading_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         return self._block_open(tokens[idx], tokens[idx].tag, self._ctx(env))
 
     def bullet_list_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
     ) -> str:
         return self._block_open(tokens[idx], "ul", self._ctx(env)) + "\n"
+
+    def list_item_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        return self._block_open(tokens[idx], "li", self._ctx(env))
+
+    def blockquote_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        return self._block_open(tokens[idx], "blockquote", self._ctx(env)) + "\n"
+
+    def ordered_list_open(
+        self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        token = tokens[idx]
+        opening = self._block_open(token, "ol", self._ctx(env))
+        start = token.attrGet("start")
+        if start is not None and str(start) != "1":
+            opening = opening[:-1] + f' start="{start}">'
+        return opening + "\n"
 
     def container_signature_open(
         self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: Any

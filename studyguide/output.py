@@ -1,4 +1,4 @@
-"""Write an edition safely: into a temporary file beside the target, renamed into place when complete."""
+"""Write an edition safely: to a temporary file beside the target, renamed when complete."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     the edition from the last good build stays as it was.
     """
     try:
-        handle = tempfile.NamedTemporaryFile(
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, then renamed)
             dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
         )
     except OSError as exc:

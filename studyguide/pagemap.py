@@ -57,7 +57,9 @@ def _classes(box: Any) -> set[str]:
     return set((element.get("class") or "").split())
 
 
-def _text_boxes(box: Any, anchor: str | None, skipped: bool) -> Iterator[tuple[Any, str | None, bool]]:
+def _text_boxes(
+    box: Any, anchor: str | None, skipped: bool
+) -> Iterator[tuple[Any, str | None, bool]]:
     """Text boxes in layout order with the id of their nearest anchored ancestor."""
     from weasyprint.formatting_structure import boxes
 
@@ -180,8 +182,10 @@ def _place(anchor: etree._Element, offset: int, label: str) -> bool:
     return visit(anchor)
 
 
-def _split_at(parent: etree._Element, after: etree._Element | None, remaining: int, label: str) -> bool:
-    """Insert the marker in parent's text (after=None) or in `after`'s tail, if the place is there."""
+def _split_at(
+    parent: etree._Element, after: etree._Element | None, remaining: int, label: str
+) -> bool:
+    """Insert the marker in parent's text (after=None) or in `after`'s tail, if it falls there."""
     text = parent.text if after is None else after.tail
     if not text or remaining >= _count(text):
         return False
@@ -190,6 +194,9 @@ def _split_at(parent: etree._Element, after: etree._Element | None, remaining: i
         if char.isspace() or char in NOT_COUNTED:
             continue
         if seen == remaining:
+            # A page that begins inside a hyphenated word gets its marker before the word.
+            while index > 0 and not text[index - 1].isspace():
+                index -= 1
             marker = _marker(label)
             marker.tail = text[index:]
             if after is None:

