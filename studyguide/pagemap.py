@@ -58,9 +58,9 @@ def _classes(box: Any) -> set[str]:
 
 
 def _text_boxes(
-    box: Any, anchor: str | None, skipped: bool
-) -> Iterator[tuple[Any, str | None, bool]]:
-    """Text boxes in layout order with the id of their nearest anchored ancestor."""
+    box: Any, anchors: tuple[str, ...], skipped: bool
+) -> Iterator[tuple[Any, tuple[str, ...], bool]]:
+    """Text boxes in layout order with the ids of their anchored ancestors, innermost last."""
     from weasyprint.formatting_structure import boxes
 
     if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox):
@@ -68,15 +68,16 @@ def _text_boxes(
     element = getattr(box, "element", None)
     if element is not None and not getattr(box, "pseudo_type", None):
         own_id = element.get("id")
-        if own_id and getattr(box, "element_tag", "") not in ("html", "body"):
-            anchor = own_id
+        tag = getattr(box, "element_tag", "")
+        if own_id and tag not in ("html", "body") and (not anchors or anchors[-1] != own_id):
+            anchors = (*anchors, own_id)  # (a box split over lines repeats its element)
     if getattr(box, "pseudo_type", None) or _classes(box) & SKIPPED_CLASSES:
         skipped = True
     if isinstance(box, boxes.TextBox):
-        yield box, anchor, skipped
+        yield box, anchors, skipped
         return
     for child in getattr(box, "children", []) or []:
-        yield from _text_boxes(child, anchor, skipped)
+        yield from _text_boxes(child, anchors, skipped)
 
 
 def from_document(document: Document) -> list[PageStart]:
@@ -86,14 +87,16 @@ def from_document(document: Document) -> list[PageStart]:
     for number, page in enumerate(document.pages, start=1):
         first: tuple[str, int] | None = None
         preview: list[str] = []
-        for box, anchor, skipped in _text_boxes(page._page_box, None, False):
-            if skipped or anchor is None or not box.text.strip():
+        for box, anchors, skipped in _text_boxes(page._page_box, (), False):
+            if skipped or not anchors or not box.text.strip():
                 continue
             if first is None:
-                first = (anchor, consumed.get(anchor, 0))
+                first = (anchors[-1], consumed.get(anchors[-1], 0))
             if len(" ".join(preview)) < 60:
                 preview.append(box.text.strip())
-            consumed[anchor] = consumed.get(anchor, 0) + _count(box.text)
+            # Every enclosing element counts the text: a later page may begin in any of them.
+            for anchor in anchors:
+                consumed[anchor] = consumed.get(anchor, 0) + _count(box.text)
         if first is not None:
             starts.append(PageStart(str(number), first[0], first[1], " ".join(preview)[:80]))
     return starts

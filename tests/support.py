@@ -55,10 +55,67 @@ def text_of(element: etree._Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
+# Shown beside the article's words, not part of them.
+APPARATUS = {"pnum", "noteref", "pagebreak", "footnote", "print-only"}
+
+
+def reading_text(element: etree._Element) -> str:
+    """An element's text without paragraph numbers, note calls and page markers."""
+    parts: list[str] = []
+
+    def walk(node: etree._Element) -> None:
+        if set((node.get("class") or "").split()) & APPARATUS:
+            parts.append(node.tail or "")
+            return
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            else:
+                parts.append(child.tail or "")
+        parts.append(node.tail or "")
+
+    parts.append(element.text or "")
+    for child in element:
+        if isinstance(child.tag, str):
+            walk(child)
+    return " ".join("".join(parts).split())
+
+
 def pdf_pages(path: Path) -> list[str]:
     """The text of each page of the PDF, as pdftotext reads it."""
     out = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    pages = out.split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return [normalise(p) for p in pages]
+
+
+def pdf_body_pages(path: Path, margin_pt: int = 51) -> list[str]:
+    """Each page's text without the running head and page number (cut off at the margins)."""
+    from pypdf import PdfReader
+
+    width, height = (float(v) for v in PdfReader(path).pages[0].mediabox[2:4])
+    out = subprocess.run(
+        [
+            "pdftotext",
+            "-enc",
+            "UTF-8",
+            "-x",
+            "0",
+            "-y",
+            str(margin_pt),
+            "-W",
+            str(int(width)),
+            "-H",
+            str(int(height) - 2 * margin_pt),
+            str(path),
+            "-",
+        ],
+        capture_output=True,
+        check=True,
     ).stdout.decode("utf-8")
     pages = out.split("\f")
     if pages and not pages[-1].strip():
@@ -120,3 +177,25 @@ def copy_real_book(folder: Path) -> Path:
     for name in ("chapters", "glossary", "source"):
         shutil.copytree(ROOT / name, folder / name)
     return folder
+
+
+def text_after_markers(root: etree._Element) -> dict[str, str]:
+    """For each page-break marker in a document, the reading text that follows it."""
+    pieces: list[str] = []
+    starts: dict[str, int] = {}
+
+    def walk(node: etree._Element) -> None:
+        classes = set((node.get("class") or "").split())
+        if "pagebreak" in classes:
+            starts[node.get("aria-label")] = len(pieces)
+        elif not classes & APPARATUS and not node.tag.endswith("aside"):
+            pieces.append(node.text or "")
+            for child in node:
+                if isinstance(child.tag, str):
+                    walk(child)
+                else:
+                    pieces.append(child.tail or "")
+        pieces.append(node.tail or "")
+
+    walk(root)
+    return {label: " ".join("".join(pieces[start:]).split()) for label, start in starts.items()}

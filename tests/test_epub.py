@@ -1,0 +1,125 @@
+"""The real EPUB, opened as a reader's software would: valid, navigable, with notes and links."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from studyguide.checks import article_blocks
+from support import NS, ROOT, epub_files, epub_xhtml, epubcheck, reading_text, text_of
+
+
+def test_epubcheck_reports_no_error_and_no_warning(built, tmp_path):
+    messages = epubcheck(built.epub, tmp_path / "report.json")
+    problems = [
+        f"{m['severity']} {m['ID']}: {m['message']} {m['locations'][:1]}"
+        for m in messages
+        if m["severity"] in ("FATAL", "ERROR", "WARNING")
+    ]
+    assert problems == []
+
+
+def test_every_document_is_xhtml_with_language(built):
+    for name, root in epub_xhtml(built.epub).items():
+        assert root.tag == "{http://www.w3.org/1999/xhtml}html", name
+        assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en", name
+
+
+def test_chapters_hold_the_article_text_in_order(built):
+    documents = epub_xhtml(built.epub)
+    chapters = sorted(n for n in documents if n.startswith("chapter-"))
+    shown = [
+        reading_text(element)
+        for name in chapters
+        for element in documents[name].iter("{*}h1", "{*}p")
+        if documents[name].find(".//x:section", NS).get("class").endswith("kind-article")
+        and not any(
+            a.tag.endswith("aside") or "questions" in (a.get("class") or "")
+            for a in element.iterancestors()
+        )
+        and "part-label" not in (element.get("class") or "")
+        and "notes-title" not in (element.get("class") or "")
+    ]
+    assert shown == article_blocks(ROOT)
+
+
+def test_notes_are_footnote_asides_after_their_references_in_the_same_file(built):
+    documents = epub_xhtml(built.epub)
+    count = 0
+    for name, root in documents.items():
+        elements = list(root.iter())  # keeps the proxies alive, so lookups match
+        order = {e: i for i, e in enumerate(elements)}
+        for ref in root.iterfind(".//x:a[@class='noteref']", NS):
+            assert ref.get(f"{{{NS['epub']}}}type") == "noteref"
+            assert ref.get("role") == "doc-noteref"
+            target = ref.get("href").removeprefix("#")
+            aside = root.find(f".//x:aside[@id='{target}']", NS)
+            assert aside is not None, f"{name}: {target} not in the same file"
+            assert aside.get(f"{{{NS['epub']}}}type") == "footnote"
+            assert aside.get("role") == "doc-footnote"
+            assert order[aside] > order[ref], "a note must come after its reference"
+            back = aside.find(".//x:a[@role='doc-backlink']", NS)
+            assert back is not None and back.get("href") == f"#{ref.get('id')}"
+            assert 9 <= len(text_of(aside)) <= 5000  # what Kobo pops up
+            count += 1
+    assert count >= 24  # 8 article chapters, at least 3 notes each
+
+
+def test_term_links_lead_to_glossary_entries(built):
+    documents = epub_xhtml(built.epub)
+    glossary = documents["glossary.xhtml"]
+    entries = {dt.get("id") for dt in glossary.iterfind(".//x:dl/x:dt", NS)}
+    section = glossary.find(".//x:section", NS)
+    assert section.get(f"{{{NS['epub']}}}type") == "glossary"
+    assert section.get("role") == "doc-glossary"
+    links = [
+        link
+        for name, root in documents.items()
+        if name.startswith("chapter-")
+        for link in root.iterfind(".//x:a[@class='term']", NS)
+    ]
+    assert links
+    for link in links:
+        file_name, _, target = link.get("href").partition("#")
+        assert file_name == "glossary.xhtml" and target in entries, link.get("href")
+        # never inside a heading or another link
+        assert not any(a.tag.endswith(("}h1", "}h2", "}h3", "}a")) for a in link.iterancestors())
+
+
+def test_navigation_document_and_ncx_list_every_chapter(built):
+    files = epub_files(built.epub)
+    nav = etree.fromstring(files["EPUB/nav.xhtml"])
+    toc = nav.find(".//x:nav[@id='toc']", NS)
+    assert toc.get(f"{{{NS['epub']}}}type") == "toc"
+    hrefs = [a.get("href") for a in toc.iterfind(".//x:a", NS)]
+    chapter_files = sorted(n.removeprefix("EPUB/") for n in files if "/chapter-" in n)
+    assert [h for h in hrefs if h.startswith("chapter-")] == chapter_files
+    assert "glossary.xhtml" in hrefs
+    ncx = etree.fromstring(files["EPUB/toc.ncx"])
+    ncx_ns = {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    sources = [c.get("src") for c in ncx.iterfind(".//n:navMap//n:content", ncx_ns)]
+    assert sources == hrefs
+
+
+def test_spine_reads_title_page_contents_chapters_glossary(built):
+    files = epub_files(built.epub)
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    ns = {"o": "http://www.idpf.org/2007/opf"}
+    manifest = {i.get("id"): i.get("href") for i in opf.iterfind(".//o:manifest/o:item", ns)}
+    spine = [manifest[r.get("idref")] for r in opf.iterfind(".//o:spine/o:itemref", ns)]
+    assert spine[:3] == ["cover.xhtml", "titlepage.xhtml", "nav.xhtml"]
+    assert spine[-1] == "glossary.xhtml"
+    assert [s for s in spine if s.startswith("chapter-")] == sorted(
+        s for s in spine if s.startswith("chapter-")
+    )
+
+
+def test_title_page_carries_the_original_publication(built):
+    page = text_of(epub_xhtml(built.epub)["titlepage.xhtml"])
+    for words in (
+        "Fight back against the co-operative miners and the MAS",
+        "LOR-CI",
+        "5 October 2006",
+        "Left Voice",
+        "16 October 2006",
+    ):
+        assert words in page

@@ -1,0 +1,118 @@
+"""The EPUB carries the print edition's pages and paragraph numbers, from one layout."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from lxml import etree
+from pypdf import PdfReader
+
+from support import (
+    NS,
+    copy_real_book,
+    epub_files,
+    epub_xhtml,
+    pdf_body_pages,
+    pdf_pages,
+    reading_text,
+    studyguide,
+    text_after_markers,
+)
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
+
+
+def _words(text: str, count: int) -> list[str]:
+    """Words to compare across editions: no paragraph numbers, note calls or list markers."""
+    words = [re.sub(r"(?<=[^\d\s])\d+", "", w) for w in re.findall(r"\S+", text)]
+    return [w for w in words if not re.fullmatch(r"\d+\.?|•", w)][:count]
+
+
+def test_every_page_marker_is_where_its_pdf_page_begins(built):
+    pages = pdf_body_pages(built.pdf)
+    markers: dict[str, str] = {}
+    for root in epub_xhtml(built.epub).values():
+        markers.update(text_after_markers(root))
+    assert len(markers) > 20
+    for label, following in markers.items():
+        expected = _words(following, 6)
+        # A glossary entry's page references are print only: the EPUB has no place for them.
+        page = re.sub(r"^Linked from pp?\.[\s\d,–-]*", "", pages[int(label) - 1])
+        found = _words(page, 6)
+        # A page that begins inside a hyphenated word has its marker before the word.
+        assert expected[0].endswith(found[0]) and expected[1:] == found[1:], (
+            f"page {label}: the EPUB marker is followed by {expected}, "
+            f"the PDF page begins with {found}"
+        )
+
+
+def test_page_list_has_one_entry_per_pdf_page_with_text(built):
+    files = epub_files(built.epub)
+    nav = etree.fromstring(files["EPUB/nav.xhtml"])
+    page_list = nav.find(".//x:nav[@epub:type='page-list']", NS)
+    labels = [a.text for a in page_list.iterfind(".//x:a", NS)]
+    pages = pdf_pages(built.pdf)
+    contents = {i + 1 for i, p in enumerate(pages) if p.startswith("Contents")}
+    with_text = [str(i + 1) for i, p in enumerate(pages) if re.sub(r"\d+", "", p).strip()]
+    assert labels == [n for n in with_text if int(n) not in contents]
+    ncx = etree.fromstring(files["EPUB/toc.ncx"])
+    targets = ncx.iterfind(
+        ".//n:pageList/n:pageTarget", {"n": "http://www.daisy.org/z3986/2005/ncx/"}
+    )
+    assert [t.get("value") for t in targets] == labels
+    opf = files["EPUB/content.opf"].decode()
+    assert "pageBreakSource" in opf and "<dc:source>" in opf
+
+
+def test_paragraph_numbers_match_in_both_editions(built):
+    reader = PdfReader(built.pdf)
+    destinations = reader.named_destinations
+    pages = pdf_pages(built.pdf)
+    paragraphs = {
+        p.get("id"): p
+        for root in epub_xhtml(built.epub).values()
+        for p in root.iterfind(".//x:p[@class='para']", NS)
+    }
+    numbers = sorted(int(key.removeprefix("p-")) for key in paragraphs)
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert len(numbers) == 23  # 34 blocks in source/article.txt: 8 headings, 3 signature lines
+    for key, paragraph in paragraphs.items():
+        assert paragraph.find("x:span[@class='pnum']", NS).text == key.removeprefix("p-")
+        first_words = " ".join(_words(reading_text(paragraph), 5))
+        page = reader.get_destination_page_number(destinations[key])
+        assert first_words in " ".join(_words(" ".join(pages[page : page + 2]), 100_000))
+
+
+def test_rebuilding_gives_the_same_epub_bytes(built, tmp_path):
+    again = studyguide("build", "--epub", "--out", tmp_path, env=EPOCH)
+    assert again.code == 0, again.stderr
+    assert (tmp_path / built.epub.name).read_bytes() == built.epub.read_bytes()
+
+
+def test_changing_one_chapter_changes_the_epub(built, tmp_path):
+    book = copy_real_book(tmp_path / "book")
+    chapter = next((book / "chapters").glob("03-*.md"))
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8").replace("::: questions", "::: questions\n", 1) + "\n",
+        encoding="utf-8",
+    )
+    text = chapter.read_text(encoding="utf-8")
+    first_note = re.search(r"^\[\^[^\]]+\]: ", text, re.M)
+    chapter.write_text(text[: first_note.end()] + "Edited. " + text[first_note.end() :])
+    run = studyguide("build", "--epub", "--out", tmp_path / "out", root=book, env=EPOCH)
+    assert run.code == 0, run.stderr
+    assert (tmp_path / "out" / built.epub.name).read_bytes() != built.epub.read_bytes()
+
+
+def test_epub_is_a_valid_zip_with_mimetype_first_and_stored(built):
+    listing = subprocess.run(
+        ["python3", "-m", "zipfile", "-l", str(built.epub)], capture_output=True, text=True
+    ).stdout.splitlines()
+    assert listing[1].split()[0] == "mimetype"
+    import zipfile
+
+    with zipfile.ZipFile(built.epub) as archive:
+        first = archive.infolist()[0]
+        assert first.filename == "mimetype" and first.compress_type == zipfile.ZIP_STORED
+        assert {i.date_time for i in archive.infolist()} == {(2006, 10, 5, 0, 0, 0)}
