@@ -80,3 +80,19 @@ def check_fidelity(book: Book) -> None:
             f"the article's own text is in {ARTICLE_FILE}",
             "fidelity.extra-text",
         )
+
+
+def unlinked_terms(book: Book) -> list[BuildError]:
+    """Glossary entries that no text links to: readers will not find them from the text."""
+    linked = {link.slug for chapter in book.chapters for link in chapter.term_links}
+    return [
+        BuildError(
+            SourceRef(term.path, 1),
+            f"glossary entry '{term.term}' is not linked from any chapter",
+            "use the term (or an alias) in a chapter or a note, or link it with "
+            f"[text](term:{term.slug})",
+            "glossary.unlinked",
+        )
+        for term in book.glossary
+        if term.slug not in linked
+    ]

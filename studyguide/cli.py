@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
+        "--glossary-pages",
+        action="store_true",
+        help="in the PDF, give the glossary page after the first link to a term in each chapter",
+    )
+    build.add_argument(
         "--debug-html",
         type=Path,
         default=None,
@@ -40,8 +45,23 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the HTML handed to WeasyPrint to FILE",
     )
 
+    handout = commands.add_parser(
+        "handout", help="write the discussion questions as a PDF handout, one chapter a page"
+    )
+    handout.add_argument("--paper", choices=PAPERS, default="a4", help="paper size")
+    handout.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
+    handout.add_argument(
+        "--no-writing-space",
+        dest="writing_space",
+        action="store_false",
+        help="no ruled lines for answers after the questions",
+    )
+
     commands.add_parser(
         "check", help="check the sources (fidelity, notes, glossary); build nothing"
+    )
+    commands.add_parser(
+        "stats", help="count the annotations: notes and questions per chapter, glossary links"
     )
     return parser
 
@@ -59,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, root, started)
     except (BuildError, BuildErrors) as error:
-        print(error.format(Path.cwd()), file=sys.stderr)
+        print(error.format(args.root), file=sys.stderr)
         print(
             "studyguide: stopped; the editions from the last good build are unchanged",
             file=sys.stderr,
@@ -71,6 +91,28 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 130
+
+
+def _print_stats(book: object) -> None:
+    """A table of the annotations, for facilitators and for the issue notes."""
+    from studyguide.model import Book
+
+    assert isinstance(book, Book)
+    print(f"{'chapter':<48} {'kind':<8} {'notes':>5} {'questions':>9} {'term links':>10}")
+    for chapter in book.chapters:
+        title = f"{chapter.number:02d} {chapter.title}"
+        if len(title) > 47:
+            title = title[:46] + "…"
+        print(
+            f"{title:<48} {chapter.kind.value:<8} {len(chapter.notes):>5} "
+            f"{len(chapter.questions):>9} {len(chapter.term_links):>10}"
+        )
+    links = sum(len(c.term_links) for c in book.chapters)
+    linked = {link.slug for c in book.chapters for link in c.term_links}
+    print(
+        f"glossary: {len(book.glossary)} entries, {links} links from the text, "
+        f"{len(linked)} entries linked at least once"
+    )
 
 
 def _run(args: argparse.Namespace, root: Path, started: float) -> int:
@@ -85,22 +127,41 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         f"text identical to the published article), {notes} notes, "
         f"{len(book.glossary)} glossary entries"
     )
+    from studyguide.checks import unlinked_terms
+
+    for warning in unlinked_terms(book):
+        print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
     if args.command == "check":
+        return 0
+    if args.command == "stats":
+        _print_stats(book)
         return 0
 
     from studyguide.output import prepare_output_dir
 
     out = prepare_output_dir(args.out or root / "build")
-    options = Options(out=out, paper=args.paper, writing_space=args.writing_space, cover=args.cover)
-    if args.debug_html:
-        from studyguide import pdf
+    options = Options(
+        out=out,
+        paper=args.paper,
+        writing_space=args.writing_space,
+        cover=getattr(args, "cover", True),
+        glossary_pages=getattr(args, "glossary_pages", False),
+    )
+    if args.command == "handout":
+        from studyguide.handout import build_handout
 
-        args.debug_html.write_text(
-            pdf.print_html(loaded.md, book, args.paper, args.writing_space), encoding="utf-8"
-        )
-        _progress(f"wrote the print HTML to {args.debug_html}")
-    wanted = [name for name in ("pdf", "epub") if getattr(args, name)] or ["pdf", "epub"]
-    written = [EDITIONS[name](loaded, options, _progress) for name in wanted]
+        written = [build_handout(loaded, options, _progress)]
+    else:
+        if args.debug_html:
+            from studyguide import pdf
+
+            html = pdf.print_html(
+                loaded.md, book, args.paper, args.writing_space, "", args.glossary_pages
+            )
+            args.debug_html.write_text(html, encoding="utf-8")
+            _progress(f"wrote the print HTML to {args.debug_html}")
+        wanted = [name for name in ("pdf", "epub") if getattr(args, name)] or ["pdf", "epub"]
+        written = [EDITIONS[name](loaded, options, _progress) for name in wanted]
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:
         print(path)
