@@ -103,6 +103,7 @@ class Options:
     paper: str = "a4"
     writing_space: bool = True
     cover: bool = True
+    glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
 
 
 def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
@@ -111,7 +112,9 @@ def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
     book = loaded.book
     progress(f"laying out the print edition ({options.paper.upper()}) with WeasyPrint")
     date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
-    html = pdf.print_html(loaded.md, book, options.paper, options.writing_space, date)
+    html = pdf.print_html(
+        loaded.md, book, options.paper, options.writing_space, date, options.glossary_pages
+    )
     document = pdf.layout(html, book.root)
     pagemap.save(pagemap.from_document(document), pagemap.cache_path(book, options))
     suffix = "" if options.paper == "a4" else f"-{options.paper}"
@@ -133,7 +136,9 @@ def build_epub(loaded: LoadedBook, options: Options, progress: Progress) -> Path
         from studyguide import pdf
 
         progress("laying out the print edition once, for the EPUB's page numbers")
-        html = pdf.print_html(loaded.md, book, options.paper, options.writing_space)
+        html = pdf.print_html(
+            loaded.md, book, options.paper, options.writing_space, "", options.glossary_pages
+        )
         pages = pagemap.from_document(pdf.layout(html, book.root))
         pagemap.save(pages, cached)
     else:

@@ -217,6 +217,7 @@ def render_print_html(
     writing_space: bool,
     css: str,
     date: str = "",
+    glossary_pages: bool = False,
 ) -> str:
     return (
         environment()
@@ -227,5 +228,6 @@ def render_print_html(
             writing_space=writing_space,
             css=css,
             date=date,
+            glossary_pages=glossary_pages,
         )
     )

@@ -32,9 +32,17 @@ def stylesheet_text(paper: str) -> str:
 
 
 def print_html(
-    md: MarkdownIt, book: Book, paper: str = "a4", writing_space: bool = True, date: str = ""
+    md: MarkdownIt,
+    book: Book,
+    paper: str = "a4",
+    writing_space: bool = True,
+    date: str = "",
+    glossary_pages: bool = False,
 ) -> str:
-    """The whole book as one HTML document with its stylesheet inline: what WeasyPrint lays out."""
+    """The whole book as one HTML document with its stylesheet inline: what WeasyPrint lays out.
+
+    With `glossary_pages`, the first link to a term in each chapter gives its glossary page.
+    """
     if paper not in PAPER_SIZES:
         raise BuildError(
             None,
@@ -43,7 +51,9 @@ def print_html(
             "usage.paper",
         )
     view = render_book(md, book, Edition.PRINT)
-    return render_print_html(view, paper, writing_space, stylesheet_text(paper), date)
+    return render_print_html(
+        view, paper, writing_space, stylesheet_text(paper), date, glossary_pages
+    )
 
 
 def _make_fetcher(root: Path) -> Any:
