@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from studyguide.checks import check_fidelity
 from studyguide.config import METADATA_FILE, load_meta
-from studyguide.errors import BuildError, ErrorCollector
+from studyguide.errors import BuildError, BuildErrors, ErrorCollector
 from studyguide.markdown import make_parser
 from studyguide.model import Book
 from studyguide.parse import build_book
@@ -30,8 +30,13 @@ class LoadedBook:
 
 def load_book(root: Path) -> LoadedBook:
     """Read, parse and check every source; raise all user mistakes found."""
-    meta = load_meta(root)
     errors = ErrorCollector()
+    try:
+        meta = load_meta(root)
+    except (BuildError, BuildErrors) as error:
+        # Keep going: mistakes in the chapters are reported in the same run.
+        errors.add(error)
+        meta = None
     chapter_files = read_chapter_files(root, errors)
     glossary_files = read_glossary_files(root, errors)
     md = make_parser()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.sources import forbidden_character, forbidden_character_error
 
 METADATA_FILE = "book.toml"
 
@@ -133,6 +134,12 @@ def _check_table(
         wrong = not isinstance(value, kind) or (kind is dt.date and isinstance(value, dt.datetime))
         if kind is int and isinstance(value, bool):
             wrong = True
+        if not wrong and kind is str and forbidden_character(value) >= 0:
+            errors.add(
+                forbidden_character_error(
+                    SourceRef(path, _line_of(text, key, table)), value, forbidden_character(value)
+                )
+            )
         if not wrong and kind is str and not value.strip():
             errors.add(
                 BuildError(
@@ -165,7 +172,7 @@ def load_meta(root: Path) -> BookMeta:
             "meta.missing-file",
         )
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise BuildError(
             path, f"not UTF-8 text: {exc.reason}", "save the file as UTF-8", "meta.encoding"

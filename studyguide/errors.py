@@ -83,8 +83,11 @@ class ErrorCollector:
     def __init__(self) -> None:
         self.errors: list[BuildError] = []
 
-    def add(self, error: BuildError) -> None:
-        self.errors.append(error)
+    def add(self, error: BuildError | BuildErrors) -> None:
+        if isinstance(error, BuildErrors):
+            self.errors.extend(error.errors)
+        else:
+            self.errors.append(error)
 
     def __bool__(self) -> bool:
         return bool(self.errors)

@@ -11,25 +11,42 @@ from typing import BinaryIO
 
 from studyguide.errors import BuildError
 
+_HINT = "choose another folder with --out, or fix its permissions"
+
+
+def _blocking_file(out: Path) -> Path | None:
+    """The file standing where the output folder or one of its parents should be."""
+    for folder in (out, *out.parents):
+        if folder.exists():
+            return None if folder.is_dir() else folder
+    return None
+
 
 def prepare_output_dir(out: Path) -> Path:
-    """Create the output folder, or say clearly why it cannot be written."""
+    """Create the output folder, or say clearly why it cannot be written.
+
+    Writing is tried for real: permission bits say nothing when the build runs as root,
+    and a read-only or virtual file system (/proc) refuses writes that os.access allows.
+    """
+    blocking = _blocking_file(out)
+    if blocking is not None:
+        raise BuildError(
+            out,
+            f"cannot create the output folder: '{blocking}' is a file, not a folder",
+            _HINT,
+            "output.create",
+        )
     try:
         out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out, prefix=".studyguide-probe-"):
+            pass
     except OSError as exc:
         raise BuildError(
             out,
-            f"cannot create the output folder: {exc.strerror}",
-            "choose another folder with --out, or fix its permissions",
-            "output.create",
-        ) from None
-    if not os.access(out, os.W_OK | os.X_OK):
-        raise BuildError(
-            out,
-            "the output folder cannot be written",
-            "choose another folder with --out, or fix its permissions",
+            f"cannot write in the output folder: {exc.strerror or exc}",
+            _HINT,
             "output.permission",
-        )
+        ) from None
     return out
 
 
@@ -47,8 +64,8 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     except OSError as exc:
         raise BuildError(
             target.parent,
-            f"cannot write in the output folder: {exc.strerror}",
-            "choose another folder with --out, or fix its permissions",
+            f"cannot write in the output folder: {exc.strerror or exc}",
+            _HINT,
             "output.permission",
         ) from None
     temporary = Path(handle.name)
@@ -59,6 +76,15 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
             os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, target)
+    except OSError as exc:
+        # A full disk or a folder removed under our feet: a user's problem, not a crash.
+        temporary.unlink(missing_ok=True)
+        raise BuildError(
+            target,
+            f"cannot write the file: {exc.strerror or exc}",
+            "free some space, or choose another folder with --out",
+            "output.write",
+        ) from exc
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from markdown_it import MarkdownIt
@@ -16,7 +17,12 @@ from studyguide.config import BookMeta
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.markdown import QUESTIONS, SIGNATURE, TERM_SCHEME, ParseState, TermMatcher
 from studyguide.model import Book, Chapter, Kind, Note, Question, Term, TermLink, TextBlock
-from studyguide.sources import ChapterFile, GlossaryFile
+from studyguide.sources import (
+    ChapterFile,
+    GlossaryFile,
+    forbidden_character,
+    forbidden_character_error,
+)
 
 CHAPTER_KEYS = {"title", "kind"}
 GLOSSARY_KEYS = {"term", "aliases"}
@@ -45,6 +51,10 @@ def _front_matter(
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, column = (mark.line + 2, mark.column + 1) if mark else (2, 0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context = getattr(exc, "context", None)
+        opened = getattr(exc, "context_mark", None)
+        if context and opened is not None and opened.line + 2 != line:
+            problem = f"{problem} ({context} on line {opened.line + 2})"
         errors.add(
             BuildError(
                 SourceRef(path, line, column),
@@ -69,7 +79,28 @@ def _front_matter(
         found = re.match(r"([A-Za-z_][\w-]*)\s*:", line)
         if found and found[1] not in lines:
             lines[found[1]] = number
+    for key, value in values.items():
+        # YAML escapes ("\x07", "\uFFFE") can smuggle in what the file check keeps out.
+        for text in (str(key), *_strings_in(value)):
+            index = forbidden_character(text)
+            if index >= 0:
+                errors.add(
+                    forbidden_character_error(SourceRef(path, lines.get(str(key), 2)), text, index)
+                )
+                return None
     return values, lines
+
+
+def _strings_in(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_in(key)
+            yield from _strings_in(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_in(item)
 
 
 def _check_keys(
@@ -145,32 +176,90 @@ def _walk_inline(tokens: list[Token]) -> Iterator[tuple[Token, int, Token]]:
                 line += 1
 
 
+def _local_target(source: Path, ref: str) -> tuple[Path, bool]:
+    """Where a relative reference in a source file points, and whether that is in the book."""
+    book = source.parent.parent.resolve()
+    try:
+        target = (source.parent / unquote(ref.split("#")[0].split("?")[0])).resolve()
+    except (OSError, ValueError):
+        return book, False
+    return target, target.is_relative_to(book)
+
+
+def _image_error(src: str, path: Path, line: int) -> BuildError:
+    """Images are not supported; say also what else is wrong with this one."""
+    why = "the editions carry no images"
+    code = "markdown.image"
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//", src) and not src.startswith("data:"):
+        why = "a remote resource: the build never fetches anything from the network"
+        code = "markdown.remote"
+    elif not src.startswith("data:"):
+        target, inside = _local_target(path, src)
+        if not inside:
+            why = "it is outside the book's folder, and the editions carry no images"
+        elif not target.is_file():
+            why = "there is no such file, and the editions carry no images"
+    shown = src if len(src) <= 80 else src[:79] + "…"
+    return BuildError(
+        SourceRef(path, line),
+        f"image '{shown}' is not allowed: {why}",
+        "remove the image; describe it in words if it matters",
+        code,
+    )
+
+
+def _link_error(href: str, path: Path, line: int) -> BuildError:
+    what = f"link to '{href}' is not allowed"
+    if not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//", href):
+        target, inside = _local_target(path, href)
+        if not inside:
+            what = f"link to the file '{href}', outside the book's folder, is not allowed"
+        elif not target.exists():
+            what = f"link to the file '{href}' is not allowed (and the file does not exist)"
+        else:
+            what = f"link to the file '{href}' is not allowed"
+    return BuildError(
+        SourceRef(path, line),
+        what,
+        "link to a web address (https://…), a glossary entry (term:slug) or "
+        "a paragraph of the article (#p-12); the editions carry no other files",
+        "markdown.link",
+    )
+
+
 def _check_inline(tokens: list[Token], path: Path, errors: ErrorCollector) -> None:
-    """Images, file links and undefined note references are mistakes."""
+    """Images, file links, notes inside links and undefined note references are mistakes."""
+    link_depth = 0
     for child, line, _ in _walk_inline(tokens):
         if child.type == "image":
+            errors.add(_image_error(str(child.attrGet("src") or ""), path, line))
+        elif child.type == "link_close":
+            link_depth = max(0, link_depth - 1)
+        elif child.type == "footnote_ref" and "label" not in child.meta:
             errors.add(
                 BuildError(
                     SourceRef(path, line),
-                    f"images are not supported (found '{child.attrGet('src')}')",
-                    "remove the image; describe it in words if it matters",
-                    "markdown.image",
+                    "inline notes ^[…] are not supported",
+                    "write a reference [^id] in the text and the note as a line `[^id]: …`",
+                    "notes.inline",
+                )
+            )
+        elif child.type == "footnote_ref" and link_depth:
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"footnote reference [^{child.meta['label']}] inside a link",
+                    "put the reference after the link: [text](…)[^id]",
+                    "notes.in-link",
                 )
             )
         elif child.type == "link_open":
+            link_depth += 1
             href = str(child.attrGet("href") or "")
             if href.startswith(TERM_SCHEME) or re.fullmatch(r"#p-\d+", href):
                 continue
             if not href.startswith(_ALLOWED_SCHEMES):
-                errors.add(
-                    BuildError(
-                        SourceRef(path, line),
-                        f"link to '{href}' is not allowed",
-                        "link to a web address (https://…), a glossary entry (term:slug) or "
-                        "a paragraph of the article (#p-12); files are not linked",
-                        "markdown.link",
-                    )
-                )
+                errors.add(_link_error(href, path, line))
         elif child.type == "text":
             for found in _UNDEFINED_REF.finditer(child.content):
                 errors.add(
@@ -210,6 +299,18 @@ def _split_chapter(
                 )
             else:
                 definitions[label] = (tokens[index + 1 : end], line)
+            for child, child_line, _ in _walk_inline(tokens[index + 1 : end]):
+                if child.type == "footnote_ref":
+                    errors.add(
+                        BuildError(
+                            SourceRef(path, child_line),
+                            f"the note [^{label}] refers to another note "
+                            f"[^{child.meta.get('label', '…')}]",
+                            "a note cannot have notes of its own: write the text into the note, "
+                            "or refer to the other note from the chapter's text",
+                            "notes.nested",
+                        )
+                    )
             index = end + 1
             continue
         if token.type == f"container_{QUESTIONS}_open":
@@ -324,7 +425,7 @@ def parse_chapter(
     _check_keys(values, lines, CHAPTER_KEYS, path, errors)
     title = _required_text(values, "title", lines, path, errors)
     kind_name = values.get("kind", Kind.ARTICLE.value)
-    if kind_name not in {k.value for k in Kind}:
+    if not isinstance(kind_name, str) or kind_name not in {k.value for k in Kind}:
         errors.add(
             BuildError(
                 SourceRef(path, lines.get("kind", 2)),
@@ -345,8 +446,9 @@ def parse_chapter(
 
     order: list[str] = []
     for child, _, _ in _walk_inline(tokens):
-        if child.type == "footnote_ref" and child.meta["label"] not in order:
-            order.append(child.meta["label"])
+        label = child.meta.get("label") if child.type == "footnote_ref" else None
+        if label is not None and label not in order:
+            order.append(label)
     notes: list[Note] = []
     for label in order:
         if label in definitions:
@@ -436,6 +538,20 @@ def parse_term(
             )
         )
     _check_inline(tokens, path, errors)
+    for token in tokens:
+        found = token.type == "footnote_reference_open" or any(
+            child.type == "footnote_ref" for child in token.children or []
+        )
+        if found:
+            errors.add(
+                BuildError(
+                    SourceRef(path, token.map[0] + 1 if token.map else 1),
+                    "a footnote in a glossary entry",
+                    "glossary entries have no notes: write the text into the definition",
+                    "glossary.note",
+                )
+            )
+            break
     if term is None:
         return None
     return Term(source.slug, term, [a.strip() for a in aliases], body, path)
@@ -448,13 +564,17 @@ def _sort_key(term: Term) -> str:
 
 def build_book(
     md: MarkdownIt,
-    meta: BookMeta,
+    meta: BookMeta | None,
     root: Path,
     chapter_files: list[ChapterFile],
     glossary_files: list[GlossaryFile],
     errors: ErrorCollector,
 ) -> Book:
-    """Parse every source into one Book; mistakes go to `errors`."""
+    """Parse every source into one Book; mistakes go to `errors`.
+
+    `meta` is None when book.toml has mistakes: the sources are still parsed so that their
+    mistakes are reported in the same run, and the caller raises before using the Book.
+    """
     names: dict[str, str] = {}
     where: dict[str, Path] = {}
     for source in glossary_files:
@@ -463,7 +583,9 @@ def build_book(
         if found is None:
             continue
         values, lines = found
-        candidates = [values.get("term"), *list(values.get("aliases") or [])]
+        aliases = values.get("aliases") or []
+        # A wrong shape is reported when the entry itself is parsed.
+        candidates = [values.get("term"), *(aliases if isinstance(aliases, list) else [aliases])]
         for name in candidates:
             if not isinstance(name, str) or not name.strip():
                 continue
@@ -490,11 +612,12 @@ def build_book(
     glossary_state = ParseState(0, explicit_only, False)
     terms: list[Term] = []
     for source in glossary_files:
+        glossary_state.unknown_links.clear()
         term = parse_term(md, source, glossary_state, errors)
+        for slug, line in glossary_state.unknown_links:
+            errors.add(_unknown_term(slug, SourceRef(source.path, line), explicit_only))
         if term is not None:
             terms.append(term)
-    for slug, line in glossary_state.unknown_links:
-        errors.add(_unknown_term(slug, SourceRef(root / "glossary", line), explicit_only))
 
     chapters: list[Chapter] = []
     next_paragraph = 1
@@ -510,22 +633,34 @@ def build_book(
         chapters.append(chapter)
     _check_order(chapters, errors)
     paragraphs = next_paragraph - 1
-    for chapter in chapters:
-        for child, line, _ in _walk_inline(
-            [*chapter.body, *(t for n in chapter.notes for t in n.tokens)]
-        ):
+    linking: list[tuple[Path, list[Token]]] = [
+        (
+            chapter.path,
+            [
+                *chapter.body,
+                *(t for n in chapter.notes for t in n.tokens),
+                *(t for q in chapter.questions for t in q.tokens),
+            ],
+        )
+        for chapter in chapters
+    ]
+    linking += [(term.path, term.definition) for term in terms]
+    for path, tokens in linking:
+        for child, line, _ in _walk_inline(tokens):
             if child.type == "link_open":
                 found_p = re.fullmatch(r"#p-(\d+)", str(child.attrGet("href") or ""))
                 if found_p and not 1 <= int(found_p[1]) <= paragraphs:
                     errors.add(
                         BuildError(
-                            SourceRef(chapter.path, line),
+                            SourceRef(path, line),
                             f"link to paragraph {found_p[1]}, but the article has {paragraphs}",
-                            f"use a paragraph number from 1 to {paragraphs}",
+                            f"use a paragraph number from 1 to {paragraphs}"
+                            if paragraphs
+                            else "the book has no article chapters: remove the link",
                             "markdown.paragraph-link",
                         )
                     )
-    return Book(meta, root, chapters, sorted(terms, key=_sort_key))
+    return Book(meta, root, chapters, sorted(terms, key=_sort_key))  # type: ignore[arg-type]
 
 
 def _with_slugs(matcher: TermMatcher, slugs: set[str]) -> TermMatcher:

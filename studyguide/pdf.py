@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import mimetypes
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
 
 from markdown_it import MarkdownIt
 
-from studyguide.errors import BuildError
+from studyguide.errors import BuildError, ErrorCollector
 from studyguide.layout import render_book, render_print_html
 from studyguide.model import Book, Edition
 from studyguide.output import atomic_output
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 PAPER_SIZES = ("a4", "letter", "a5")
 PDF_VARIANT = "pdf/ua-1"
+# Images and fonts a print layout may read; anything bigger is a mistake or an attack.
+MAX_RESOURCE_BYTES = 20_000_000
 
 
 def stylesheet_text(paper: str) -> str:
@@ -56,27 +59,54 @@ def print_html(
     )
 
 
-def _make_fetcher(root: Path) -> Any:
-    """A URL fetcher that reads only files inside the book's folder: nothing remote."""
-    from weasyprint.urls import URLFetcher
+def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
+    """A URL fetcher that reads only files inside the book's folder: nothing remote.
+
+    `http:`, `https:` and every other scheme are refused without a connection being made;
+    `file:` only inside the book's folder (after following links) and `data:` URLs only up
+    to `max_bytes`. Each refusal is kept with its reason, for the error after the layout.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     allowed = root.resolve()
 
     class BookFetcher(URLFetcher):
         def __init__(self, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.refused: list[str] = []
+            self.refused: dict[str, str] = {}  # url → why
+
+        def refuse(self, url: str, why: str) -> NoReturn:
+            self.refused.setdefault(url, why)
+            raise ValueError(f"studyguide refused {url}: {why}")
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            parsed = urlparse(url)
-            if parsed.scheme == "file":
-                path = Path(unquote(parsed.path)).resolve()
-                if path.is_relative_to(allowed) and path.is_file():
-                    return super().fetch(url, headers)
-            self.refused.append(url)
-            raise ValueError(f"studyguide reads only files inside the book's folder: {url}")
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                if len(url) > max_bytes:
+                    self.refuse(url[:40] + "…", f"data URL larger than {max_bytes:,} bytes")
+                return super().fetch(url, headers)
+            if scheme != "file":
+                self.refuse(url, "not a file in the book's folder; nothing is fetched remotely")
+            path = Path(unquote(urlparse(url).path))
+            try:
+                path = path.resolve()
+            except (OSError, RuntimeError):
+                self.refuse(url, "the path cannot be resolved")
+            if not path.is_relative_to(allowed):
+                self.refuse(url, f"outside the book's folder {allowed}")
+            if not path.is_file():
+                self.refuse(url, "no such file")
+            try:
+                with path.open("rb") as handle:
+                    data = handle.read(max_bytes + 1)
+            except OSError as exc:
+                self.refuse(url, f"cannot be read: {exc.strerror}")
+            if len(data) > max_bytes:
+                self.refuse(url, f"larger than the limit of {max_bytes:,} bytes")
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, data, {"Content-Type": kind})
 
-    return BookFetcher(allowed_protocols=("file",), fail_on_errors=False)
+    return BookFetcher(allowed_protocols=("file", "data"), fail_on_errors=False)
 
 
 class _WarningCollector(logging.Handler):
@@ -96,14 +126,17 @@ def layout(html: str, root: Path) -> Document:
     document = HTML(
         string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher
     ).render()
-    if fetcher.refused:
-        raise BuildError(
-            None,
-            "the print edition refers to resources outside the book: "
-            + ", ".join(sorted(set(fetcher.refused))),
-            "use only files inside the book's folder",
-            "pdf.resource",
+    errors = ErrorCollector()
+    for url, why in sorted(fetcher.refused.items()):
+        errors.add(
+            BuildError(
+                None,
+                f"the print edition refers to a resource it may not read: {url} ({why})",
+                f"use only files inside the book's folder, of at most {MAX_RESOURCE_BYTES:,} bytes",
+                "pdf.resource",
+            )
         )
+    errors.raise_if_any()
     return document
 
 

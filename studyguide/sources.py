@@ -17,6 +17,17 @@ GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 # Sources are hand-written prose: anything bigger is a mistake, not a chapter.
 MAX_SOURCE_BYTES = 2_000_000
 
+# Characters XML 1.0 (and so the EPUB's XHTML) cannot hold, or that no one puts in prose on
+# purpose: C0 controls except tab, newline and carriage return; DEL and the C1 controls;
+# lone surrogates (only reachable through YAML or TOML escapes); the non-characters.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -35,8 +46,40 @@ class GlossaryFile(SourceFile):
     slug: str
 
 
+def forbidden_character(text: str) -> int:
+    """The index of the first character the editions cannot carry, or -1 if there is none."""
+    found = _FORBIDDEN.search(text)
+    return found.start() if found else -1
+
+
+def describe_character(char: str) -> str:
+    """`control character U+0007 (BEL)`: how an error names an invisible character."""
+    code = ord(char)
+    if code < 0x20 or 0x7F <= code <= 0x9F:
+        names = {0: "NUL", 7: "BEL", 8: "BS", 0x0B: "VT", 0x0C: "FF", 0x1B: "ESC", 0x7F: "DEL"}
+        name = names.get(code, "")
+        return f"control character U+{code:04X}" + (f" ({name})" if name else "")
+    if 0xD800 <= code <= 0xDFFF:
+        return f"lone surrogate U+{code:04X}"
+    return f"non-character U+{code:04X}"
+
+
+def forbidden_character_error(where: SourceRef, text: str, index: int) -> BuildError:
+    char = text[index]
+    more = len(_FORBIDDEN.findall(text)) - 1
+    return BuildError(
+        where,
+        f"{describe_character(char)} is not allowed"
+        + (f" ({more} more in this text)" if more else ""),
+        "it is invisible in most editors and XHTML cannot hold it: delete it "
+        f"(search for \\u{ord(char):04X} with a regular expression)",
+        "source.control-character",
+    )
+
+
 def read_text(path: Path) -> str:
-    """A source file's text; a clear error if it is not UTF-8 or is too large."""
+    """A source file's text; a clear error if it is not UTF-8, too large, or holds
+    characters the editions cannot carry."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -61,7 +104,13 @@ def read_text(path: Path) -> str:
             "save the file with UTF-8 encoding in your editor",
             "source.encoding",
         ) from None
-    return text.removeprefix("\ufeff")
+    text = text.removeprefix("\ufeff")
+    index = forbidden_character(text)
+    if index >= 0:
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        raise forbidden_character_error(SourceRef(path, line, column), text, index)
+    return text
 
 
 def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
@@ -94,7 +143,7 @@ def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
         if number in seen:
             errors.add(
                 BuildError(
-                    path,
+                    SourceRef(path, 1),
                     f"chapter number {match[1]} is also used by {seen[number].name}",
                     "give each chapter file its own number",
                     "source.duplicate-number",
