@@ -42,12 +42,21 @@ epub: | $(STAMPS)/venv
 pdf: | $(STAMPS)/venv
 	$(BIN)/studyguide build --pdf --paper $(PAPER)
 
+## handout: each chapter's discussion questions, one chapter a page, dated ($(HANDOUT);
+## other paper sizes: make handout PAPER=letter → build/$(SLUG)-questions-letter.pdf)
+handout: | $(STAMPS)/venv
+	$(BIN)/studyguide handout --paper $(PAPER)
+
 check: | $(STAMPS)/venv
 	$(BIN)/studyguide check
 
 test: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench
 	$(BIN)/python -m pytest
+
+## ace: DAISY Ace accessibility check of the EPUB (installs Chromium and Ace on first use)
+ace: $(EPUB)
+	scripts/run-ace $(EPUB)
 
 lint: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench

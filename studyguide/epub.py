@@ -191,6 +191,8 @@ def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier:
     add("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
     if has_pages:
         source = f"{identifier}#print-edition"
+        # The page numbers' source, both ways: pageBreakSource (EPUB 3.3's default
+        # vocabulary, unprefixed; EPUBCheck 5 rejects a11y:pageBreakSource) and dc:source.
         package.add_metadata("DC", "source", source)
         add("pageBreakSource", source)
 

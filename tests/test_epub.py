@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 from lxml import etree
 
 from studyguide.checks import article_blocks
@@ -123,3 +126,67 @@ def test_title_page_carries_the_original_publication(built):
         "16 October 2006",
     ):
         assert words in page
+
+
+def test_accessibility_metadata_and_semantics(built):
+    files = epub_files(built.epub)
+    opf = etree.fromstring(files["EPUB/content.opf"])
+    ns = {"o": "http://www.idpf.org/2007/opf"}
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    meta: dict[str, list[str]] = {}
+    for element in opf.iterfind(".//o:metadata/o:meta[@property]", ns):
+        meta.setdefault(element.get("property"), []).append(element.text)
+    assert meta["schema:accessMode"] == ["textual"]
+    assert meta["schema:accessModeSufficient"] == ["textual"]
+    assert {
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "printPageNumbers",
+        "pageBreakMarkers",
+    } <= set(meta["schema:accessibilityFeature"])
+    assert meta["schema:accessibilityHazard"] == ["none"]
+    assert meta["schema:accessibilitySummary"][0]
+    assert meta["dcterms:conformsTo"] == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    # every epub:type that has an ARIA counterpart carries the matching role
+    roles = {
+        "noteref": "doc-noteref",
+        "footnote": "doc-footnote",
+        "chapter": "doc-chapter",
+        "glossary": "doc-glossary",
+        "pagebreak": "doc-pagebreak",
+        "toc": "doc-toc",
+        "glossref": "doc-glossref",
+    }
+    for name, root in epub_xhtml(built.epub).items():
+        for element in root.iter():
+            kind = element.get(f"{{{NS['epub']}}}type")
+            in_landmarks = any(a.get("id") == "landmarks" for a in element.iterancestors())
+            if kind in roles and not in_landmarks:
+                assert element.get("role") == roles[kind], (name, kind)
+        levels = [int(h.tag[-1]) for h in root.iter() if re.fullmatch(r"\{.*\}h[1-6]", str(h.tag))]
+        assert all(b - a <= 1 for a, b in itertools.pairwise(levels)), name
+
+
+def test_cover_image_is_large_enough_and_declared(built):
+    import io
+
+    from PIL import Image
+
+    files = epub_files(built.epub)
+    opf = files["EPUB/content.opf"].decode()
+    assert 'properties="cover-image"' in opf
+    cover = Image.open(io.BytesIO(files["EPUB/images/cover.png"]))
+    assert cover.size[0] >= 1600 and cover.size[1] >= 2560
+    page = etree.fromstring(files["EPUB/cover.xhtml"])
+    image = page.find(".//x:img", NS)
+    assert image.get("src") == "images/cover.png" and image.get("alt")
+
+
+def test_fonts_are_embedded_subset_and_overridable(built):
+    files = epub_files(built.epub)
+    fonts = [name for name in files if name.startswith("EPUB/fonts/")]
+    assert len(fonts) == 4
+    assert all(len(files[name]) < 80_000 for name in fonts)  # subset, not the 500 kB originals
+    css = files["EPUB/styles/book.css"].decode()
+    assert "@font-face" in css and "!important" not in css

@@ -62,7 +62,8 @@ def test_page_list_has_one_entry_per_pdf_page_with_text(built):
     )
     assert [t.get("value") for t in targets] == labels
     opf = files["EPUB/content.opf"].decode()
-    assert "pageBreakSource" in opf and "<dc:source>" in opf
+    assert "<dc:source>urn:uuid:" in opf and "#print-edition</dc:source>" in opf
+    assert 'property="pageBreakSource">urn:uuid:' in opf
 
 
 def test_paragraph_numbers_match_in_both_editions(built):
