@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 # Ruled lines under each question, tried from the most down to the fewest until the
 # chapter's questions fit on one page.
 MOST_LINES = 4
-FEWEST_LINES = 1
+FEWEST_LINES = 0
 
 
 def handout_path(book: Book, options: Options) -> Path:
