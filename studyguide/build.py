@@ -8,9 +8,11 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from markdown_it import MarkdownIt
 
+from studyguide import __version__
 from studyguide.checks import check_fidelity
 from studyguide.config import METADATA_FILE, load_meta
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector
@@ -111,55 +113,165 @@ class Options:
     glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
 
 
-def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
+def _print_html(loaded: LoadedBook, options: Options, date: str = "") -> str:
+    from studyguide import pdf
+
+    return pdf.print_html(
+        loaded.md,
+        loaded.book,
+        options.paper,
+        options.writing_space,
+        date,
+        options.glossary_pages,
+    )
+
+
+def _pdf_target(book: Book, options: Options) -> Path:
+    suffix = "" if options.paper == "a4" else f"-{options.paper}"
+    return options.out / f"{book.meta.slug}{suffix}.pdf"
+
+
+def _lay_out(
+    loaded: LoadedBook,
+    options: Options,
+    progress: Progress,
+    date: str = "",
+    page_map: Path | None = None,
+) -> Any:
+    """The one WeasyPrint layout of a build; its page map is kept for the EPUB."""
     from studyguide import pagemap, pdf
 
-    book = loaded.book
+    page_map = page_map or pagemap.cache_path(loaded.book, options)
     progress(f"laying out the print edition ({options.paper.upper()}) with WeasyPrint")
+    document = pdf.layout(_print_html(loaded, options, date), loaded.book.root)
+    pagemap.save(pagemap.from_document(document), page_map)
+    return document
+
+
+def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
+    from studyguide import pdf
+
+    book = loaded.book
     date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
-    html = pdf.print_html(
-        loaded.md, book, options.paper, options.writing_space, date, options.glossary_pages
-    )
-    document = pdf.layout(html, book.root)
-    pagemap.save(pagemap.from_document(document), pagemap.cache_path(book, options))
-    suffix = "" if options.paper == "a4" else f"-{options.paper}"
-    target = options.out / f"{book.meta.slug}{suffix}.pdf"
+    document = _lay_out(loaded, options, progress, date)
+    target = _pdf_target(book, options)
     progress(f"writing {target}")
     return pdf.write_pdf(document, target, book.meta.identifier)
 
 
-def build_epub(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
-    from studyguide import cover, epub, pagemap
-    from studyguide.fonts import find_faces
+@dataclass
+class _EpubParts:
+    """The EPUB made ready, all but its page-break markers."""
+
+    documents: list[Any]
+    fonts: list[tuple[Any, bytes]]
+    cover_png: bytes | None
+
+
+def _prepare_epub(loaded: LoadedBook, options: Options, progress: Progress) -> _EpubParts:
+    from studyguide import cache, cover, epub
+    from studyguide.fonts import find_faces, subset_font
     from studyguide.layout import render_book, render_epub_documents
     from studyguide.model import Edition
 
     book = loaded.book
-    cached = pagemap.cache_path(book, options)
-    pages = pagemap.load(cached)
-    if pages is None:
-        from studyguide import pdf
-
-        progress("laying out the print edition once, for the EPUB's page numbers")
-        html = pdf.print_html(
-            loaded.md, book, options.paper, options.writing_space, "", options.glossary_pages
-        )
-        pages = pagemap.from_document(pdf.layout(html, book.root))
-        pagemap.save(pages, cached)
-    else:
-        progress("print page numbers: using the page map of the unchanged sources")
     progress("rendering the EPUB's documents")
     faces = find_faces()
-    cover_png = cover.render_cover(book, faces) if options.cover else None
+    cover_png = None
+    if options.cover:
+        meta = book.meta
+        key = cache.digest([__version__, repr(meta), *(str(f.path) for f in faces)])
+        cover_png = cache.get_or_make(
+            cache.entry(options.out, "cover", key, ".png"), lambda: cover.render_cover(book, faces)
+        )
     view = render_book(loaded.md, book, Edition.EPUB)
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
-    documents, entries = pagemap.insert_markers(documents, pages)
+    text = epub.visible_text(documents)
+    fonts = []
+    for face in faces:
+        stat = face.path.stat()
+        key = cache.digest(
+            [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
+        )
+        path = cache.entry(options.out, f"font-{face.stem}", key, ".ttf")
+        fonts.append((face, cache.get_or_make(path, lambda face=face: subset_font(face, text))))
+    return _EpubParts(documents, fonts, cover_png)
+
+
+def _finish_epub(
+    loaded: LoadedBook, options: Options, parts: _EpubParts, pages: list[Any], progress: Progress
+) -> Path:
+    from studyguide import epub, pagemap
+
+    book = loaded.book
+    documents, entries = pagemap.insert_markers(parts.documents, pages)
     data = epub.build_epub_package(
-        book, documents, faces, entries, cover_png, build_date(book.root)
+        book, documents, parts.fonts, entries, parts.cover_png, build_date(book.root)
     )
     target = options.out / f"{book.meta.slug}.epub"
     progress(f"writing {target}")
     return epub.write_epub(data, target)
+
+
+def build_epub(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
+    from studyguide import pagemap
+
+    pages = pagemap.load(pagemap.cache_path(loaded.book, options))
+    if pages is None:
+        progress("the EPUB needs the print edition's page numbers:")
+        _lay_out(loaded, options, progress)
+        pages = pagemap.load(pagemap.cache_path(loaded.book, options))
+        assert pages is not None
+    else:
+        progress("print page numbers: using the page map of the unchanged sources")
+    parts = _prepare_epub(loaded, options, progress)
+    return _finish_epub(loaded, options, parts, pages, progress)
+
+
+def build_both(loaded: LoadedBook, options: Options, progress: Progress) -> list[Path]:
+    """Both editions from one layout, on two cores: the EPUB is prepared in a child process
+    while the parent lays out and writes the PDF; the child waits only for the page map."""
+    from studyguide import pagemap, pdf
+
+    book = loaded.book
+    cached = pagemap.cache_path(book, options)
+    if pagemap.load(cached) is not None:  # nothing to lay out for the EPUB: no need to fork
+        return [build_pdf(loaded, options, progress), build_epub(loaded, options, progress)]
+    from studyguide.parallel import fork
+
+    # The key is computed once, before the fork: both processes must name the same map.
+    child = fork(lambda ready: _epub_in_child(loaded, options, cached, progress, ready), book.root)
+    try:
+        date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
+        document = _lay_out(loaded, options, progress, date, cached)
+    except BaseException:
+        child.cancel()
+        raise
+    child.send_ready()
+    target = _pdf_target(book, options)
+    progress(f"writing {target}")
+    try:
+        written = pdf.write_pdf(document, target, book.meta.identifier)
+    finally:
+        epub_path = child.wait()
+    return [written, epub_path]
+
+
+def _epub_in_child(
+    loaded: LoadedBook,
+    options: Options,
+    page_map: Path,
+    progress: Progress,
+    ready: Callable[[], None],
+) -> Path:
+    from studyguide import pagemap
+
+    parts = _prepare_epub(loaded, options, progress)
+    ready()  # blocks until the parent has laid the book out and kept the page map
+    pages = pagemap.load(page_map)
+    if pages is None:
+        raise RuntimeError("the page map was not written")
+    return _finish_epub(loaded, options, parts, pages, progress)
 
 
 EDITIONS: dict[str, Callable[[LoadedBook, Options, Progress], Path]] = {

@@ -116,7 +116,7 @@ def _print_stats(book: object) -> None:
 
 
 def _run(args: argparse.Namespace, root: Path, started: float) -> int:
-    from studyguide.build import EDITIONS, Options, load_book
+    from studyguide.build import EDITIONS, Options, build_both, load_book
 
     _progress(f"reading the sources in {root.resolve()}")
     loaded = load_book(root)
@@ -161,7 +161,10 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
             args.debug_html.write_text(html, encoding="utf-8")
             _progress(f"wrote the print HTML to {args.debug_html}")
         wanted = [name for name in ("pdf", "epub") if getattr(args, name)] or ["pdf", "epub"]
-        written = [EDITIONS[name](loaded, options, _progress) for name in wanted]
+        if len(wanted) == 2:
+            written = build_both(loaded, options, _progress)
+        else:
+            written = [EDITIONS[wanted[0]](loaded, options, _progress)]
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:
         print(path)

@@ -13,7 +13,7 @@ from ebooklib import epub
 from lxml import etree
 
 from studyguide.errors import BuildError
-from studyguide.fonts import Face, subset_font
+from studyguide.fonts import Face
 from studyguide.layout import EpubDocument, PageEntry, render_navigation
 from studyguide.model import Book
 from studyguide.output import atomic_output
@@ -77,7 +77,8 @@ def _check_well_formed(document: EpubDocument) -> None:
         raise RuntimeError(f"{document.file_name} is not well-formed XHTML: {exc}") from exc
 
 
-def _visible_text(documents: Sequence[EpubDocument]) -> str:
+def visible_text(documents: Sequence[EpubDocument]) -> str:
+    """Every character the documents show: what the font subsets must cover."""
     text: set[str] = set()
     for document in documents:
         root = etree.fromstring(document.xhtml.encode("utf-8"))
@@ -88,7 +89,7 @@ def _visible_text(documents: Sequence[EpubDocument]) -> str:
 def build_epub_package(
     book: Book,
     documents: Sequence[EpubDocument],
-    faces: Sequence[Face],
+    fonts: Sequence[tuple[Face, bytes]],
     pages: Sequence[PageEntry],
     cover_png: bytes | None,
     modified: dt.datetime,
@@ -117,22 +118,21 @@ def build_epub_package(
 
     for document in documents:
         _check_well_formed(document)
-    text = _visible_text(documents)
     package.add_item(
         epub.EpubItem(
             uid="css",
             file_name="styles/book.css",
             media_type="text/css",
-            content=stylesheet(faces).encode("utf-8"),
+            content=stylesheet([face for face, _ in fonts]).encode("utf-8"),
         )
     )
-    for face in faces:
+    for face, data in fonts:
         package.add_item(
             epub.EpubItem(
                 uid=f"font-{face.stem}",
                 file_name=f"fonts/{face.stem}.ttf",
                 media_type="font/ttf",
-                content=subset_font(face, text),
+                content=data,
             )
         )
     if cover_png is not None:

@@ -9,7 +9,6 @@ hyphenation adds, so the same count finds the same place in the EPUB's XHTML.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from studyguide import __version__
+from studyguide import __version__, cache
 from studyguide.layout import EpubDocument, PageEntry
 
 if TYPE_CHECKING:
@@ -109,39 +108,34 @@ def cache_key(book: Book, options: Options) -> str:
     """A digest of everything the layout depends on: sources, templates, styles, options."""
     from studyguide.build import source_paths
 
-    digest = hashlib.sha256()
-    digest.update(f"{__version__}|{options.paper}|{options.writing_space}".encode())
+    layout_options = (options.paper, options.writing_space, options.glossary_pages)
+    parts: list[bytes | str] = [__version__, repr(layout_options)]
     for path in source_paths(book.root):
-        digest.update(path.relative_to(book.root).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        parts += [path.relative_to(book.root).as_posix(), path.read_bytes()]
     package = resources.files("studyguide")
     for folder in ("templates", "styles"):
         for item in sorted((package / folder).iterdir(), key=lambda i: i.name):
-            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+            parts += [item.name, item.read_bytes()]
     for module in ("pagemap.py", "markdown.py", "layout.py", "pdf.py"):
-        digest.update((package / module).read_bytes())
-    return digest.hexdigest()[:32]
+        parts.append((package / module).read_bytes())
+    return cache.digest(parts)
 
 
 def cache_path(book: Book, options: Options) -> Path:
-    return options.out / ".cache" / f"pagemap-{cache_key(book, options)}.json"
+    return cache.entry(options.out, "pagemap", cache_key(book, options), ".json")
 
 
 def save(pages: Sequence[PageStart], path: Path) -> None:
-    from studyguide.output import atomic_output
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for old in path.parent.glob("pagemap-*.json"):
-        if old != path:
-            old.unlink(missing_ok=True)
-    with atomic_output(path) as handle:
-        handle.write(json.dumps([asdict(p) for p in pages], indent=1).encode("utf-8"))
+    cache.write(path, json.dumps([asdict(p) for p in pages], indent=1).encode("utf-8"))
 
 
 def load(path: Path) -> list[PageStart] | None:
+    data = cache.read(path)
+    if data is None:
+        return None
     try:
-        return [PageStart(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
-    except (OSError, ValueError, TypeError):
+        return [PageStart(**entry) for entry in json.loads(data)]
+    except (ValueError, TypeError):
         return None
 
 

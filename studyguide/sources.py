@@ -12,7 +12,7 @@ CHAPTERS_DIR = "chapters"
 GLOSSARY_DIR = "glossary"
 ARTICLE_FILE = Path("source") / "article.txt"
 
-CHAPTER_NAME = re.compile(r"^(\d{2,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 # Sources are hand-written prose: anything bigger is a mistake, not a chapter.
 MAX_SOURCE_BYTES = 2_000_000

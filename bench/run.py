@@ -1,0 +1,249 @@
+"""Benchmark every build path of studyguide and print a table of figures.
+
+Whole-process wall time (median of several runs) and peak memory (max RSS of the process)
+for: EPUB only, PDF only, both editions, a no-op `make`, a rebuild after one chapter
+changed; the floor (WeasyPrint alone on the HTML the project hands it, and pandoc where
+installed); and synthetic books 10 and 100 times the article, to show how time scales.
+
+Run with `make bench` (or `.venv/bin/python bench/run.py [--quick]`). Builds happen in a
+temporary folder: the repository's build/ is not touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
+
+
+@dataclass
+class Sample:
+    seconds: float
+    peak_mib: float
+
+
+def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Sample:
+    """Run a command to completion; its wall time and its peak resident memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**os.environ, **EPOCH, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{stderr}")
+    # ru_maxrss (KiB on Linux) is the largest resident size of the process and of the
+    # children it waited for (the EPUB's forked process, make's commands).
+    return Sample(elapsed, usage.ru_maxrss / 1024)
+
+
+def median_of(samples: list[Sample]) -> Sample:
+    return Sample(statistics.median(s.seconds for s in samples), max(s.peak_mib for s in samples))
+
+
+def studyguide(book: Path, *args: str) -> list[str]:
+    return [PYTHON, "-m", "studyguide", "--root", str(book), *args]
+
+
+def copy_book(target: Path) -> Path:
+    target.mkdir(parents=True)
+    shutil.copy(REPO / "book.toml", target)
+    for folder in ("chapters", "glossary", "source"):
+        shutil.copytree(REPO / folder, target / folder)
+    return target
+
+
+def make_project(target: Path) -> Path:
+    """A copy of the project that `make` can run in, sharing the repository's virtualenv."""
+    copy_book(target)
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(REPO / name, target)
+    shutil.copytree(
+        REPO / "studyguide", target / "studyguide", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    shutil.copytree(REPO / "scripts", target / "scripts")
+    (target / ".venv").symlink_to(REPO / ".venv")
+    (target / ".stamps").mkdir()
+    for stamp in ("system", "venv"):
+        (target / ".stamps" / stamp).touch()
+    return target
+
+
+def scaled_book(target: Path, factor: int) -> Path:
+    """The article's chapters repeated `factor` times, with their notes, questions and links."""
+    copy_book(target)
+    texts = {p: p.read_text(encoding="utf-8") for p in sorted((target / "chapters").glob("*.md"))}
+    front = [p for p, text in texts.items() if "kind: front" in text]
+    back = [p for p, text in texts.items() if "kind: back" in text]
+    article = [p for p in texts if p not in front and p not in back]
+    for path in texts:
+        path.unlink()
+    order = [(p, "") for p in front]
+    order += [(p, f"-{copy + 1}") for copy in range(factor) for p in article]
+    order += [(p, "") for p in back]
+    for number, (path, suffix) in enumerate(order, start=1):
+        slug = path.stem.split("-", 1)[1]
+        (target / "chapters" / f"{number:04d}-{slug}{suffix}.md").write_text(
+            texts[path], encoding="utf-8"
+        )
+    text = (REPO / "source" / "article.txt").read_text(encoding="utf-8").strip()
+    (target / "source" / "article.txt").write_text(
+        "\n\n".join([text] * factor) + "\n", encoding="utf-8"
+    )
+    return target
+
+
+def pdf_pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info)[1])
+
+
+def row(name: str, sample: Sample, note: str = "") -> str:
+    return f"| {name:<44} | {sample.seconds:>8.3f} | {sample.peak_mib:>8.0f} | {note} |"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median)")
+    parser.add_argument("--quick", action="store_true", help="skip the 100x book")
+    args = parser.parse_args()
+    runs = args.runs
+    rows: list[str] = []
+    figures: dict[str, Sample] = {}
+
+    with tempfile.TemporaryDirectory(prefix="studyguide-bench-") as tmp:
+        work = Path(tmp)
+        book = copy_book(work / "book")
+
+        def timed(name: str, command: list[str], prepare=None, cwd=None, note="") -> Sample:
+            samples = []
+            for _ in range(runs):
+                if prepare:
+                    prepare()
+                samples.append(run(command, cwd=cwd))
+            figures[name] = median_of(samples)
+            rows.append(row(name, figures[name], note))
+            print(rows[-1], flush=True)
+            return figures[name]
+
+        print(f"studyguide benchmark: {runs} runs each, median wall time, peak RSS\n")
+        print("| build | seconds | peak MiB | note |")
+        print("|---|---:|---:|---|")
+        timed("studyguide --help", [PYTHON, "-m", "studyguide", "--help"])
+        timed("check (no output)", studyguide(book, "check"))
+
+        out = work / "out"
+        fresh = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
+        timed(
+            "both editions, cold (one layout)",
+            studyguide(book, "build", "--out", str(out)),
+            prepare=fresh,
+        )
+        timed("PDF only", studyguide(book, "build", "--pdf", "--out", str(out)))
+        timed(
+            "EPUB only, page map kept (unchanged sources)",
+            studyguide(book, "build", "--epub", "--out", str(out)),
+        )
+        timed(
+            "EPUB only, cold (lays the book out once)",
+            studyguide(book, "build", "--epub", "--out", str(out)),
+            prepare=fresh,
+        )
+
+        html = work / "print.html"
+        run(studyguide(book, "build", "--pdf", "--out", str(out), "--debug-html", str(html)))
+        floor = timed(
+            "floor: WeasyPrint alone on the same HTML",
+            [
+                PYTHON,
+                "-c",
+                "import sys; from weasyprint import HTML; "
+                "HTML(filename=sys.argv[1], base_url=sys.argv[2]).write_pdf("
+                "sys.argv[3], pdf_variant='pdf/ua-1', pdf_identifier=b'x')",
+                str(html),
+                str(book) + "/",
+                str(work / "floor.pdf"),
+            ],
+        )
+        ratio = figures["PDF only"].seconds / floor.seconds
+        rows.append(f"| PDF only / WeasyPrint alone | {ratio:.2f} | | target ≤ 1.15 |")
+        print(rows[-1])
+
+        if shutil.which("pandoc"):
+            markdown = work / "all.md"
+            markdown.write_text(
+                "\n\n".join(
+                    p.read_text(encoding="utf-8") for p in sorted((book / "chapters").glob("*.md"))
+                ),
+                encoding="utf-8",
+            )
+            pandoc = timed(
+                "pandoc: EPUB from the same Markdown",
+                ["pandoc", str(markdown), "-o", str(work / "pandoc.epub")],
+            )
+            ratio = figures["EPUB only, page map kept (unchanged sources)"].seconds / pandoc.seconds
+            rows.append(f"| EPUB only / pandoc | {ratio:.2f} | | target ≤ 2.5 |")
+            print(rows[-1])
+        else:
+            print("| pandoc | – | – | not installed: no ratio |")
+
+        project = make_project(work / "project")
+        run(["make", "-s"], cwd=project)
+        timed("no-op make", ["make", "-s"], cwd=project, note="target ≤ 0.3 s")
+        chapter = next((project / "chapters").glob("05-*.md"))
+        original = chapter.read_text(encoding="utf-8")
+        counter = iter(range(1000))
+
+        def edit() -> None:
+            # a new word in the chapter's first note: a real edit, still a valid chapter
+            chapter.write_text(
+                original.replace("]: ", f"]: Edit {next(counter)}. ", 1), encoding="utf-8"
+            )
+
+        timed("make after editing one chapter", ["make", "-s"], cwd=project, prepare=edit)
+
+        for factor, factor_runs in ((10, 3), (100, 1)):
+            if factor == 100 and args.quick:
+                continue
+            big = scaled_book(work / f"book{factor}", factor)
+            big_out = work / f"out{factor}"
+            samples = []
+            for _ in range(factor_runs):
+                shutil.rmtree(big_out, ignore_errors=True)
+                samples.append(run(studyguide(big, "build", "--out", str(big_out))))
+            sample = median_of(samples)
+            pages = pdf_pages(next(big_out.glob("*.pdf")))
+            figures[f"{factor}x"] = sample
+            rows.append(
+                row(
+                    f"{factor}x book, both editions ({pages} pages)",
+                    sample,
+                    f"{sample.seconds / pages * 100:.2f} s per 100 pages",
+                )
+            )
+            print(rows[-1], flush=True)
+        if "10x" in figures and "100x" in figures:
+            growth = figures["100x"].seconds / figures["10x"].seconds
+            rows.append(f"| time at 100x / time at 10x | {growth:.1f} | | target ≤ 12 |")
+            print(rows[-1])
+
+
+if __name__ == "__main__":
+    main()
