@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -119,10 +120,22 @@ def render_chapter(md: MarkdownIt, book: Book, chapter: Chapter, edition: Editio
     return ChapterView(chapter, body, notes_html, questions)
 
 
+def first_link_per_chapter(book: Book, term: Term) -> list[TermLink]:
+    """The links a glossary entry lists its pages for: one a chapter, as chapters start on a
+    page of their own. (A chapter can link a term twice: once by hand, once found.)"""
+    seen: set[Path] = set()
+    links = []
+    for link in book.links_to(term):
+        if link.source.path not in seen:
+            seen.add(link.source.path)
+            links.append(link)
+    return links
+
+
 def render_book(md: MarkdownIt, book: Book, edition: Edition) -> BookView:
     ctx = _context(book, edition)
     glossary = [
-        TermView(term, _fragment(md, term.definition, ctx), book.links_to(term))
+        TermView(term, _fragment(md, term.definition, ctx), first_link_per_chapter(book, term))
         for term in book.glossary
     ]
     chapters = [render_chapter(md, book, chapter, edition) for chapter in book.chapters]

@@ -258,6 +258,8 @@ SMALL_CHAPTER = """\
 
     The miners of Huanuni work for COMIBOL, and COMIBOL pays them.
 
+    The [state company](term:comibol) owns the mine.
+
     ::: questions
     1. Who pays the miners?
     2. Who owns the mine?
@@ -318,6 +320,11 @@ def test_questions_end_with_ruled_lines_unless_switched_off(small_builds, tmp_pa
     ruled = _ruled_lines(small_builds["default"], page, tmp_path / "a")
     unruled = _ruled_lines(small_builds["no-writing-space"], page, tmp_path / "b")
     assert ruled - unruled == 8  # four lines a question
+
+
+def test_a_term_linked_twice_in_a_chapter_lists_its_page_once(small_builds):
+    glossary = pdf_pages(small_builds["default"])[-1]
+    assert "COMIBOL The state mining company of Bolivia. Linked from p. 5" in glossary
 
 
 def test_glossary_page_after_term_links_only_when_asked(small_builds):
