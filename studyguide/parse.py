@@ -46,7 +46,7 @@ def _front_matter(
         return None
     content = tokens[0].content
     try:
-        values = yaml.safe_load(content)
+        values = _join_surrogates(yaml.safe_load(content))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line, column = (mark.line + 2, mark.column + 1) if mark else (2, 0)
@@ -89,6 +89,17 @@ def _front_matter(
                 )
                 return None
     return values, lines
+
+
+def _join_surrogates(value: Any) -> Any:
+    """PyYAML reads the escape "\\ud83d\\ude00" as two lone surrogates: make it one character."""
+    if isinstance(value, str):
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+    if isinstance(value, dict):
+        return {_join_surrogates(k): _join_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_join_surrogates(item) for item in value]
+    return value
 
 
 def _strings_in(value: Any) -> Iterator[str]:
@@ -445,10 +456,29 @@ def parse_chapter(
     _check_inline(tokens, path, errors)
 
     order: list[str] = []
-    for child, _, _ in _walk_inline(tokens):
+    first_line: dict[str, int] = {}
+    in_notes = {id(t) for note_tokens, _ in definitions.values() for t in note_tokens}
+    for child, line, block in _walk_inline(tokens):
         label = child.meta.get("label") if child.type == "footnote_ref" else None
-        if label is not None and label not in order:
+        if label is None:
+            continue
+        if label not in order:
             order.append(label)
+        if id(block) in in_notes:
+            continue  # reported as a nested note
+        if label in first_line:
+            # Each call carries the note's id and, in print, the note itself.
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"footnote [^{label}] is referenced a second time "
+                    f"(first on line {first_line[label]})",
+                    "a note has one reference: refer to it again in words, or write a second note",
+                    "notes.twice",
+                )
+            )
+        else:
+            first_line[label] = line
     notes: list[Note] = []
     for label in order:
         if label in definitions:

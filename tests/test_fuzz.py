@@ -1,0 +1,317 @@
+"""Property-based tests: any chapter or glossary entry gives well-formed XHTML or our error.
+
+The many examples run in-process at the layout level (sources → model → XHTML documents,
+each parsed as XML); a few run the real command line and EPUBCheck.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, Phase, assume, event, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from studyguide.build import load_book
+from studyguide.errors import BuildError, BuildErrors
+from studyguide.layout import render_book, render_epub_documents, render_navigation
+from studyguide.model import Edition
+from studyguide.pdf import print_html
+from support import epub_xhtml, epubcheck, make_book, studyguide
+
+XHTML = "http://www.w3.org/1999/xhtml"
+NOTE_IDS = ["a", "b", "note-1", "x_y"]
+TERMS = {"comibol": "COMIBOL", "mas": "MAS", "co-operative": "co-operative miners"}
+
+# Text a writer might type, plus what a careless paste brings: HTML, entities, escapes,
+# right-to-left marks, combining characters, astral characters, control characters.
+nasty = st.sampled_from(
+    [
+        "<b>",
+        "</i>",
+        "<div>",
+        "<script>alert(1)</script>",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "&",
+        "&amp;",
+        "&nbsp;",
+        "&#0;",
+        "&#x7;",
+        "&#xFFFE;",
+        "&bogus;",
+        '"',
+        "'",
+        "\\",
+        "\\*",
+        "\u00a0",
+        "\u200b",
+        "\u202e",
+        "e\u0301",
+        "\U0001f4a3",
+        "\ufffd",
+        "\t",
+        "[",
+        "]",
+        "(",
+        ")",
+        "*",
+        "_",
+        "`",
+        "^",
+        "|",
+        "~~~",
+        "COMIBOL",
+        "MAS",
+        "co-operative miners",
+    ]
+)
+# Any character a file may hold (controls and non-characters are fuzzed on their own).
+words = st.text(
+    alphabet=st.characters(exclude_categories=("Cs", "Cc", "Cn")) | st.sampled_from(" \t"),
+    max_size=12,
+)
+control = st.characters(
+    codec="utf-8", categories=("Cc",), exclude_characters="\t\n\r"
+) | st.sampled_from(["\ufffe", "\uffff", "\ufdd0", "\U0001fffe"])
+
+
+def _inline(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        children.map(lambda t: f"*{t}*"),
+        children.map(lambda t: f"**{t}**"),
+        children.map(lambda t: f"_{t}_"),
+        children.map(lambda t: f"`{t}`"),
+        children.map(lambda t: f"[{t}](https://example.org/{len(t)})"),
+        children.map(lambda t: f"[{t}](term:comibol)"),
+        children.map(lambda t: f"<{t}>"),
+    )
+
+
+inline_piece = st.recursive(st.one_of(words, nasty), _inline, max_leaves=6)
+note_ref = st.sampled_from(NOTE_IDS).map(lambda i: f"[^{i}]")
+line = st.lists(st.one_of(inline_piece, note_ref), min_size=1, max_size=8).map("".join)
+long_line = st.integers(2_000, 20_000).map(lambda n: ("COMIBOL and the MAS " * n)[:n])
+
+
+def _item(marker: str, lines: list[str]) -> list[str]:
+    """A list item: its continuation lines indented to the width of the marker."""
+    pad = " " * len(marker)
+    return [marker + lines[0], *[pad + x if x else x for x in lines[1:]]]
+
+
+def _nest(children: st.SearchStrategy[list[str]]) -> st.SearchStrategy[list[str]]:
+    """Blocks holding blocks: list items (nested lists), quotations."""
+    marker = st.sampled_from(["- ", "* ", "1. ", "3) ", "10. "])
+    return st.one_of(
+        st.tuples(marker, st.lists(children, min_size=1, max_size=3)).map(
+            lambda p: [x for item in p[1] for x in _item(p[0], item)]
+        ),
+        children.map(lambda lines: ["> " + x if x else ">" for x in lines]),
+    )
+
+
+paragraph = st.lists(line, min_size=1, max_size=3)
+leaf_block = st.one_of(
+    paragraph,
+    line.map(lambda t: [f"## {t}"]),
+    inline_piece.map(lambda t: ["```", t, "```"]),
+    long_line.map(lambda t: [t]),
+    st.just(["---"]),
+)
+block = st.recursive(leaf_block, _nest, max_leaves=5)
+questions = st.lists(line, min_size=1, max_size=3).map(
+    lambda qs: ["::: questions", *[f"{i}. {q}" for i, q in enumerate(qs, 1)], ":::"]
+)
+signature = line.map(lambda t: ["::: signature", t, ":::"])
+
+
+def _once(text: str, reference: str) -> str:
+    first = text.find(reference)
+    if first < 0:
+        return text
+    cut = first + len(reference)
+    return text[:cut] + text[cut:].replace(reference, "")
+
+
+def _chapter(title: str, blocks: list[list[str]], ending: list[list[str]], extra: str) -> str:
+    body = "\n\n".join("\n".join(b) for b in blocks + ending)
+    for i in NOTE_IDS:
+        body = _once(body, f"[^{i}]")  # a note has one reference
+    body += extra
+    defined = "".join(f"\n\n[^{i}]: Note {i}." for i in NOTE_IDS if f"[^{i}]" in body)
+    return f"---\ntitle: {json.dumps(title)}\nkind: front\n---\n\n{body}{defined}\n"
+
+
+chapter = st.builds(
+    _chapter,
+    words.filter(str.strip) | nasty,
+    st.lists(block, min_size=1, max_size=5),
+    st.lists(questions | signature, max_size=2),
+    # Now and then a mistake: a note never referenced, a control character.
+    st.sampled_from(
+        [*[""] * 17, "\n\n[^unused]: A note never referenced.", "\x07", "\n\nAgain[^a]."]
+    ),
+)
+glossary_entry = st.builds(
+    lambda term, aliases, definition: (
+        f"---\nterm: {json.dumps(term)}\naliases: {json.dumps(aliases)}\n---\n\n{definition}\n"
+    ),
+    # Now and then a name that another entry already has.
+    st.sampled_from([*["-"] * 9, "COMIBOL"]).flatmap(
+        lambda name: st.just(name) if name != "-" else words.filter(str.strip)
+    ),
+    st.lists(words.filter(str.strip), max_size=2),
+    st.lists(st.one_of(inline_piece, nasty), min_size=1, max_size=6).map("".join),
+)
+
+
+def _glossary(definitions: list[str]) -> dict[str, str]:
+    entries = {
+        f"{slug}.md": f"---\nterm: {json.dumps(term)}\n---\n\nThe entry for {term}.\n"
+        for slug, term in TERMS.items()
+    }
+    for number, text in enumerate(definitions):
+        entries[f"extra-{number}.md"] = text
+    return entries
+
+
+@pytest.fixture(scope="module")
+def scratch() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="studyguide-fuzz-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _write(folder: Path, chapters: list[str], glossary: list[str]) -> Path:
+    shutil.rmtree(folder, ignore_errors=True)
+    return make_book(
+        folder,
+        {f"{n:02d}-fuzz.md": text for n, text in enumerate(chapters, start=1)},
+        _glossary(glossary),
+    )
+
+
+def _assert_our_error(error: BuildError | BuildErrors) -> None:
+    for one in error.errors if isinstance(error, BuildErrors) else [error]:
+        assert one.message and one.code, one
+        assert one.format().count("\n") <= 1, one.format()
+
+
+def _render_all(root: Path) -> None:
+    """Every EPUB document, the navigation and the print HTML; the XHTML parsed as XML,
+    its ids unique in each file and every link inside the book pointing at one of them."""
+    loaded = load_book(root)
+    view = render_book(loaded.md, loaded.book, Edition.EPUB)
+    documents = render_epub_documents(view, None)
+    nav, ncx = render_navigation(loaded.book, [], cover=False)
+    etree.fromstring(ncx.encode("utf-8"))
+    trees = {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
+    trees["nav.xhtml"] = etree.fromstring(nav.encode("utf-8"))
+    ids: dict[str, set[str]] = {}
+    for name, tree in trees.items():
+        found = [str(e.get("id")) for e in tree.iter() if e.get("id") is not None]
+        assert len(found) == len(set(found)), (name, sorted(found))
+        ids[name] = set(found)
+    for name, tree in trees.items():
+        for element in tree.iter(f"{{{XHTML}}}a"):
+            href = str(element.get("href") or "")
+            if href.startswith(("http://", "https://", "mailto:")):
+                continue
+            file_name, _, fragment = href.partition("#")
+            target = file_name or name
+            assert target in ids, (name, href)
+            assert not fragment or fragment in ids[target], (name, href)
+    assert print_html(loaded.md, loaded.book)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(chapters=st.lists(chapter, min_size=1, max_size=3), glossary=st.lists(glossary_entry))
+def test_any_chapter_gives_well_formed_xhtml_or_our_error(
+    scratch: Path, chapters: list[str], glossary: list[str]
+) -> None:
+    root = _write(scratch / "book", chapters, glossary[:3])
+    try:
+        _render_all(root)
+        event("built")
+    except (BuildError, BuildErrors) as error:
+        _assert_our_error(error)
+        for one in error.errors if isinstance(error, BuildErrors) else [error]:
+            event(one.code)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(max_size=200), where=st.sampled_from(["body", "title", "term", "definition"]))
+def test_any_unicode_anywhere_gives_well_formed_xhtml_or_our_error(
+    scratch: Path, text: str, where: str
+) -> None:
+    title = text if where == "title" else "A title"
+    body = text if where == "body" else "Some text about COMIBOL."
+    term = text if where == "term" else "COMIBOL"
+    definition = text if where == "definition" else "The state mining company."
+    root = make_book(
+        scratch / "unicode",
+        {"01-any.md": f"---\ntitle: {json.dumps(title)}\nkind: front\n---\n\n{body}\n"},
+        {"comibol.md": f"---\nterm: {json.dumps(term)}\n---\n\n{definition}\n"},
+    )
+    try:
+        _render_all(root)
+        event("built")
+    except (BuildError, BuildErrors) as error:
+        _assert_our_error(error)
+        for one in error.errors if isinstance(error, BuildErrors) else [error]:
+            event(one.code)
+
+
+@settings(max_examples=50, deadline=None)
+@given(char=control, before=words)
+def test_control_character_is_refused_with_its_line(scratch: Path, char: str, before: str) -> None:
+    root = make_book(
+        scratch / "control",
+        {"01-any.md": f"---\ntitle: Title\nkind: front\n---\n\nFine.\n\n{before}{char}\n"},
+    )
+    with pytest.raises(BuildError) as caught:
+        load_book(root)
+    assert caught.value.code == "source.control-character"
+    assert caught.value.where is not None
+    assert caught.value.where.path.name == "01-any.md"
+    assert caught.value.where.line == 8
+    assert f"U+{ord(char):04X}" in caught.value.message
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    # A build and EPUBCheck take seconds: report the example found, do not shrink it.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
+@given(chapters=st.lists(chapter, min_size=1, max_size=2))
+def test_fuzzed_books_that_build_pass_epubcheck(
+    tmp_path_factory: pytest.TempPathFactory, chapters: list[str]
+) -> None:
+    """The real command line on a few random books that load: EPUBCheck finds no error."""
+    folder = tmp_path_factory.mktemp("fuzz-cli")
+    root = _write(folder / "book", chapters, [])
+    try:
+        load_book(root)
+    except (BuildError, BuildErrors):
+        assume(False)  # spend the slow examples on books that build
+    run = studyguide("build", "--epub", "--no-cover", "--out", folder / "out", root=root)
+    assert run.code == 0, run.stderr
+    epub = folder / "out" / "huanuni-study-guide.epub"
+    assert epub_xhtml(epub)
+    messages = epubcheck(epub, folder / "epubcheck.json")
+    serious = [m for m in messages if m["severity"] in ("FATAL", "ERROR")]
+    assert not serious, serious
