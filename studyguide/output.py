@@ -32,7 +32,7 @@ def prepare_output_dir(out: Path) -> Path:
     if blocking is not None:
         raise BuildError(
             out,
-            f"cannot create the output folder: '{blocking}' is a file, not a folder",
+            f"cannot create the output folder: '{blocking.name}' is a file, not a folder",
             _HINT,
             "output.create",
         )
@@ -43,7 +43,7 @@ def prepare_output_dir(out: Path) -> Path:
     except OSError as exc:
         raise BuildError(
             out,
-            f"cannot write in the output folder: {exc.strerror or exc}",
+            f"cannot write in the output folder (a test file failed: {exc.strerror or exc})",
             _HINT,
             "output.permission",
         ) from None

@@ -48,13 +48,16 @@ def _front_matter(
     try:
         values = _join_surrogates(yaml.safe_load(content))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, column = (mark.line + 2, mark.column + 1) if mark else (2, 0)
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         opened = getattr(exc, "context_mark", None)
-        if context and opened is not None and opened.line + 2 != line:
-            problem = f"{problem} ({context} on line {opened.line + 2})"
+        if opened is not None and "end of stream" in problem:
+            # An unclosed quote or bracket: the mistake is where it opens, not at the end.
+            mark = opened
+        if context:
+            problem = f"{context}, {problem}"
+        line, column = (mark.line + 2, mark.column + 1) if mark else (2, 0)
         errors.add(
             BuildError(
                 SourceRef(path, line, column),
@@ -202,7 +205,7 @@ def _image_error(src: str, path: Path, line: int) -> BuildError:
     why = "the editions carry no images"
     code = "markdown.image"
     if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//", src) and not src.startswith("data:"):
-        why = "a remote resource: the build never fetches anything from the network"
+        why = "it is remote, and the build never fetches anything from the network"
         code = "markdown.remote"
     elif not src.startswith("data:"):
         target, inside = _local_target(path, src)

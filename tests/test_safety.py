@@ -1,0 +1,337 @@
+"""Safety of a build: nothing read from outside the book, nothing lost when a build fails or
+is interrupted, the same sources give the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import http.server
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import html
+from pypdf import PdfReader
+
+from studyguide.errors import BuildError, BuildErrors
+from support import ROOT, make_book, studyguide
+
+EPOCH = "1160006400"  # 5 October 2006, 00:00 UTC
+SLUG = "small-guide"
+META = (ROOT / "book.toml").read_text(encoding="utf-8")
+META = META.replace('slug = "huanuni-study-guide"', f'slug = "{SLUG}"')
+INTRO = """\
+---
+title: "Introduction"
+kind: front
+---
+
+The state mining company COMIBOL owns the Huanuni mine.[^owner]
+
+[^owner]: Since the nationalisation of 1952.
+"""
+GLOSSARY = {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"}
+
+
+def _small_book(folder: Path, paragraphs: int = 0) -> Path:
+    """A book of one front chapter; `paragraphs` more of them make the PDF slower to write."""
+    long = "\n\n".join(
+        f"Paragraph {n}: the miners of Huanuni and the co-operatives. " * 8
+        for n in range(paragraphs)
+    )
+    return make_book(folder, {"01-intro.md": INTRO + "\n" + long}, GLOSSARY, meta=META)
+
+
+def _editions(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".epub", ".pdf")}
+
+
+def _leftovers(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if p.name.endswith(".part")]
+
+
+# ------------------------------------------------------------ nothing read from outside
+
+
+@dataclass
+class Server:
+    url: str
+    requests: list[str]
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    """A web server on the loopback interface that records every request it gets."""
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", requests)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.fixture
+def opened() -> Iterator[list[str]]:
+    """Every file this process opens while the test runs (Python's `open` audit event)."""
+    seen: list[str] = []
+    active = True
+
+    def hook(event: str, args: tuple) -> None:
+        if active and event == "open" and isinstance(args[0], str | bytes | os.PathLike):
+            seen.append(os.fsdecode(args[0]))
+
+    sys.addaudithook(hook)  # hooks cannot be removed: this one goes quiet after the test
+    yield seen
+    active = False
+
+
+def test_remote_image_in_a_chapter_is_refused_without_a_request(
+    tmp_path: Path, server: Server
+) -> None:
+    book = _small_book(tmp_path / "book")
+    chapter = book / "chapters" / "01-intro.md"
+    chapter.write_text(
+        chapter.read_text(encoding="utf-8") + f"\n![The mine]({server.url}/mine.png)\n",
+        encoding="utf-8",
+    )
+    line = (
+        chapter.read_text(encoding="utf-8")
+        .splitlines()
+        .index(f"![The mine]({server.url}/mine.png)")
+        + 1
+    )
+    run = studyguide("build", "--out", tmp_path / "out", root=book)
+    assert run.code == 1
+    assert f"chapters/01-intro.md:{line}: error: image " in run.stderr
+    assert "[markdown.remote]" in run.stderr
+    assert server.requests == []
+
+
+def _layout_refusals(html_text: str, root: Path) -> str:
+    from studyguide import pdf
+
+    with pytest.raises((BuildError, BuildErrors)) as caught:
+        pdf.layout(html_text, root)
+    return caught.value.format(root)
+
+
+def test_print_layout_requests_nothing_from_the_network(tmp_path: Path, server: Server) -> None:
+    """The fetcher refuses http: and https: before any connection: the server sees nothing."""
+    root = _small_book(tmp_path / "book")
+    page = f"""<html><head>
+        <link rel="stylesheet" href="{server.url}/style.css">
+        <style>@import url("{server.url}/import.css");
+               body {{ background: url("{server.url}/background.png") }}
+               @font-face {{ font-family: X; src: url("{server.url}/font.ttf") }}</style>
+        </head><body><p style="font-family: X">Text</p>
+        <img src="{server.url}/image.png" alt=""><img src="https://example.org/x.png" alt="">
+        </body></html>"""
+    message = _layout_refusals(page, root)
+    assert server.requests == []
+    for name in ("style.css", "import.css", "background.png", "font.ttf", "image.png"):
+        assert f"{server.url}/{name} (not a file in the book's folder" in message
+    assert "https://example.org/x.png" in message
+    assert "[pdf.resource]" in message
+
+
+def test_print_layout_does_not_read_files_outside_the_book(
+    tmp_path: Path, opened: list[str]
+) -> None:
+    root = _small_book(tmp_path / "book")
+    (root / "inside.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>', encoding="utf-8"
+    )
+    (root / "link.svg").symlink_to("/etc/hostname")
+    page = """<html><body>
+        <img src="inside.svg" alt=""><img src="file:///etc/hostname" alt="">
+        <img src="../../../../../../etc/hostname" alt=""><img src="link.svg" alt="">
+        </body></html>"""
+    message = _layout_refusals(page, root)
+    assert "file:///etc/hostname (outside the book's folder" in message
+    assert f"{(root / 'link.svg').as_uri()} (outside the book's folder" in message
+    assert "inside.svg" not in message
+    assert str(root / "inside.svg") in opened  # the fetcher did read what it may read
+    assert "/etc/hostname" not in opened
+
+
+def test_print_layout_refuses_a_resource_over_the_size_limit(tmp_path: Path) -> None:
+    from studyguide.pdf import MAX_RESOURCE_BYTES
+
+    root = _small_book(tmp_path / "book")
+    with (root / "huge.png").open("wb") as handle:
+        handle.truncate(MAX_RESOURCE_BYTES + 1)  # sparse: costs no disk space
+    message = _layout_refusals('<img src="huge.png" alt="">', root)
+    assert f"huge.png (larger than the limit of {MAX_RESOURCE_BYTES:,} bytes)" in message
+
+
+def test_fetcher_limits_data_urls(tmp_path: Path) -> None:
+    from studyguide.pdf import _make_fetcher
+
+    fetcher = _make_fetcher(tmp_path, max_bytes=100)
+    small = "data:text/plain,hello"
+    assert fetcher.fetch(small).read() == b"hello"
+    with pytest.raises(ValueError, match="data URL larger than 100 bytes"):
+        fetcher.fetch("data:text/plain," + "x" * 200)
+
+
+def test_templates_escape_everything_from_the_sources(tmp_path: Path) -> None:
+    """Jinja2 autoescaping is on: titles, terms and metadata never become markup."""
+    from lxml import etree
+
+    from studyguide.build import load_book
+    from studyguide.layout import environment, render_book, render_epub_documents
+    from studyguide.model import Edition
+    from studyguide.pdf import print_html
+
+    assert environment().autoescape is True
+    book = make_book(
+        tmp_path / "book",
+        {"01-x.md": '---\ntitle: "<script>alert(1)</script> & co"\nkind: front\n---\n\nText.\n'},
+        {"x.md": '---\nterm: "<b>Bold</b>"\n---\n\nA <i>term</i>.\n'},
+        meta=META.replace('title = "', 'title = "<em>Em</em> '),
+    )
+    loaded = load_book(book)
+    view = render_book(loaded.md, loaded.book, Edition.EPUB)
+    for document in render_epub_documents(view, None):
+        tree = etree.fromstring(document.xhtml.encode("utf-8"))
+        for tag in ("script", "b", "i", "em"):
+            assert tree.find(f".//{{http://www.w3.org/1999/xhtml}}{tag}") is None, tag
+        assert "<script>" not in document.xhtml
+    printed = html.fromstring(print_html(loaded.md, loaded.book).encode("utf-8"))
+    assert not printed.xpath("//script | //b | //em | //i")
+    assert "<script>alert(1)</script> & co" in printed.text_content()
+
+
+# ------------------------------------------------------------ nothing lost
+
+
+def _good_build(tmp_path: Path, paragraphs: int = 0) -> tuple[Path, Path, dict[str, bytes]]:
+    book = _small_book(tmp_path / "book", paragraphs)
+    out = tmp_path / "out"
+    run = studyguide("build", "--out", out, root=book, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert run.code == 0, run.stderr
+    return book, out, _editions(out)
+
+
+def test_ctrl_c_while_an_edition_is_written_keeps_the_old_one(tmp_path: Path) -> None:
+    """Interrupt a real build (both processes, as Ctrl-C does) once a `.part` file appears."""
+    book, out, before = _good_build(tmp_path, paragraphs=150)
+    chapter = book / "chapters" / "01-intro.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "studyguide", "--root", str(book), "build", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+        start_new_session=True,  # its own process group, like a job in a terminal
+    )
+    deadline = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < deadline:
+        if any(p.name.startswith(f".{SLUG}.") for p in _leftovers(out)):
+            os.killpg(child.pid, signal.SIGINT)
+            break
+        time.sleep(0.002)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    assert "interrupted; the editions from the last good build are unchanged" in stderr
+    assert "Traceback" not in stderr
+    assert _editions(out) == before
+    assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "exit_code"),
+    [
+        (RuntimeError("a crash in the middle of the PDF"), None),
+        (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), 1),
+    ],
+    ids=["crash", "disk-full"],
+)
+def test_pdf_failing_half_written_keeps_the_old_edition(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failure: Exception,
+    exit_code: int | None,
+) -> None:
+    from weasyprint.document import Document
+
+    from studyguide.cli import main
+
+    book, out, before = _good_build(tmp_path)
+    (book / "chapters" / "01-intro.md").write_text(INTRO.replace("1952", "1953"))
+    parts: list[Path] = []
+
+    def write_half_then_fail(self: Document, target: object = None, **options: object) -> None:
+        assert hasattr(target, "write")
+        target.write(b"%PDF-1.7\n% half a PDF")  # type: ignore[union-attr]
+        parts.extend(_leftovers(out))
+        raise failure
+
+    monkeypatch.setattr(Document, "write_pdf", write_half_then_fail)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    argv = ["--root", str(book), "build", "--pdf", "--out", str(out)]
+    if exit_code is None:
+        with pytest.raises(RuntimeError, match="a crash in the middle"):
+            main(argv)
+    else:
+        assert main(argv) == exit_code
+        stderr = capsys.readouterr().err
+        assert f"{out / SLUG}.pdf: error: cannot write the file: No space left on device" in stderr
+        assert "[output.write]" in stderr
+    assert parts, "the PDF was being written to a temporary file"
+    assert _editions(out) == before
+    assert _leftovers(out) == []
+
+
+def test_make_builds_both_editions_with_one_command() -> None:
+    """`make -j2` must not start two builds writing the same files."""
+    run = subprocess.run(
+        ["make", "-Bn", "-j2", "all"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    builds = [line for line in run.stdout.splitlines() if "studyguide build" in line]
+    assert len(builds) == 1, run.stdout
+
+
+# ------------------------------------------------------------ the same bytes
+
+
+def test_two_builds_with_source_date_epoch_are_byte_identical(tmp_path: Path) -> None:
+    _, first_out, first = _good_build(tmp_path / "first")
+    _, second_out, second = _good_build(tmp_path / "second")
+    assert sorted(first) == [f"{SLUG}.epub", f"{SLUG}.pdf"]
+    assert first == second
+
+    stamp = dt.datetime.fromtimestamp(int(EPOCH), dt.UTC)
+    info = PdfReader(first_out / f"{SLUG}.pdf").metadata
+    assert info is not None
+    assert info.creation_date == info.modification_date
+    assert info.creation_date.replace(tzinfo=dt.UTC) == stamp
+    with zipfile.ZipFile(first_out / f"{SLUG}.epub") as epub:
+        assert {i.date_time for i in epub.infolist()} == {stamp.timetuple()[:6]}
+        assert stamp.strftime("%Y-%m-%dT%H:%M:%SZ") in epub.read("EPUB/content.opf").decode()
+    shutil.rmtree(second_out)
