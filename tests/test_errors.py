@@ -1,0 +1,490 @@
+"""Bad input never breaks a build silently: each mistake is named with file, line and a hint,
+the command exits 1 (2 for wrong usage), and the editions of the last good build stay as they
+were. The same cases write the examples of docs/errors.md (a golden file: refresh it with
+STUDYGUIDE_WRITE_ERRORS_DOC=1)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from studyguide.errors import MAX_REPORTED, BuildError
+from support import NS, ROOT, Run, epub_xhtml, make_book, studyguide, text_of
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
+ERRORS_DOC = ROOT / "docs" / "errors.md"
+
+META = """\
+# A small book for the error tests.
+title = "A small study guide"
+slug = "small-guide"
+language = "en"
+identifier = "urn:uuid:0b6c5d1e-2f3a-4b5c-8d7e-9f0a1b2c3d4e"
+
+[original]
+author = "LOR-CI"
+date = 2006-10-05
+publication = "Left Voice"
+published = 2006-10-16
+
+[edition]
+editors = "The studyguide project"
+year = 2026
+"""
+INTRO = """\
+---
+title: "Introduction"
+kind: front
+---
+
+The state mining company COMIBOL owns the Huanuni mine.[^owner]
+
+A second paragraph, with a [link to the glossary](term:comibol).
+
+::: questions
+1. Who owns the mine?
+:::
+
+[^owner]: Since the nationalisation of 1952.
+"""
+BACKGROUND = """\
+---
+title: "Background"
+kind: front
+---
+
+The co-operative miners work in the same hills.
+"""
+GLOSSARY = {
+    "comibol.md": """\
+        ---
+        term: COMIBOL
+        aliases: ["Corporación Minera de Bolivia"]
+        ---
+
+        The state mining company.
+        """,
+    "co-operative-miners.md": """\
+        ---
+        term: co-operative miners
+        ---
+
+        Miners organised in co-operatives.
+        """,
+}
+
+
+@dataclass
+class Good:
+    """A small book, built once: its sources and the bytes of its editions."""
+
+    book: Path
+    out: Path
+    editions: dict[str, bytes]
+
+
+def _editions(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in out.iterdir() if p.suffix in (".epub", ".pdf")}
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> Good:
+    folder = tmp_path_factory.mktemp("good")
+    book = make_book(
+        folder / "book",
+        {"01-intro.md": INTRO, "02-background.md": BACKGROUND},
+        GLOSSARY,
+        meta=META,
+    )
+    out = folder / "out"
+    run = studyguide("build", "--out", out, root=book, env=EPOCH)
+    assert run.code == 0, run.stderr
+    editions = _editions(out)
+    assert sorted(editions) == ["small-guide.epub", "small-guide.pdf"]
+    return Good(book, out, editions)
+
+
+def _write(path: Path, text: str | bytes) -> None:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _chapter(body: str, front: str = 'title: "Chapter three"\nkind: front') -> str:
+    return f"---\n{front}\n---\n\n{textwrap.dedent(body).strip()}\n"
+
+
+@dataclass
+class Case:
+    """One mistake: how to make it, and where and how the build must report it."""
+
+    name: str
+    title: str  # the heading in docs/errors.md
+    change: Callable[[Path], None]
+    where: str  # path:line[:column] as printed, relative to the book's folder
+    code: str
+    args: tuple[str, ...] = field(default=())
+
+
+def _ch3(body: str, **kwargs: str) -> Callable[[Path], None]:
+    return lambda book: _write(book / "chapters" / "03-three.md", _chapter(body, **kwargs))
+
+
+CASES = [
+    Case(
+        "front-matter-yaml",
+        "Front matter that is not valid YAML",
+        _ch3("Text.", front='title: "The agreement\nkind: front'),
+        "chapters/03-three.md:2:8",
+        "frontmatter.yaml",
+    ),
+    Case(
+        "front-matter-no-title",
+        "Front matter without a title",
+        _ch3("Text.", front="kind: front"),
+        "chapters/03-three.md:2",
+        "frontmatter.missing-field",
+    ),
+    Case(
+        "not-utf8",
+        "A chapter file that is not UTF-8",
+        lambda book: _write(
+            book / "chapters" / "03-three.md",
+            _chapter("Text in Latin-1: Corporaci\xf3n.").encode("latin-1"),
+        ),
+        "chapters/03-three.md:6:27",
+        "source.encoding",
+    ),
+    Case(
+        "empty-chapter",
+        "An empty chapter file",
+        lambda book: _write(book / "chapters" / "03-three.md", ""),
+        "chapters/03-three.md:1",
+        "source.empty",
+    ),
+    Case(
+        "duplicate-number",
+        "Two chapter files with the same number",
+        lambda book: shutil.copy(
+            book / "chapters" / "02-background.md", book / "chapters" / "02-chronology.md"
+        ),
+        "chapters/02-chronology.md:1",
+        "source.duplicate-number",
+    ),
+    Case(
+        "control-character",
+        "A control character in a chapter",
+        _ch3("Text with a bell \a in it."),
+        "chapters/03-three.md:6:18",
+        "source.control-character",
+    ),
+    Case(
+        "note-undefined",
+        "A footnote reference with no definition",
+        _ch3("Text with a note.[^missing]"),
+        "chapters/03-three.md:6",
+        "notes.undefined",
+    ),
+    Case(
+        "note-unused",
+        "A footnote definition never referenced",
+        _ch3("Text without a reference.\n\n[^lonely]: A note."),
+        "chapters/03-three.md:8",
+        "notes.unused",
+    ),
+    Case(
+        "note-duplicate",
+        "A footnote id defined twice",
+        _ch3("Text.[^a]\n\n[^a]: First.\n\n[^a]: Second."),
+        "chapters/03-three.md:10",
+        "notes.duplicate",
+    ),
+    Case(
+        "note-twice",
+        "A footnote referenced twice",
+        _ch3("Text.[^a]\n\nMore text.[^a]\n\n[^a]: The note."),
+        "chapters/03-three.md:8",
+        "notes.twice",
+    ),
+    Case(
+        "nested-note",
+        "A note inside a note",
+        _ch3("Text.[^a]\n\n[^a]: A note.[^b]\n\n[^b]: Another."),
+        "chapters/03-three.md:8",
+        "notes.nested",
+    ),
+    Case(
+        "unknown-term",
+        "A glossary link to an unknown term",
+        _ch3("See [the company](term:comibl)."),
+        "chapters/03-three.md:6",
+        "glossary.unknown",
+    ),
+    Case(
+        "unknown-term-in-glossary",
+        "A glossary entry linking to an unknown term",
+        lambda book: _replace(
+            book / "glossary" / "comibol.md",
+            "The state mining company.",
+            "The state mining company, see [x](term:nope).",
+        ),
+        "glossary/comibol.md:6",
+        "glossary.unknown",
+    ),
+    Case(
+        "duplicate-term",
+        "Two glossary entries with the same name",
+        lambda book: _write(
+            book / "glossary" / "the-company.md", '---\nterm: "COMIBOL"\n---\n\nAgain.\n'
+        ),
+        "glossary/the-company.md:2",
+        "glossary.duplicate",
+    ),
+    Case(
+        "duplicate-alias",
+        "A glossary alias that another entry already has",
+        lambda book: _write(
+            book / "glossary" / "state-company.md",
+            '---\nterm: "state company"\naliases: ["Corporación Minera de Bolivia"]\n---\n\nX.\n',
+        ),
+        "glossary/state-company.md:3",
+        "glossary.duplicate",
+    ),
+    Case(
+        "image-outside",
+        "An image outside the book's folder",
+        _ch3("A picture: ![the mine](../../../etc/hostname)"),
+        "chapters/03-three.md:6",
+        "markdown.image",
+    ),
+    Case(
+        "image-missing",
+        "An image that does not exist",
+        _ch3("A picture: ![the mine](images/mine.jpg)"),
+        "chapters/03-three.md:6",
+        "markdown.image",
+    ),
+    Case(
+        "image-remote",
+        "A remote image",
+        _ch3("A picture: ![the mine](http://127.0.0.1:9/mine.jpg)"),
+        "chapters/03-three.md:6",
+        "markdown.remote",
+    ),
+    Case(
+        "link-outside",
+        "A link to a file outside the book's folder",
+        _ch3("See [the password file](../../../etc/passwd)."),
+        "chapters/03-three.md:6",
+        "markdown.link",
+    ),
+    Case(
+        "link-missing",
+        "A link to a file that does not exist",
+        _ch3("See [the notes](notes.md)."),
+        "chapters/03-three.md:6",
+        "markdown.link",
+    ),
+    Case(
+        "meta-type",
+        "A metadata field of the wrong type",
+        lambda book: _replace(book / "book.toml", "year = 2026", 'year = "next year"'),
+        "book.toml:15",
+        "meta.type",
+    ),
+    Case(
+        "meta-unknown",
+        "An unknown metadata field",
+        lambda book: _replace(
+            book / "book.toml", 'language = "en"', 'language = "en"\nlang = "en"'
+        ),
+        "book.toml:5",
+        "meta.unknown",
+    ),
+    Case(
+        "meta-syntax",
+        "A metadata file that is not valid TOML",
+        lambda book: _replace(book / "book.toml", 'language = "en"', "language = en"),
+        "book.toml:4:12",
+        "meta.syntax",
+    ),
+    Case(
+        "out-under-a-file",
+        "An output folder that cannot be created",
+        lambda book: _write(book / "notes.txt", "A file, not a folder.\n"),
+        "notes.txt/editions",
+        "output.create",
+        ("--out", "{book}/notes.txt/editions"),
+    ),
+    Case(
+        "out-not-writable",
+        "An output folder that cannot be written",
+        lambda book: None,
+        "/proc/self",
+        "output.permission",
+        ("--out", "/proc/self"),
+    ),
+]
+
+# What each case printed, for docs/errors.md.
+PRINTED: dict[str, str] = {}
+
+
+def _run_case(case: Case, good: Good, tmp_path: Path) -> tuple[Run, Path]:
+    """Copy the good book and its editions, make the mistake, build into the same folder."""
+    book = shutil.copytree(good.book, tmp_path / "book")
+    out = shutil.copytree(good.out, tmp_path / "out")
+    case.change(book)
+    args = [a.format(book=book) for a in case.args] or ["--out", str(out)]
+    return studyguide("build", *args, root=book, env=EPOCH), out
+
+
+def _error_block(stderr: str, where: str) -> str:
+    """The error line at `where` and its hint line."""
+    lines = stderr.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{where}: error: "))
+    return "\n".join(lines[start : start + 2])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_mistake_is_reported_with_file_and_line_and_editions_are_kept(
+    case: Case, good: Good, tmp_path: Path
+) -> None:
+    run, out = _run_case(case, good, tmp_path)
+    assert run.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    assert f"{case.where}: error: " in run.stderr, run.stderr
+    block = _error_block(run.stderr, case.where)
+    assert re.search(rf"error: .+ \[{re.escape(case.code)}\]\n  hint: .+", block), block
+    assert "the editions from the last good build are unchanged" in run.stderr
+    assert _editions(out) == good.editions
+    assert not list(out.rglob("*.part"))
+    PRINTED[case.name] = block
+
+
+def test_mistakes_in_two_chapters_are_both_reported(good: Good, tmp_path: Path) -> None:
+    def change(book: Path) -> None:
+        _write(book / "chapters" / "03-three.md", _chapter("Text.[^missing]"))
+        _write(book / "chapters" / "04-four.md", _chapter("Text.", front="kind: front"))
+        _replace(book / "book.toml", "year = 2026", 'year = "next year"')
+
+    run, out = _run_case(Case("", "", change, "", ""), good, tmp_path)
+    assert run.code == 1
+    assert "chapters/03-three.md:6: error: " in run.stderr
+    assert "chapters/04-four.md:2: error: " in run.stderr
+    assert "book.toml:15: error: " in run.stderr
+    assert _editions(out) == good.editions
+
+
+def test_many_mistakes_are_reported_up_to_a_limit(good: Good, tmp_path: Path) -> None:
+    body = "\n\n".join(f"Paragraph {n}.[^n{n}]" for n in range(MAX_REPORTED + 5))
+    run, out = _run_case(Case("", "", _ch3(body), "", ""), good, tmp_path)
+    assert run.code == 1
+    assert run.stderr.count("error: footnote reference") == MAX_REPORTED
+    assert "… and 5 more errors" in run.stderr
+    assert _editions(out) == good.editions
+
+
+def test_unknown_paper_size_is_a_usage_error(good: Good, tmp_path: Path) -> None:
+    out = shutil.copytree(good.out, tmp_path / "out")
+    run = studyguide("build", "--paper", "b5", "--out", out, root=good.book)
+    assert run.code == 2
+    assert "invalid choice: 'b5'" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert _editions(out) == good.editions
+    PRINTED["paper"] = _usage_block(run.stderr)
+
+
+def _usage_block(stderr: str) -> str:
+    """The usage line and the error of argparse, without the wrapped list of options."""
+    lines = stderr.strip().splitlines()
+    return f"{lines[0].split('[')[0].rstrip()} …\n{lines[-1]}"
+
+
+def test_unknown_paper_size_in_print_html_is_our_error(good: Good) -> None:
+    from studyguide.build import load_book
+    from studyguide.pdf import print_html
+
+    loaded = load_book(good.book)
+    with pytest.raises(BuildError) as caught:
+        print_html(loaded.md, loaded.book, "b5")
+    assert caught.value.code == "usage.paper"
+    assert "unknown paper size 'b5'" in caught.value.message
+
+
+def test_raw_html_is_shown_as_text_and_the_xhtml_stays_well_formed(
+    good: Good, tmp_path: Path
+) -> None:
+    book = shutil.copytree(good.book, tmp_path / "book")
+    _write(
+        book / "chapters" / "03-three.md",
+        _chapter(
+            """
+            Some <b>bold</b> text, a <script>alert("x")</script> and an &amp; entity.
+
+            <div class="box">
+            A block of HTML & <unclosed
+            </div>
+
+            <!-- a comment -->
+            """
+        ),
+    )
+    run = studyguide("build", "--epub", "--no-cover", "--out", tmp_path / "out", root=book)
+    assert run.code == 0, run.stderr
+    chapter = epub_xhtml(tmp_path / "out" / "small-guide.epub")["chapter-03.xhtml"]
+    section = chapter.find(".//x:section", NS)
+    assert section is not None
+    text = text_of(section)
+    assert '<b>bold</b> text, a <script>alert("x")</script> and an & entity.' in text
+    assert '<div class="box"> A block of HTML & <unclosed </div>' in text
+    assert "<!-- a comment -->" in text
+    for tag in ("b", "script", "div", "unclosed"):
+        assert not chapter.findall(f".//x:{tag}", NS), tag
+    assert etree.tostring(chapter)  # parsed as XML above, by epub_xhtml
+
+
+def test_errors_page_shows_the_real_messages(good: Good, tmp_path_factory) -> None:
+    """docs/errors.md quotes what the build really prints for each case."""
+    for case in CASES:
+        if case.name not in PRINTED:  # run alone, with -k
+            run, _ = _run_case(case, good, tmp_path_factory.mktemp(case.name))
+            PRINTED[case.name] = _error_block(run.stderr, case.where)
+    if "paper" not in PRINTED:
+        PRINTED["paper"] = _usage_block(studyguide("build", "--paper", "b5").stderr)
+    titles = {case.name: case.title for case in CASES} | {"paper": "An unknown paper size"}
+    if os.environ.get("STUDYGUIDE_WRITE_ERRORS_DOC"):
+        _write_errors_doc(titles)
+    page = ERRORS_DOC.read_text(encoding="utf-8")
+    for name in titles:
+        assert f"```\n{PRINTED[name]}\n```" in page, (
+            f"{name}: docs/errors.md is out of date; "
+            "refresh it with STUDYGUIDE_WRITE_ERRORS_DOC=1 pytest tests/test_errors.py"
+        )
+
+
+def _write_errors_doc(titles: dict[str, str]) -> None:
+    page = ERRORS_DOC.read_text(encoding="utf-8")
+    for name, title in titles.items():
+        heading = f"### {title}\n"
+        assert heading in page, f"docs/errors.md has no section '{title}'"
+        start = page.index(heading)
+        opening = page.index("```\n", start)
+        closing = page.index("```\n", opening + 4)
+        page = page[:opening] + f"```\n{PRINTED[name]}\n" + page[closing:]
+    ERRORS_DOC.write_text(page, encoding="utf-8")
