@@ -158,7 +158,17 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
             html = pdf.print_html(
                 loaded.md, book, args.paper, args.writing_space, "", args.glossary_pages
             )
-            args.debug_html.write_text(html, encoding="utf-8")
+            try:
+                args.debug_html.write_text(html, encoding="utf-8")
+            except OSError as exc:
+                from studyguide.errors import BuildError
+
+                raise BuildError(
+                    args.debug_html,
+                    f"cannot write the print HTML: {exc.strerror or exc}",
+                    "choose another file with --debug-html",
+                    "output.write",
+                ) from None
             _progress(f"wrote the print HTML to {args.debug_html}")
         wanted = [name for name in ("pdf", "epub") if getattr(args, name)] or ["pdf", "epub"]
         if len(wanted) == 2:
