@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from studyguide.errors import BuildError
 from studyguide.output import atomic_output
 
 CACHE_DIR = ".cache"
@@ -36,11 +37,19 @@ def read(path: Path) -> bytes | None:
 
 def write(path: Path, data: bytes) -> None:
     """Store `data`, and drop older entries of the same kind: they are stale."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    kind = path.name.split(".", 1)[0]
-    for old in path.parent.glob(f"{kind}.*"):
-        if old != path and not old.name.endswith(".part"):
-            old.unlink(missing_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        kind = path.name.split(".", 1)[0]
+        for old in path.parent.glob(f"{kind}.*"):
+            if old != path and not old.name.endswith(".part"):
+                old.unlink(missing_ok=True)
+    except OSError as exc:
+        raise BuildError(
+            path.parent,
+            f"cannot keep the build cache here: {exc.strerror}",
+            f"remove or rename what stands at {path.parent}; the build recreates it",
+            "output.cache",
+        ) from None
     with atomic_output(path) as handle:
         handle.write(data)
 

@@ -46,8 +46,6 @@ class ParseState:
 
     chapter_number: int
     matcher: TermMatcher
-    number_paragraphs: bool
-    next_paragraph: int = 1
     linked: set[str] = field(default_factory=set)
     # (slug, link id, 1-based line) for each link made; (slug, line) for unknown explicit links
     links: list[tuple[str, str, int]] = field(default_factory=list)
@@ -132,15 +130,22 @@ def _text(content: str) -> Token:
     return token
 
 
-def _number_paragraphs_rule(state: Any) -> None:
-    """Number the article's own paragraphs (top level only: not notes, questions or signature)."""
-    parse: ParseState | None = state.env.get("studyguide")
-    if parse is None or not parse.number_paragraphs:
-        return
-    for token in state.tokens:
+def number_paragraphs(body: Sequence[Token], first: int) -> int:
+    """Number the article's own paragraphs (top level only: not notes, questions or signature).
+
+    Returns the number the next chapter's first paragraph gets.
+    """
+    number = first
+    for token in body:
         if token.type == "paragraph_open" and token.level == 0:
-            token.meta["pnum"] = parse.next_paragraph
-            parse.next_paragraph += 1
+            token.meta["pnum"] = number
+            number += 1
+    return number
+
+
+def make_front_matter_parser() -> MarkdownIt:
+    """Reads only the front matter: enough to collect glossary names before the real parse."""
+    return MarkdownIt("zero").use(front_matter_plugin)
 
 
 def make_parser() -> MarkdownIt:
@@ -159,7 +164,6 @@ def make_parser() -> MarkdownIt:
     )
     md.disable("footnote_tail")
     md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
-    md.core.ruler.push("studyguide_paragraphs", _number_paragraphs_rule)
     return md
 
 

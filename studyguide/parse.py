@@ -15,7 +15,15 @@ from markdown_it.token import Token
 
 from studyguide.config import BookMeta
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.markdown import QUESTIONS, SIGNATURE, TERM_SCHEME, ParseState, TermMatcher
+from studyguide.markdown import (
+    QUESTIONS,
+    SIGNATURE,
+    TERM_SCHEME,
+    ParseState,
+    TermMatcher,
+    make_front_matter_parser,
+    number_paragraphs,
+)
 from studyguide.model import Book, Chapter, Kind, Note, Question, Term, TermLink, TextBlock
 from studyguide.sources import (
     ChapterFile,
@@ -27,6 +35,8 @@ from studyguide.sources import (
 CHAPTER_KEYS = {"title", "kind"}
 GLOSSARY_KEYS = {"term", "aliases"}
 _UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+# libyaml's loader where PyYAML was built with it: the same errors, several times faster.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
 
 
@@ -46,7 +56,7 @@ def _front_matter(
         return None
     content = tokens[0].content
     try:
-        values = _join_surrogates(yaml.safe_load(content))
+        values = _join_surrogates(yaml.load(content, Loader=_YAML_LOADER))
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
@@ -431,7 +441,8 @@ def parse_chapter(
     errors: ErrorCollector,
 ) -> Chapter | None:
     path = source.path
-    tokens = md.parse(source.text, {})  # front matter first: the kind decides numbering
+    state = ParseState(source.number, matcher)
+    tokens = md.parse(source.text, {"studyguide": state})
     found = _front_matter(tokens, path, 'title: "The chapter\'s title"', errors)
     if found is None:
         return None
@@ -453,8 +464,6 @@ def parse_chapter(
     if title is None:
         return None
 
-    state = ParseState(source.number, matcher, kind is Kind.ARTICLE, next_paragraph)
-    tokens = md.parse(source.text, {"studyguide": state})
     body, definitions, questions, questions_at = _split_chapter(tokens, path, source.number, errors)
     _check_inline(tokens, path, errors)
 
@@ -519,7 +528,7 @@ def parse_chapter(
     if kind is Kind.ARTICLE:
         title_ref = SourceRef(path, lines.get("title", 2))
         chapter.text_blocks = [TextBlock(title, title_ref, "title"), *_text_blocks(body, path)]
-        chapter.next_paragraph = state.next_paragraph
+        chapter.next_paragraph = number_paragraphs(body, next_paragraph)
     return chapter
 
 
@@ -610,9 +619,10 @@ def build_book(
     """
     names: dict[str, str] = {}
     where: dict[str, Path] = {}
+    front = make_front_matter_parser()
     for source in glossary_files:
         # Names are needed before any entry is parsed, for the links between them.
-        found = _front_matter(md.parse(source.text, {}), source.path, "", ErrorCollector())
+        found = _front_matter(front.parse(source.text, {}), source.path, "", ErrorCollector())
         if found is None:
             continue
         values, lines = found
@@ -642,7 +652,7 @@ def build_book(
     matcher = TermMatcher.build(names)
     explicit_only = TermMatcher({**{n: s for n, s in names.items()}, **{s: s for s in slugs}}, None)
 
-    glossary_state = ParseState(0, explicit_only, False)
+    glossary_state = ParseState(0, explicit_only)
     terms: list[Term] = []
     for source in glossary_files:
         glossary_state.unknown_links.clear()
