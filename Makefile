@@ -58,6 +58,10 @@ test: | $(STAMPS)/venv
 ace: $(EPUB)
 	scripts/run-ace $(EPUB)
 
+## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article
+bench: | $(STAMPS)/venv
+	$(BIN)/python bench/run.py
+
 lint: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench
 	$(BIN)/ruff format --check studyguide tests bench

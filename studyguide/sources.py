@@ -113,6 +113,26 @@ def read_text(path: Path) -> str:
     return text
 
 
+def _read_source(path: Path, what: str, needs: str, errors: ErrorCollector) -> str | None:
+    """A source's text, or None with the mistake (unreadable, not UTF-8, empty) recorded."""
+    try:
+        text = read_text(path)
+    except BuildError as error:
+        errors.add(error)
+        return None
+    if not text.strip():
+        errors.add(
+            BuildError(
+                SourceRef(path, 1),
+                f"{what} is empty",
+                f"add front matter with {needs}, or delete the file",
+                "source.empty",
+            )
+        )
+        return None
+    return text
+
+
 def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
     folder = root / CHAPTERS_DIR
     if not folder.is_dir():
@@ -151,20 +171,8 @@ def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
             )
             continue
         seen[number] = path
-        try:
-            text = read_text(path)
-        except BuildError as error:
-            errors.add(error)
-            continue
-        if not text.strip():
-            errors.add(
-                BuildError(
-                    SourceRef(path, 1),
-                    "the chapter file is empty",
-                    "add front matter with a title and the chapter's text, or delete the file",
-                    "source.empty",
-                )
-            )
+        text = _read_source(path, "the chapter file", "a title and the chapter's text", errors)
+        if text is None:
             continue
         chapters.append(ChapterFile(path, text, number, match[2]))
     if not chapters and not errors:
@@ -193,20 +201,8 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
                 )
             )
             continue
-        try:
-            text = read_text(path)
-        except BuildError as error:
-            errors.add(error)
-            continue
-        if not text.strip():
-            errors.add(
-                BuildError(
-                    SourceRef(path, 1),
-                    "the glossary file is empty",
-                    "add front matter with `term:` and a definition, or delete the file",
-                    "source.empty",
-                )
-            )
+        text = _read_source(path, "the glossary file", "`term:` and a definition", errors)
+        if text is None:
             continue
         entries.append(GlossaryFile(path, text, match[1]))
     return entries

@@ -59,27 +59,31 @@ def text_of(element: etree._Element) -> str:
 APPARATUS = {"pnum", "noteref", "pagebreak", "footnote", "print-only"}
 
 
+def _reading_pieces(element: etree._Element, markers: dict[str, int] | None = None) -> list[str]:
+    """The text a reader sees in `element`, in pieces; page markers' positions in `markers`."""
+    pieces: list[str] = []
+
+    def walk(node: etree._Element, is_root: bool = False) -> None:
+        classes = set((node.get("class") or "").split())
+        if "pagebreak" in classes and markers is not None:
+            markers[node.get("aria-label")] = len(pieces)
+        elif not classes & APPARATUS and not str(node.tag).endswith("aside"):
+            pieces.append(node.text or "")
+            for child in node:
+                if isinstance(child.tag, str):
+                    walk(child)
+                else:
+                    pieces.append(child.tail or "")
+        if not is_root:
+            pieces.append(node.tail or "")
+
+    walk(element, is_root=True)
+    return pieces
+
+
 def reading_text(element: etree._Element) -> str:
     """An element's text without paragraph numbers, note calls and page markers."""
-    parts: list[str] = []
-
-    def walk(node: etree._Element) -> None:
-        if set((node.get("class") or "").split()) & APPARATUS:
-            parts.append(node.tail or "")
-            return
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str):
-                walk(child)
-            else:
-                parts.append(child.tail or "")
-        parts.append(node.tail or "")
-
-    parts.append(element.text or "")
-    for child in element:
-        if isinstance(child.tag, str):
-            walk(child)
-    return " ".join("".join(parts).split())
+    return " ".join("".join(_reading_pieces(element)).split())
 
 
 def pdf_pages(path: Path) -> list[str]:
@@ -181,21 +185,6 @@ def copy_real_book(folder: Path) -> Path:
 
 def text_after_markers(root: etree._Element) -> dict[str, str]:
     """For each page-break marker in a document, the reading text that follows it."""
-    pieces: list[str] = []
     starts: dict[str, int] = {}
-
-    def walk(node: etree._Element) -> None:
-        classes = set((node.get("class") or "").split())
-        if "pagebreak" in classes:
-            starts[node.get("aria-label")] = len(pieces)
-        elif not classes & APPARATUS and not node.tag.endswith("aside"):
-            pieces.append(node.text or "")
-            for child in node:
-                if isinstance(child.tag, str):
-                    walk(child)
-                else:
-                    pieces.append(child.tail or "")
-        pieces.append(node.tail or "")
-
-    walk(root)
+    pieces = _reading_pieces(root, starts)
     return {label: " ".join("".join(pieces[start:]).split()) for label, start in starts.items()}
