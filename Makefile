@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMPS  := .stamps
 SLUG    := $(shell sed -n 's/^slug *= *"\(.*\)".*/\1/p' book.toml)
 EPUB    := build/$(SLUG).epub
-PDF     := build/$(SLUG).pdf
+PDF     := build/$(SLUG)$(if $(filter-out a4,$(PAPER)),-$(PAPER)).pdf
 HANDOUT := build/$(SLUG)-questions.pdf
 SOURCES := book.toml source/article.txt $(wildcard chapters/*.md) $(wildcard glossary/*.md)
 CODE    := $(wildcard studyguide/*.py studyguide/templates/* studyguide/styles/*)

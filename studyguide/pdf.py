@@ -122,6 +122,9 @@ def layout(html: str, root: Path) -> Document:
     """Lay the print edition out once; the Document serves the PDF and the EPUB's page map."""
     from weasyprint import HTML
 
+    from studyguide import speedups
+
+    speedups.apply()
     fetcher = _make_fetcher(root)
     document = HTML(
         string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher
@@ -140,34 +143,8 @@ def layout(html: str, root: Path) -> Document:
     return document
 
 
-def _remember_page_references() -> None:
-    """Make pydyf's `PDF.page_references` cost O(1) instead of O(pages) a call.
-
-    The property rebuilds a tuple of every page's reference each time it is read, and
-    WeasyPrint's PDF/UA tagging reads it once per tagged box: writing a book of 2,700 pages
-    spent most of its time there (time grew as pages × boxes). The tuple is kept until a
-    page is added; what it returns is unchanged.
-    """
-    import pydyf
-
-    if getattr(pydyf.PDF, "_studyguide_cached_references", False):
-        return
-
-    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
-        kids = pdf.pages["Kids"]
-        cached = pdf.__dict__.get("_page_references")
-        if cached is None or cached[0] != len(kids):
-            references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
-            cached = pdf.__dict__["_page_references"] = (len(kids), references)
-        return cached[1]
-
-    pydyf.PDF.page_references = property(page_references)
-    pydyf.PDF._studyguide_cached_references = True
-
-
 def write_pdf(document: Document, target: Path, identifier: str) -> Path:
     """Write the laid-out document as a tagged PDF (PDF/UA-1), atomically."""
-    _remember_page_references()
     with atomic_output(target) as handle:
         document.write_pdf(
             handle,

@@ -1,0 +1,199 @@
+"""Three quadratic costs of WeasyPrint (70) and pydyf (0.13), removed without changing output.
+
+Both are applied before a layout; each checks that the code it replaces is the version it
+was written against, and leaves a different version alone. The tests compare the PDF's
+page numbers (contents, glossary page lists) with the real pages, and the benchmark shows
+the effect: at 100 times the article, time had grown as pages × page references.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+from typing import Any
+
+# Digests of the sources replaced here, as shipped in WeasyPrint 70.0 and pydyf 0.13.0.
+_EXPECTED_TARGETS = "545eb30bb50f0e49"
+_EXPECTED_REFERENCES = "060bf90aad55931b"
+
+
+def _digest(function: Any) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
+def remember_page_references() -> None:
+    """pydyf's `PDF.page_references` rebuilds a tuple of every page on each read, and
+    WeasyPrint's PDF/UA tagging reads it once per tagged box. Keep the tuple until a page
+    is added; what it returns is unchanged."""
+    import pydyf
+
+    if getattr(pydyf.PDF, "_studyguide_cached_references", False):
+        return
+    if _digest(pydyf.PDF.page_references.fget) != _EXPECTED_REFERENCES:
+        return
+
+    def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+        kids = pdf.pages["Kids"]
+        cached = pdf.__dict__.get("_page_references")
+        if cached is None or cached[0] != len(kids):
+            references = tuple(f"{number} 0 R".encode("ascii") for number in kids[::3])
+            cached = pdf.__dict__["_page_references"] = (len(kids), references)
+        return cached[1]
+
+    pydyf.PDF.page_references = property(page_references)
+    pydyf.PDF._studyguide_cached_references = True
+
+
+def index_target_counters() -> None:
+    """WeasyPrint's TargetCollector, when a target's page becomes known, walks every
+    counter lookup of the document to find the few that refer to that target: pages ×
+    references in all. Index the lookups by target once pagination starts (they are only
+    collected before it) and walk just those, in the same order, doing the same work."""
+    from weasyprint.css import targets
+
+    collector = targets.TargetCollector
+    original = collector.cache_target_page_counters
+    if getattr(original, "_studyguide", False) or _digest(original) != _EXPECTED_TARGETS:
+        return
+
+    def lookups_for(self: Any, anchor_name: str) -> list[tuple[Any, Any]]:
+        index = self.__dict__.get("_studyguide_index")
+        if index is None or index[0] != len(self.counter_lookup_items):
+            by_anchor: dict[str, list[tuple[Any, Any]]] = {}
+            for key, item in self.counter_lookup_items.items():
+                if key[1] != "content":
+                    continue
+                for name in item.missing_target_counters:
+                    by_anchor.setdefault(name, []).append((key, item))
+            index = self.__dict__["_studyguide_index"] = (
+                len(self.counter_lookup_items),
+                by_anchor,
+            )
+        return index[1].get(anchor_name, [])
+
+    def cache_target_page_counters(
+        self: Any,
+        anchor_name: str,
+        page_counter_values: Any,
+        page_maker_index: int,
+        page_maker: Any,
+    ) -> None:
+        if self.collecting:
+            return
+        item = self.target_lookup_items.get(anchor_name)
+        if item and item.state == "up-to-date":
+            item.page_maker_index = page_maker_index
+            if item.cached_page_counter_values != page_counter_values:
+                item.cached_page_counter_values = copy.deepcopy(page_counter_values)
+                for _, lookup in lookups_for(self, anchor_name):
+                    missing_counters = lookup.missing_target_counters.get(anchor_name)
+                    if missing_counters is None:
+                        continue
+                    if lookup.page_maker_index is None or lookup.page_maker_index >= len(
+                        page_maker
+                    ):
+                        lookup.pending = True
+                        continue
+                    for counter_name in missing_counters:
+                        if page_counter_values.get(counter_name) is not None:
+                            remake_state = page_maker[lookup.page_maker_index][-1]
+                            remake_state["content_changed"] = True
+                            lookup.parse_again(lookup.cached_page_counter_values)
+                            break
+
+    cache_target_page_counters._studyguide = True  # type: ignore[attr-defined]
+    collector.cache_target_page_counters = cache_target_page_counters
+
+
+class FootnoteList(list):
+    """A list whose `in` takes constant time: WeasyPrint asks, for every box of every line,
+    whether its footnote (most often None) is among the notes still waiting, a list of all
+    the book's notes. Boxes compare by identity, so an index of ids answers the same."""
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self._ids: dict[int, int] = {}
+        for item in self:
+            self._ids[id(item)] = self._ids.get(id(item), 0) + 1
+
+    def __contains__(self, item: object) -> bool:
+        return id(item) in self._ids
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        self._ids[id(item)] = self._ids.get(id(item), 0) + 1
+
+    def remove(self, item: Any) -> None:
+        for index, present in enumerate(self):  # the first equal item, as list.remove
+            if present is item:
+                super().__delitem__(index)
+                count = self._ids[id(item)] - 1
+                if count:
+                    self._ids[id(item)] = count
+                else:
+                    del self._ids[id(item)]
+                return
+        super().remove(item)  # raises ValueError as a list would
+
+    def __delitem__(self, index: Any) -> None:
+        super().__delitem__(index)
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._ids = {}
+        for item in self:
+            self._ids[id(item)] = self._ids.get(id(item), 0) + 1
+
+    def copy(self) -> FootnoteList:
+        return FootnoteList(self)
+
+    # Whatever else changes the list keeps the index right, if slowly.
+    def extend(self, items: Any) -> None:
+        super().extend(items)
+        self._reindex()
+
+    def insert(self, index: Any, item: Any) -> None:
+        super().insert(index, item)
+        self._reindex()
+
+    def pop(self, index: Any = -1) -> Any:
+        item = super().pop(index)
+        self._reindex()
+        return item
+
+    def clear(self) -> None:
+        super().clear()
+        self._ids = {}
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        self._reindex()
+
+    def __iadd__(self, items: Any) -> FootnoteList:
+        self.extend(items)
+        return self
+
+
+def index_footnotes() -> None:
+    """Give each layout's list of waiting footnotes constant-time membership."""
+    from weasyprint import layout
+
+    context = layout.LayoutContext
+    original = context.__init__
+    if getattr(original, "_studyguide", False):
+        return
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if type(self.footnotes) is list and not self.footnotes:
+            self.footnotes = FootnoteList()
+
+    __init__._studyguide = True  # type: ignore[attr-defined]
+    context.__init__ = __init__
+
+
+def apply() -> None:
+    remember_page_references()
+    index_target_counters()
+    index_footnotes()
