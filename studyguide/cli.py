@@ -20,17 +20,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build = commands.add_parser("build", help="check the sources and write the editions")
-    build.add_argument("--epub", action="store_true", help="write the EPUB")
-    build.add_argument("--pdf", action="store_true", help="write the print PDF")
-    build.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of the PDF")
-    build.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
-    build.add_argument(
+    # Options the print edition and the handout share.
+    paper = argparse.ArgumentParser(add_help=False)
+    paper.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of the PDF")
+    paper.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
+    paper.add_argument(
         "--no-writing-space",
         dest="writing_space",
         action="store_false",
         help="no ruled lines for answers after the discussion questions",
     )
+
+    build = commands.add_parser(
+        "build", parents=[paper], help="check the sources and write the editions"
+    )
+    build.add_argument("--epub", action="store_true", help="write the EPUB")
+    build.add_argument("--pdf", action="store_true", help="write the print PDF")
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
         "--glossary-pages",
@@ -44,17 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the HTML handed to WeasyPrint to FILE",
     )
-
-    handout = commands.add_parser(
-        "handout", help="write the discussion questions as a PDF handout, one chapter a page"
-    )
-    handout.add_argument("--paper", choices=PAPERS, default="a4", help="paper size")
-    handout.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
-    handout.add_argument(
-        "--no-writing-space",
-        dest="writing_space",
-        action="store_false",
-        help="no ruled lines for answers after the questions",
+    commands.add_parser(
+        "handout",
+        parents=[paper],
+        help="write the discussion questions as a PDF handout, one chapter a page",
     )
 
     commands.add_parser(

@@ -52,12 +52,6 @@ class ParseState:
     unknown_links: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _line_of_child(inline: Token, children: Sequence[Token], index: int) -> int:
-    """The 1-based source line of an inline token's child."""
-    start = inline.map[0] + 1 if inline.map else 0
-    return start + sum(1 for c in children[:index] if c.type in ("softbreak", "hardbreak"))
-
-
 def _glossary_links_rule(state: Any) -> None:
     """Link the first use of each glossary term in a chapter; mark explicit `term:` links."""
     parse: ParseState | None = state.env.get("studyguide")
