@@ -38,7 +38,7 @@ class _BookWriter(epub.EpubWriter):
         ncx: str,
         language: str,
         modified: dt.datetime,
-    ):
+    ) -> None:
         super().__init__(name, book, {"raise_exceptions": True, "mtime": modified})
         self._nav = nav.encode("utf-8")
         self._ncx = ncx.encode("utf-8")
