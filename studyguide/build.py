@@ -70,37 +70,28 @@ def build_date(root: Path) -> dt.datetime:
                 "usage.epoch",
             )
         return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+    paths = source_paths(root)
+    newest = max(int(p.stat().st_mtime) for p in paths)
     try:
-        result = subprocess.run(
+        committed = subprocess.run(
             ["git", "-C", str(root), "log", "-1", "--format=%ct", "--", "."],
             capture_output=True,
             text=True,
             check=False,
             timeout=10,
-        )
-        if result.returncode == 0 and result.stdout.strip().isdigit():
-            committed = int(result.stdout.strip())
-            newest = max(int(p.stat().st_mtime) for p in source_paths(root))
+        ).stdout.strip()
+        if committed.isdigit():
             # Uncommitted edits are newer than the last commit: they date the build.
             dirty = subprocess.run(
-                [
-                    "git",
-                    "-C",
-                    str(root),
-                    "status",
-                    "--porcelain",
-                    "--",
-                    *map(str, source_paths(root)),
-                ],
+                ["git", "-C", str(root), "status", "--porcelain", "--", *map(str, paths)],
                 capture_output=True,
                 text=True,
                 check=False,
                 timeout=10,
             ).stdout.strip()
-            return dt.datetime.fromtimestamp(newest if dirty else committed, dt.UTC)
+            return dt.datetime.fromtimestamp(newest if dirty else int(committed), dt.UTC)
     except (OSError, subprocess.SubprocessError):
         pass
-    newest = max(int(p.stat().st_mtime) for p in source_paths(root))
     return dt.datetime.fromtimestamp(newest, dt.UTC)
 
 
