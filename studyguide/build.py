@@ -19,6 +19,7 @@ from studyguide.errors import BuildError, BuildErrors, ErrorCollector
 from studyguide.markdown import make_parser
 from studyguide.model import Book
 from studyguide.parse import build_book
+from studyguide.parts import DEFAULT_PART_SIZE
 from studyguide.sources import ARTICLE_FILE, read_chapter_files, read_glossary_files
 
 Progress = Callable[[str], None]
@@ -102,6 +103,7 @@ class Options:
     writing_space: bool = True
     cover: bool = True
     glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
+    part_size: int = DEFAULT_PART_SIZE  # a longer print edition is laid out in parts
 
 
 def _print_html(loaded: LoadedBook, options: Options, date: str = "") -> str:
@@ -134,20 +136,28 @@ def _lay_out(
 
     page_map = page_map or pagemap.cache_path(loaded.book, options)
     progress(f"laying out the print edition ({options.paper.upper()}) with WeasyPrint")
-    document = pdf.layout(_print_html(loaded, options, date), loaded.book.root)
-    pagemap.save(pagemap.from_document(document), page_map)
-    return document
+    laid = pdf.lay_out_book(
+        loaded.md,
+        loaded.book,
+        options.paper,
+        options.writing_space,
+        date,
+        options.glossary_pages,
+        options.part_size,
+        progress,
+    )
+    pagemap.save(laid.page_starts(), page_map)
+    return laid
 
 
 def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
-    from studyguide import pdf
 
     book = loaded.book
     date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
-    document = _lay_out(loaded, options, progress, date)
+    laid = _lay_out(loaded, options, progress, date)
     target = _pdf_target(book, options)
     progress(f"writing {target}")
-    return pdf.write_pdf(document, target, book.meta.identifier)
+    return laid.write(target, book.meta.identifier)
 
 
 @dataclass
@@ -222,7 +232,7 @@ def build_epub(loaded: LoadedBook, options: Options, progress: Progress) -> Path
 def build_both(loaded: LoadedBook, options: Options, progress: Progress) -> list[Path]:
     """Both editions from one layout, on two cores: the EPUB is prepared in a child process
     while the parent lays out and writes the PDF; the child waits only for the page map."""
-    from studyguide import pagemap, pdf
+    from studyguide import pagemap
 
     book = loaded.book
     cached = pagemap.cache_path(book, options)
@@ -234,7 +244,7 @@ def build_both(loaded: LoadedBook, options: Options, progress: Progress) -> list
     child = fork(lambda ready: _epub_in_child(loaded, options, cached, progress, ready), book.root)
     try:
         date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
-        document = _lay_out(loaded, options, progress, date, cached)
+        laid = _lay_out(loaded, options, progress, date, cached)
     except BaseException:
         child.cancel()
         raise
@@ -242,7 +252,7 @@ def build_both(loaded: LoadedBook, options: Options, progress: Progress) -> list
     target = _pdf_target(book, options)
     progress(f"writing {target}")
     try:
-        written = pdf.write_pdf(document, target, book.meta.identifier)
+        written = laid.write(target, book.meta.identifier)
     finally:
         epub_path = child.wait()
     return [written, epub_path]

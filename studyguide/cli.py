@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
         help="in the PDF, give the glossary page after the first link to a term in each chapter",
     )
     build.add_argument(
+        "--part-size",
+        type=_positive,
+        default=None,
+        metavar="CHARS",
+        help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
+        "whole chapters, to bound memory (default: 600000, about 230 A4 pages)",
+    )
+    build.add_argument(
         "--debug-html",
         type=Path,
         default=None,
@@ -113,6 +121,16 @@ def _print_stats(book: object) -> None:
     )
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got '{text}'")
+    return value
+
+
 def _run(args: argparse.Namespace, root: Path, started: float) -> int:
     from studyguide.build import EDITIONS, Options, build_both, load_book
 
@@ -145,6 +163,8 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         cover=getattr(args, "cover", True),
         glossary_pages=getattr(args, "glossary_pages", False),
     )
+    if getattr(args, "part_size", None):
+        options.part_size = args.part_size
     if args.command == "handout":
         from studyguide.handout import build_handout
 

@@ -57,6 +57,15 @@ def _longdate(value: dt.date) -> str:
 
 
 @cache
+def _css_string(value: str) -> Markup:
+    """A CSS string literal, safe inside a <style> element."""
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in '"\\<>&' or not char.isprintable() else char
+        for char in value
+    )
+    return Markup(f'"{escaped}"')
+
+
 def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("studyguide", "templates"),
@@ -67,6 +76,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["longdate"] = _longdate
+    env.filters["css_string"] = _css_string
     return env
 
 
@@ -224,6 +234,17 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
     )
 
 
+@dataclass
+class PrintPart:
+    """Chapters of a long print edition that are laid out on their own (studyguide/parts.py)."""
+
+    chapters: list[ChapterView]
+    front: bool  # with the title page and the contents
+    glossary: bool  # with the glossary
+    first_page: int = 1
+    articles_before: int = 0  # article chapters in the parts before: the outline numbers them
+
+
 def render_print_html(
     view: BookView,
     paper: str,
@@ -231,6 +252,7 @@ def render_print_html(
     css: str,
     date: str = "",
     glossary_pages: bool = False,
+    part: PrintPart | None = None,
 ) -> str:
     return (
         environment()
@@ -242,5 +264,6 @@ def render_print_html(
             css=css,
             date=date,
             glossary_pages=glossary_pages,
+            part=part,
         )
     )

@@ -79,11 +79,11 @@ def _text_boxes(
         yield from _text_boxes(child, anchors, skipped)
 
 
-def from_document(document: Document) -> list[PageStart]:
-    """Where each page of the laid-out print edition begins."""
+def from_document(document: Document, first_page: int = 1) -> list[PageStart]:
+    """Where each page of the laid-out print edition begins; its first page is `first_page`."""
     consumed: dict[str, int] = {}
     starts: list[PageStart] = []
-    for number, page in enumerate(document.pages, start=1):
+    for number, page in enumerate(document.pages, start=first_page):
         first: tuple[str, int] | None = None
         preview: list[str] = []
         for box, anchors, skipped in _text_boxes(page._page_box, (), False):
@@ -108,7 +108,12 @@ def cache_key(book: Book, options: Options) -> str:
     """A digest of everything the layout depends on: sources, templates, styles, options."""
     from studyguide.build import source_paths
 
-    layout_options = (options.paper, options.writing_space, options.glossary_pages)
+    layout_options = (
+        options.paper,
+        options.writing_space,
+        options.glossary_pages,
+        options.part_size,
+    )
     parts: list[bytes | str] = [__version__, repr(layout_options)]
     for path in source_paths(book.root):
         parts += [path.relative_to(book.root).as_posix(), path.read_bytes()]
@@ -116,7 +121,7 @@ def cache_key(book: Book, options: Options) -> str:
     for folder in ("templates", "styles"):
         for item in sorted((package / folder).iterdir(), key=lambda i: i.name):
             parts += [item.name, item.read_bytes()]
-    for module in ("pagemap.py", "markdown.py", "layout.py", "pdf.py"):
+    for module in ("pagemap.py", "markdown.py", "layout.py", "pdf.py", "parts.py"):
         parts.append((package / module).read_bytes())
     return cache.digest(parts)
 

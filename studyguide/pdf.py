@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -11,13 +14,16 @@ from urllib.parse import unquote, urlparse
 
 from markdown_it import MarkdownIt
 
+from studyguide import pagemap, parts
 from studyguide.errors import BuildError, ErrorCollector
-from studyguide.layout import render_book, render_print_html
+from studyguide.layout import PrintPart, render_book, render_print_html
 from studyguide.model import Book, Edition
 from studyguide.output import atomic_output
 
 if TYPE_CHECKING:
     from weasyprint import Document
+
+    from studyguide.pagemap import PageStart
 
 PAPER_SIZES = ("a4", "letter", "a5")
 PDF_VARIANT = "pdf/ua-1"
@@ -34,6 +40,16 @@ def stylesheet_text(paper: str) -> str:
     )
 
 
+def _check_paper(paper: str) -> None:
+    if paper not in PAPER_SIZES:
+        raise BuildError(
+            None,
+            f"unknown paper size '{paper}'",
+            "use one of: " + ", ".join(PAPER_SIZES),
+            "usage.paper",
+        )
+
+
 def print_html(
     md: MarkdownIt,
     book: Book,
@@ -46,13 +62,7 @@ def print_html(
 
     With `glossary_pages`, the first link to a term in each chapter gives its glossary page.
     """
-    if paper not in PAPER_SIZES:
-        raise BuildError(
-            None,
-            f"unknown paper size '{paper}'",
-            "use one of: " + ", ".join(PAPER_SIZES),
-            "usage.paper",
-        )
+    _check_paper(paper)
     view = render_book(md, book, Edition.PRINT)
     return render_print_html(
         view, paper, writing_space, stylesheet_text(paper), date, glossary_pages
@@ -152,3 +162,84 @@ def write_pdf(document: Document, target: Path, identifier: str) -> Path:
             pdf_identifier=identifier.encode("utf-8"),
         )
     return target
+
+
+@dataclass
+class OnePiece:
+    """A print edition laid out as one document."""
+
+    document: Document
+
+    def page_starts(self) -> list[PageStart]:
+        return pagemap.from_document(self.document)
+
+    def write(self, target: Path, identifier: str) -> Path:
+        return write_pdf(self.document, target, identifier)
+
+
+@dataclass
+class InParts:
+    """A long print edition laid out in parts (studyguide/parts.py), each already written."""
+
+    laid: parts.PartsLayout
+    folder: tempfile.TemporaryDirectory
+
+    def page_starts(self) -> list[PageStart]:
+        return self.laid.page_starts
+
+    def write(self, target: Path, identifier: str) -> Path:
+        from studyguide import pdfmerge
+
+        pieces = [part.pdf for part in self.laid.parts]
+        try:
+            with atomic_output(target) as handle:
+                pdfmerge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle)
+        finally:
+            self.folder.cleanup()
+        return target
+
+
+def lay_out_book(
+    md: MarkdownIt,
+    book: Book,
+    paper: str = "a4",
+    writing_space: bool = True,
+    date: str = "",
+    glossary_pages: bool = False,
+    part_size: int = parts.DEFAULT_PART_SIZE,
+    progress: Callable[[str], None] = lambda message: None,
+) -> OnePiece | InParts:
+    """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
+    _check_paper(paper)
+    view = render_book(md, book, Edition.PRINT)
+    css = stylesheet_text(paper)
+    plan = parts.plan(view, part_size)
+
+    def render(part: PrintPart | None) -> str:
+        return render_print_html(view, paper, writing_space, css, date, glossary_pages, part)
+
+    if len(plan) == 1 and not glossary_pages:
+        return OnePiece(layout(render(None), book.root))
+    # With --glossary-pages even a short book takes the parts' way, in one part: WeasyPrint's
+    # own target-counter() can print a stale page number once the "(p. N)" it has inserted
+    # move a link to the next page ("Linked from pp. 10, 21" for a link on page 22).
+
+    def lay_out_part(html: str, first_page: int, target: Path) -> tuple[list, dict, int]:
+        document = layout(html, book.root)
+        starts = pagemap.from_document(document, first_page)
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:  # an element over several pages: its first
+                anchors.setdefault(name, first_page + index)
+        write_pdf(document, target, book.meta.identifier)
+        return starts, anchors, len(document.pages)
+
+    folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
+    try:
+        laid = parts.lay_out(
+            plan, render, lay_out_part, Path(folder.name), progress, glossary_pages
+        )
+    except BaseException:
+        folder.cleanup()
+        raise
+    return InParts(laid, folder)

@@ -1,0 +1,191 @@
+"""The parts of a long print edition (studyguide/parts.py) merged into one tagged PDF, with pikepdf.
+
+Each part is a complete PDF/UA-1 file from WeasyPrint. The first part gives the merged file
+its catalog (language, XMP metadata, viewer preferences), its document information and its
+identifier; every part gives its pages, and what refers to them is joined up:
+
+- the structure tree: each part's structure elements go under the first part's Document
+  element, and the parent tree's keys (a page's StructParents, a link's StructParent) are
+  moved up past the keys of the parts before;
+- named destinations, in one name tree, and bookmarks, in one outline;
+- links to another part (`ANCHOR_URI` + id) become links to that named destination, as
+  WeasyPrint writes a link inside one document;
+- each part's font subsets get subset tags of their own, as the PDF format asks of different
+  subsets of one font in one file;
+- a blank left-hand page goes where a part begins after a part that ends on a right-hand page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
+
+from studyguide.parts import ANCHOR_URI
+
+
+def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
+    """Merge `parts` (each a PDF and whether a blank page goes before it) into `output`."""
+    with pikepdf.open(parts[0][0]) as merged:
+        tree = merged.Root.StructTreeRoot
+        document_element = tree.K[0]
+        parent_tree = dict(NumberTree(tree.ParentTree).items())
+        destinations = dict(NameTree(merged.Root.Names.Dests).items())
+        for index, (path, blank_before) in enumerate(parts[1:], start=1):
+            part = pikepdf.open(path)
+            _retag_font_subsets(part, index)
+            if blank_before:
+                _add_blank_page(merged)
+            offset = max(parent_tree, default=-1) + 1
+            first_page = len(merged.pages)
+            merged.pages.extend(part.pages)
+            for page in merged.pages[first_page:]:
+                _move_struct_keys(page.obj, offset)
+            part_tree = part.Root.StructTreeRoot
+            part_document = part_tree.K[0]
+            del part_document["/P"]  # not to copy the part's tree root along with it
+            copied = merged.copy_foreign(part_document)
+            for element in copied.K:
+                element.P = document_element
+                document_element.K.append(element)
+            for key, value in NumberTree(part_tree.ParentTree).items():
+                parent_tree[key + offset] = _copy(merged, value)
+            for name, value in NameTree(part.Root.Names.Dests).items():
+                destinations[name] = _copy(merged, value)
+            if "/Outlines" in part.Root:
+                _append_outline(merged, merged.copy_foreign(part.Root.Outlines))
+            _take_stream_data(merged, part)
+            part.close()
+        _write_parent_tree(merged, tree, parent_tree)
+        names = NameTree.new(merged)
+        for name in sorted(destinations):
+            names[name] = destinations[name]
+        merged.Root.Names.Dests = names.obj
+        _join_links(merged, set(destinations))
+        merged.save(
+            output,
+            deterministic_id=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
+
+
+def _take_stream_data(merged: pikepdf.Pdf, part: pikepdf.Pdf) -> None:
+    """Give the copies of a part's streams their data, still compressed, so that the part can
+    be closed: qpdf would otherwise read it from the part when the merged file is written,
+    and keep every part's objects in memory until then (twice the memory)."""
+    for item in part.objects:
+        if isinstance(item, pikepdf.Stream) and item.is_indirect:
+            copy = merged.copy_foreign(item)
+            copy.write(
+                item.read_raw_bytes(),
+                filter=copy.get("/Filter"),
+                decode_parms=copy.get("/DecodeParms"),
+            )
+
+
+def _copy(merged: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
+    """A part's object in the merged file: indirect objects (pages, structure elements) are
+    the copies already made; arrays are rebuilt around them."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect:
+        return merged.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_copy(merged, item) for item in value])
+    return value
+
+
+def _move_struct_keys(page: Dictionary, offset: int) -> None:
+    if "/StructParents" in page:
+        page.StructParents = int(page.StructParents) + offset
+    for annotation in page.get("/Annots", []):
+        if "/StructParent" in annotation:
+            annotation.StructParent = int(annotation.StructParent) + offset
+
+
+def _write_parent_tree(merged: pikepdf.Pdf, tree: Dictionary, entries: dict) -> None:
+    parent_tree = NumberTree.new(merged)
+    for key in sorted(entries):
+        parent_tree[key] = entries[key]
+    tree.ParentTree = parent_tree.obj
+    tree.ParentTreeNextKey = max(entries, default=-1) + 1
+
+
+def _append_outline(merged: pikepdf.Pdf, outline: Dictionary) -> None:
+    """Put a part's bookmarks after the merged file's, at the top level."""
+    if "/First" not in outline:
+        return
+    if "/Outlines" not in merged.Root or "/First" not in merged.Root.Outlines:
+        merged.Root.Outlines = outline
+        return
+    root = merged.Root.Outlines
+    item = outline.First
+    while True:
+        item.Parent = root
+        if "/Next" not in item:
+            break
+        item = item.Next
+    root.Last.Next = outline.First
+    outline.First.Prev = root.Last
+    root.Last = outline.Last
+    root.Count = int(root.Count) + int(outline.Count)
+
+
+def _add_blank_page(merged: pikepdf.Pdf) -> None:
+    """A blank page of the size of the last, as WeasyPrint leaves before a right-hand opener."""
+    last = merged.pages[-1].obj
+    media_box = [float(value) for value in last.MediaBox]
+    page = merged.add_blank_page(page_size=(media_box[2], media_box[3]))
+    for box in ("/MediaBox", "/TrimBox", "/BleedBox"):
+        if box in last:
+            page.obj[box] = Array(list(last[box]))
+
+
+def _join_links(merged: pikepdf.Pdf, destinations: set[str]) -> None:
+    """Links to another part become internal links, written as WeasyPrint writes them."""
+    for page in merged.pages:
+        for annotation in page.obj.get("/Annots", []):
+            action = annotation.get("/A")
+            if action is None or action.get("/S") != Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(ANCHOR_URI) or uri[len(ANCHOR_URI) :] not in destinations:
+                continue
+            name = uri[len(ANCHOR_URI) :]
+            del annotation["/A"]
+            annotation.Dest = String(name)
+            annotation.Contents = String(name)
+
+
+def _retag_font_subsets(part: pikepdf.Pdf, index: int) -> None:
+    """Give the part's font subsets tags of their own (`ABCDEF+Name`): WeasyPrint derives a
+    subset's tag from the font alone, so every part would use the same tag for a different
+    subset of the same font."""
+    done: set[tuple[int, int]] = set()
+    for page in part.pages:
+        fonts = page.obj.get("/Resources", {}).get("/Font", {})
+        for font in fonts.values():
+            if font.objgen in done:
+                continue
+            done.add(font.objgen)
+            named = [font, *font.get("/DescendantFonts", [])]
+            for item in named:
+                if "/BaseFont" in item:
+                    item.BaseFont = Name(_retag(str(item.BaseFont), index))
+                descriptor = item.get("/FontDescriptor")
+                if descriptor is None or "/FontName" not in descriptor:
+                    continue
+                if descriptor.objgen not in done:
+                    done.add(descriptor.objgen)
+                    descriptor.FontName = Name(_retag(str(descriptor.FontName), index))
+
+
+def _retag(name: str, index: int) -> str:
+    """`/ABCDEF+Charis-SIL` → a new six-letter tag for part `index`; other names unchanged."""
+    tag, plus, rest = name.lstrip("/").partition("+")
+    if not plus or len(tag) != 6 or not tag.isupper():
+        return name
+    digest = hashlib.md5(f"{tag}:{index}".encode(), usedforsecurity=False).digest()
+    return "/" + "".join(chr(65 + byte % 26) for byte in digest[:6]) + "+" + rest
