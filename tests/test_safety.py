@@ -237,25 +237,34 @@ def _good_build(tmp_path: Path, paragraphs: int = 0) -> tuple[Path, Path, dict[s
 
 
 def test_ctrl_c_while_an_edition_is_written_keeps_the_old_one(tmp_path: Path) -> None:
-    """Interrupt a real build (both processes, as Ctrl-C does) once a `.part` file appears."""
+    """Interrupt a real build (both processes, as Ctrl-C does) once a `.part` file appears.
+
+    Writing a small edition takes milliseconds: a build can end between two looks for its
+    `.part` file. Such a build proves nothing, so the test edits the book and tries again."""
     book, out, before = _good_build(tmp_path, paragraphs=150)
     chapter = book / "chapters" / "01-intro.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "studyguide", "--root", str(book), "build", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-        start_new_session=True,  # its own process group, like a job in a terminal
-    )
-    deadline = time.monotonic() + 60
-    while child.poll() is None and time.monotonic() < deadline:
-        if any(p.name.startswith(f".{SLUG}.") for p in _leftovers(out)):
-            os.killpg(child.pid, signal.SIGINT)
+    for attempt in range(1, 6):
+        chapter.write_text(chapter.read_text(encoding="utf-8") + f"\nOne more line ({attempt}).\n")
+        before = _editions(out)
+        child = subprocess.Popen(
+            [sys.executable, "-m", "studyguide", "--root", str(book), "build", "--out", str(out)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+            start_new_session=True,  # its own process group, like a job in a terminal
+        )
+        deadline = time.monotonic() + 60
+        while child.poll() is None and time.monotonic() < deadline:
+            if any(p.name.startswith(f".{SLUG}.") for p in _leftovers(out)):
+                os.killpg(child.pid, signal.SIGINT)
+                break
+            time.sleep(0.002)
+        _, stderr = child.communicate(timeout=60)
+        if child.returncode != 0:
             break
-        time.sleep(0.002)
-    _, stderr = child.communicate(timeout=60)
+    else:
+        pytest.fail("five builds ended before their .part file was seen; none was interrupted")
     assert child.returncode == 130, stderr
     assert "interrupted; the editions from the last good build are unchanged" in stderr
     assert "Traceback" not in stderr
