@@ -251,6 +251,8 @@ def test_ctrl_c_while_an_edition_is_written_keeps_the_old_one(tmp_path: Path) ->
         text=True,
         env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
         start_new_session=True,  # its own process group, like a job in a terminal
+        # A shell's background job ignores SIGINT, and so would the build: restore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     said = []
     for line in child.stderr:
