@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
 
@@ -21,6 +21,9 @@ from studyguide.model import Book
 from studyguide.parse import build_book
 from studyguide.parts import DEFAULT_PART_SIZE
 from studyguide.sources import ARTICLE_FILE, read_chapter_files, read_glossary_files
+
+if TYPE_CHECKING:
+    from studyguide.pdf import InParts, OnePiece
 
 Progress = Callable[[str], None]
 
@@ -106,19 +109,6 @@ class Options:
     part_size: int = DEFAULT_PART_SIZE  # a longer print edition is laid out in parts
 
 
-def _print_html(loaded: LoadedBook, options: Options, date: str = "") -> str:
-    from studyguide import pdf
-
-    return pdf.print_html(
-        loaded.md,
-        loaded.book,
-        options.paper,
-        options.writing_space,
-        date,
-        options.glossary_pages,
-    )
-
-
 def _pdf_target(book: Book, options: Options) -> Path:
     suffix = "" if options.paper == "a4" else f"-{options.paper}"
     return options.out / f"{book.meta.slug}{suffix}.pdf"
@@ -130,7 +120,7 @@ def _lay_out(
     progress: Progress,
     date: str = "",
     page_map: Path | None = None,
-) -> Any:
+) -> OnePiece | InParts:
     """The one WeasyPrint layout of a build; its page map is kept for the EPUB."""
     from studyguide import pagemap, pdf
 

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studyguide.errors import BuildError
-from studyguide.layout import BookView, ChapterView, PrintPart
 from studyguide.model import Kind
 
 if TYPE_CHECKING:
+    from studyguide.layout import BookView, ChapterView, PrintPart
     from studyguide.pagemap import PageStart
 
 # About 230 A4 pages of the study guide (280 of its article chapters alone). In the benchmark's
@@ -61,6 +61,8 @@ def plan(view: BookView, part_size: int) -> list[PrintPart]:
     laid out again once the page numbers of the rest are known; the glossary ends the last.
     One part means the book is laid out in one piece.
     """
+    from studyguide.layout import PrintPart  # (Jinja2: not for `check`, which needs the size)
+
     chapters = view.chapters_html
     total = sum(map(_chapter_size, chapters)) + _glossary_size(view)
     if total <= part_size:
@@ -68,22 +70,22 @@ def plan(view: BookView, part_size: int) -> list[PrintPart]:
     leading = 0
     while leading < len(chapters) and chapters[leading].kind is Kind.FRONT:
         leading += 1
-    parts = [PrintPart(list(chapters[:leading]), front=True, glossary=False)]
-    run: list[ChapterView] = []
+    runs: list[list[ChapterView]] = [[]]
     size = 0
-    articles = 0
     for chapter in chapters[leading:]:
-        if run and size + _chapter_size(chapter) > part_size:
-            parts.append(PrintPart(run, front=False, glossary=False, articles_before=articles))
-            articles += sum(1 for c in run if c.kind is Kind.ARTICLE)
-            run, size = [], 0
-        run.append(chapter)
+        if runs[-1] and size + _chapter_size(chapter) > part_size:
+            runs.append([])
+            size = 0
+        runs[-1].append(chapter)
         size += _chapter_size(chapter)
-    if run and size + _glossary_size(view) > part_size:
+    if runs[-1] and size + _glossary_size(view) > part_size:
+        runs.append([])  # the glossary (and no chapter) in a part of its own
+    parts = [PrintPart(list(chapters[:leading]), front=True, glossary=False)]
+    articles = 0
+    for run in runs:
         parts.append(PrintPart(run, front=False, glossary=False, articles_before=articles))
-        articles += sum(1 for c in run if c.kind is Kind.ARTICLE)
-        run = []
-    parts.append(PrintPart(run, front=False, glossary=True, articles_before=articles))
+        articles += sum(1 for chapter in run if chapter.kind is Kind.ARTICLE)
+    parts[-1].glossary = True
     return parts
 
 
@@ -117,7 +119,6 @@ class LaidPart:
     first_page: int
     pages: int
     page_starts: list[PageStart]
-    anchors: dict[str, int]  # id → printed page number
 
 
 @dataclass
@@ -139,7 +140,8 @@ class PartsLayout:
             previous_end = part.first_page + part.pages - 1
 
 
-# (HTML of a part) → (its PDF, the page starts of its pages, its anchors' page indexes, pages)
+# (a part's HTML, its first page number, where to write its PDF)
+#   → (where its pages begin, the printed page number of each id in it, its number of pages)
 LayOutPart = Callable[[str, int, Path], tuple["list[PageStart]", dict[str, int], int]]
 
 
@@ -171,7 +173,7 @@ def lay_out(
                 target = folder / f"part-{index:04d}.pdf"
                 starts, anchors, pages = lay_out_part(html, page, target)
                 numbers.update(anchors)
-                done = laid[index] = LaidPart(digest, target, page, pages, starts, anchors)
+                done = laid[index] = LaidPart(digest, target, page, pages, starts)
                 changed = True
             page += done.pages
             if page % 2 == 0:  # the next part opens with a chapter, on a right-hand page
