@@ -1,271 +1,162 @@
-"""The whole build, top to bottom: load and check the sources, then write the editions asked for."""
+"""The build, top to bottom: load → plan → lay out once → page map → editions, put in place
+together.
+
+1. load: the book's folder → the model (studyguide/sources), or every mistake in it;
+2. plan: which editions, what they need of the print layout, whether the page map of
+   unchanged sources is kept from an earlier build;
+3. lay out once: the print layout (studyguide/editions/pdf/layout.py), only if an edition
+   needs it and the kept page map does not do;
+4. page map: where each print page begins, kept for the next build (studyguide/pagemap.py);
+5. editions: each prepared and written to a temporary file; with the layout to make and an
+   edition waiting only for its page map, that edition is prepared in a second process
+   meanwhile; all files are renamed into place once every one is complete.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from markdown_it import MarkdownIt
-
-from studyguide import __version__
-from studyguide.checks import check_fidelity
-from studyguide.config import METADATA_FILE, load_meta
-from studyguide.errors import BuildError, BuildErrors, ErrorCollector
-from studyguide.markdown import make_parser
+from studyguide import pagemap
+from studyguide.editions import Edition, Job, Needs, registry
 from studyguide.model import Book
-from studyguide.parse import build_book
-from studyguide.parts import DEFAULT_PART_SIZE
-from studyguide.sources import ARTICLE_FILE, read_chapter_files, read_glossary_files
+from studyguide.options import Options, Progress
+from studyguide.output import Staging
+from studyguide.sources.dates import build_date
 
-if TYPE_CHECKING:
-    from studyguide.pdf import InParts, OnePiece
-
-Progress = Callable[[str], None]
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
-@dataclass
-class LoadedBook:
-    book: Book
-    md: MarkdownIt
+@dataclass(frozen=True)
+class Plan:
+    editions: list[Edition]
+    page_map_path: Path | None  # where the page map is kept, when an edition needs one
+    kept_pages: list[pagemap.PageStart] | None  # the page map of unchanged sources, if kept
+
+    @property
+    def lays_out(self) -> bool:
+        return any(e.needs is Needs.LAYOUT for e in self.editions) or self.missing_pages
+
+    @property
+    def missing_pages(self) -> bool:
+        return self.page_map_path is not None and self.kept_pages is None
+
+    @property
+    def in_two_processes(self) -> bool:
+        """The layout is made for an edition that writes it, and the page map's editions
+        have work to do before they need it: they do it in a second process meanwhile."""
+        return self.missing_pages and any(e.needs is Needs.LAYOUT for e in self.editions)
 
 
-def load_book(root: Path) -> LoadedBook:
-    """Read, parse and check every source; raise all user mistakes found."""
-    errors = ErrorCollector()
+def make_plan(book: Book, options: Options, editions: list[Edition]) -> Plan:
+    if not any(e.needs is Needs.PAGE_MAP for e in editions):
+        return Plan(editions, None, None)
+    path = pagemap.cache_path(book, options)
+    return Plan(editions, path, pagemap.load(path))
+
+
+def build(book: Book, options: Options, names: list[str], progress: Progress) -> list[Path]:
+    """Write the editions named (in the registry's order) for `book`; their paths."""
+    available = registry()
+    editions = [edition for name, edition in available.items() if name in names]
+    plan = make_plan(book, options, editions)
+    job = Job(book, options, build_date(book.root), progress)
+    staging = Staging()
     try:
-        meta = load_meta(root)
-    except (BuildError, BuildErrors) as error:
-        # Keep going: mistakes in the chapters are reported in the same run.
-        errors.add(error)
-        meta = None
-    chapter_files = read_chapter_files(root, errors)
-    glossary_files = read_glossary_files(root, errors)
-    md = make_parser()
-    book = build_book(md, meta, root, chapter_files, glossary_files, errors)
-    errors.raise_if_any()
-    if book.article_chapters:
-        check_fidelity(book)
-    return LoadedBook(book, md)
+        if plan.in_two_processes:
+            _write_beside_the_layout(plan, job, staging)
+        else:
+            _write_in_order(plan, job, staging)
+        return staging.commit()
+    finally:
+        staging.discard()
 
 
-def source_paths(root: Path) -> list[Path]:
-    """Every file the editions are made from."""
-    paths = [root / METADATA_FILE, root / ARTICLE_FILE]
-    for folder in ("chapters", "glossary"):
-        if (root / folder).is_dir():
-            paths += sorted(p for p in (root / folder).iterdir() if p.suffix == ".md")
-    return [p for p in paths if p.is_file()]
+def lay_out(plan: Plan, job: Job) -> Any:
+    """The one print layout of a build; its page map is kept for the next."""
+    from studyguide.editions.pdf.layout import lay_out_book
 
-
-def build_date(root: Path) -> dt.datetime:
-    """SOURCE_DATE_EPOCH if set; else the last commit's date; else the newest source file."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        if not epoch.isdigit():
-            raise BuildError(
-                None,
-                f"SOURCE_DATE_EPOCH is '{epoch}', not a number of seconds",
-                "unset it, or set it to a Unix time such as 1160006400",
-                "usage.epoch",
-            )
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-    paths = source_paths(root)
-    newest = max(int(p.stat().st_mtime) for p in paths)
-    try:
-        committed = subprocess.run(
-            ["git", "-C", str(root), "log", "-1", "--format=%ct", "--", "."],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=10,
-        ).stdout.strip()
-        if committed.isdigit():
-            # Uncommitted edits are newer than the last commit: they date the build.
-            dirty = subprocess.run(
-                ["git", "-C", str(root), "status", "--porcelain", "--", *map(str, paths)],
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=10,
-            ).stdout.strip()
-            return dt.datetime.fromtimestamp(newest if dirty else int(committed), dt.UTC)
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return dt.datetime.fromtimestamp(newest, dt.UTC)
-
-
-@dataclass
-class Options:
-    out: Path
-    paper: str = "a4"
-    writing_space: bool = True
-    cover: bool = True
-    glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
-    part_size: int = DEFAULT_PART_SIZE  # a longer print edition is laid out in parts
-
-
-def _pdf_target(book: Book, options: Options) -> Path:
-    suffix = "" if options.paper == "a4" else f"-{options.paper}"
-    return options.out / f"{book.meta.slug}{suffix}.pdf"
-
-
-def _lay_out(
-    loaded: LoadedBook,
-    options: Options,
-    progress: Progress,
-    date: str = "",
-    page_map: Path | None = None,
-) -> OnePiece | InParts:
-    """The one WeasyPrint layout of a build; its page map is kept for the EPUB."""
-    from studyguide import pagemap, pdf
-
-    page_map = page_map or pagemap.cache_path(loaded.book, options)
-    progress(f"laying out the print edition ({options.paper.upper()}) with WeasyPrint")
-    laid = pdf.lay_out_book(
-        loaded.md,
-        loaded.book,
-        options.paper,
-        options.writing_space,
-        date,
-        options.glossary_pages,
-        options.part_size,
-        progress,
+    job.progress(f"laying out the print edition ({job.options.paper.upper()}) with WeasyPrint")
+    laid = lay_out_book(job.book, job.options, job.date.strftime(DATE_FORMAT), job.progress)
+    pagemap.save(
+        laid.page_starts(), plan.page_map_path or pagemap.cache_path(job.book, job.options)
     )
-    pagemap.save(laid.page_starts(), page_map)
     return laid
 
 
-def build_pdf(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
-
-    book = loaded.book
-    date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
-    laid = _lay_out(loaded, options, progress, date)
-    target = _pdf_target(book, options)
-    progress(f"writing {target}")
-    return laid.write(target, book.meta.identifier)
+def _write(edition: Edition, job: Job, prepared: Any, staging: Staging) -> None:
+    target = edition.target(job.book.meta, job.options)
+    job.progress(f"writing {target}")
+    with staging.open(target) as handle:
+        edition.write(job, prepared, handle)
 
 
-@dataclass
-class _EpubParts:
-    """The EPUB made ready, all but its page-break markers."""
-
-    documents: list[Any]
-    fonts: list[tuple[Any, bytes]]
-    cover_png: bytes | None
+def _prepare(edition: Edition, job: Job) -> Any:
+    return edition.prepare(job) if edition.prepare else None
 
 
-def _prepare_epub(loaded: LoadedBook, options: Options, progress: Progress) -> _EpubParts:
-    from studyguide import cache, cover, epub
-    from studyguide.fonts import find_faces, subset_font
-    from studyguide.layout import render_book, render_epub_documents
-    from studyguide.model import Edition
-
-    book = loaded.book
-    progress("rendering the EPUB's documents")
-    faces = find_faces()
-    cover_png = None
-    if options.cover:
-        meta = book.meta
-        key = cache.digest([__version__, repr(meta), *(str(f.path) for f in faces)])
-        cover_png = cache.get_or_make(
-            cache.entry(options.out, "cover", key, ".png"), lambda: cover.render_cover(book, faces)
+def _write_in_order(plan: Plan, job: Job, staging: Staging) -> None:
+    laid = lay_out(plan, job) if any(e.needs is Needs.LAYOUT for e in plan.editions) else None
+    pages = plan.kept_pages
+    for edition in plan.editions:
+        if edition.needs is Needs.PAGE_MAP:
+            if laid is None and pages is None:
+                job.progress(f"the {edition.label} needs the print edition's page numbers:")
+                laid = lay_out(plan, job)
+            if laid is not None:
+                pages = laid.page_starts()
+            else:
+                job.progress("print page numbers: using the page map of the unchanged sources")
+        ready = replace(
+            job,
+            layout=laid if edition.needs is Needs.LAYOUT else None,
+            page_map=tuple(pages) if edition.needs is Needs.PAGE_MAP and pages else None,
         )
-    view = render_book(loaded.md, book, Edition.EPUB)
-    documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
-    text = epub.visible_text(documents)
-    fonts = []
-    for face in faces:
-        stat = face.path.stat()
-        key = cache.digest(
-            [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
-        )
-        path = cache.entry(options.out, f"font-{face.stem}", key, ".ttf")
-        fonts.append((face, cache.get_or_make(path, lambda face=face: subset_font(face, text))))
-    return _EpubParts(documents, fonts, cover_png)
+        _write(edition, ready, _prepare(edition, ready), staging)
 
 
-def _finish_epub(
-    loaded: LoadedBook, options: Options, parts: _EpubParts, pages: list[Any], progress: Progress
-) -> Path:
-    from studyguide import epub, pagemap
-
-    book = loaded.book
-    documents, entries = pagemap.insert_markers(parts.documents, pages)
-    data = epub.build_epub_package(
-        book, documents, parts.fonts, entries, parts.cover_png, build_date(book.root)
-    )
-    target = options.out / f"{book.meta.slug}.epub"
-    progress(f"writing {target}")
-    return epub.write_epub(data, target)
-
-
-def build_epub(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
-    from studyguide import pagemap
-
-    pages = pagemap.load(pagemap.cache_path(loaded.book, options))
-    if pages is None:
-        progress("the EPUB needs the print edition's page numbers:")
-        _lay_out(loaded, options, progress)
-        pages = pagemap.load(pagemap.cache_path(loaded.book, options))
-        assert pages is not None
-    else:
-        progress("print page numbers: using the page map of the unchanged sources")
-    parts = _prepare_epub(loaded, options, progress)
-    return _finish_epub(loaded, options, parts, pages, progress)
-
-
-def build_both(loaded: LoadedBook, options: Options, progress: Progress) -> list[Path]:
-    """Both editions from one layout, on two cores: the EPUB is prepared in a child process
-    while the parent lays out and writes the PDF; the child waits only for the page map."""
-    from studyguide import pagemap
-
-    book = loaded.book
-    cached = pagemap.cache_path(book, options)
-    if pagemap.load(cached) is not None:  # nothing to lay out for the EPUB: no need to fork
-        return [build_pdf(loaded, options, progress), build_epub(loaded, options, progress)]
+def _write_beside_the_layout(plan: Plan, job: Job, staging: Staging) -> None:
+    """The page map's editions in a forked child, prepared while the parent lays the book
+    out; they wait only for the page map. The parent writes the others."""
     from studyguide.parallel import fork
 
-    # The key is computed once, before the fork: both processes must name the same map.
-    child = fork(lambda ready: _epub_in_child(loaded, options, cached, progress, ready), book.root)
+    waiting = [e for e in plan.editions if e.needs is Needs.PAGE_MAP]
+    assert plan.page_map_path is not None
+    child = fork(lambda ready: _in_child(waiting, job, plan.page_map_path, ready), job.book.root)
     try:
-        date = build_date(book.root).strftime("%Y-%m-%dT%H:%M:%SZ")
-        laid = _lay_out(loaded, options, progress, date, cached)
+        laid = lay_out(plan, job)
     except BaseException:
         child.cancel()
         raise
     child.send_ready()
-    target = _pdf_target(book, options)
-    progress(f"writing {target}")
     try:
-        written = laid.write(target, book.meta.identifier)
+        for edition in plan.editions:
+            if edition.needs is not Needs.PAGE_MAP:
+                ready = replace(job, layout=laid if edition.needs is Needs.LAYOUT else None)
+                _write(edition, ready, _prepare(edition, ready), staging)
     finally:
-        epub_path = child.wait()
-    return [written, epub_path]
+        for temporary, target in child.wait():
+            staging.adopt(Path(temporary), Path(target))
+    order = {e.name: i for i, e in enumerate(plan.editions)}
+    by_target = {e.target(job.book.meta, job.options): e.name for e in plan.editions}
+    staging.staged.sort(key=lambda staged: order[by_target[staged[1]]])
 
 
-def _epub_in_child(
-    loaded: LoadedBook,
-    options: Options,
-    page_map: Path,
-    progress: Progress,
-    ready: Callable[[], None],
-) -> Path:
-    from studyguide import pagemap
-
-    parts = _prepare_epub(loaded, options, progress)
+def _in_child(
+    editions: list[Edition], job: Job, page_map: Path, ready: Callable[[], None]
+) -> list[tuple[str, str]]:
+    prepared = [_prepare(edition, job) for edition in editions]
     ready()  # blocks until the parent has laid the book out and kept the page map
     pages = pagemap.load(page_map)
     if pages is None:
         raise RuntimeError("the page map was not written")
-    return _finish_epub(loaded, options, parts, pages, progress)
-
-
-EDITIONS: dict[str, Callable[[LoadedBook, Options, Progress], Path]] = {
-    "pdf": build_pdf,
-    "epub": build_epub,
-}
+    staging = Staging()
+    try:
+        for edition, made in zip(editions, prepared, strict=True):
+            _write(edition, replace(job, page_map=tuple(pages)), made, staging)
+    except BaseException:
+        staging.discard()
+        raise
+    return [(str(temporary), str(target)) for temporary, target in staging.staged]

@@ -1,13 +1,35 @@
-"""The command line: parse arguments, run the build stage by stage, print progress and errors."""
+"""The command line: parse arguments, run the build stage by stage, print progress and errors.
+
+The editions' flags (--pdf, --epub, --handout, …) come from the registry
+(studyguide/editions); nothing here names an edition.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-PAPERS = ("a4", "letter", "a5")
+from studyguide.editions import registry
+from studyguide.options import PAPERS, Options
+
+if TYPE_CHECKING:
+    from studyguide.model import Book
+
+
+def _build_options(paper: argparse.ArgumentParser) -> None:
+    """Options the print layout and the handout share."""
+    paper.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of the PDF")
+    paper.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
+    paper.add_argument(
+        "--no-writing-space",
+        dest="writing_space",
+        action="store_false",
+        help="no ruled lines for answers after the discussion questions",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -19,23 +41,15 @@ def _parser() -> argparse.ArgumentParser:
         "--root", type=Path, default=Path("."), help="the book's folder (default: here)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    # Options the print edition and the handout share.
     paper = argparse.ArgumentParser(add_help=False)
-    paper.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of the PDF")
-    paper.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
-    paper.add_argument(
-        "--no-writing-space",
-        dest="writing_space",
-        action="store_false",
-        help="no ruled lines for answers after the discussion questions",
-    )
+    _build_options(paper)
 
     build = commands.add_parser(
         "build", parents=[paper], help="check the sources and write the editions"
     )
-    build.add_argument("--epub", action="store_true", help="write the EPUB")
-    build.add_argument("--pdf", action="store_true", help="write the print PDF")
+    for name, edition in registry().items():
+        default = " (written by default)" if edition.default else ""
+        build.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
         "--glossary-pages",
@@ -60,9 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "handout",
         parents=[paper],
-        help="write the discussion questions as a PDF handout, one chapter a page",
+        help="write the discussion questions as a PDF handout, one chapter a page "
+        "(the same as build --handout)",
     )
-
     commands.add_parser(
         "check", help="check the sources (fidelity, notes, glossary); build nothing"
     )
@@ -99,11 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _print_stats(book: object) -> None:
+def _print_stats(book: Book) -> None:
     """A table of the annotations, for facilitators and for the issue notes."""
-    from studyguide.model import Book
-
-    assert isinstance(book, Book)
     print(f"{'chapter':<48} {'kind':<8} {'notes':>5} {'questions':>9} {'term links':>10}")
     for chapter in book.chapters:
         title = f"{chapter.number:02d} {chapter.title}"
@@ -131,31 +142,7 @@ def _positive(text: str) -> int:
     return value
 
 
-def _run(args: argparse.Namespace, root: Path, started: float) -> int:
-    from studyguide.build import EDITIONS, Options, build_both, load_book
-
-    _progress(f"reading the sources in {root.resolve()}")
-    loaded = load_book(root)
-    book = loaded.book
-    notes = sum(len(c.notes) for c in book.chapters)
-    _progress(
-        f"checked {len(book.chapters)} chapters ({len(book.article_chapters)} of the article, "
-        f"text identical to the published article), {notes} notes, "
-        f"{len(book.glossary)} glossary entries"
-    )
-    from studyguide.checks import unlinked_terms
-
-    for warning in unlinked_terms(book):
-        print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
-    if args.command == "check":
-        return 0
-    if args.command == "stats":
-        _print_stats(book)
-        return 0
-
-    from studyguide.output import prepare_output_dir
-
-    out = prepare_output_dir(args.out or root / "build")
+def _options(args: argparse.Namespace, out: Path) -> Options:
     options = Options(
         out=out,
         paper=args.paper,
@@ -164,35 +151,60 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         glossary_pages=getattr(args, "glossary_pages", False),
     )
     if getattr(args, "part_size", None):
-        options.part_size = args.part_size
-    if args.command == "handout":
-        from studyguide.handout import build_handout
+        options = replace(options, part_size=args.part_size)
+    return options
 
-        written = [build_handout(loaded, options, _progress)]
+
+def _write_debug_html(book: Book, options: Options, target: Path) -> None:
+    from studyguide.editions.pdf.layout import print_html
+    from studyguide.errors import BuildError
+
+    html = print_html(book, options)
+    try:
+        target.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise BuildError(
+            target,
+            f"cannot write the print HTML: {exc.strerror or exc}",
+            "choose another file with --debug-html",
+            "output.write",
+        ) from None
+    _progress(f"wrote the print HTML to {target}")
+
+
+def _run(args: argparse.Namespace, root: Path, started: float) -> int:
+    from studyguide.sources.book import load_book
+    from studyguide.sources.checks import unlinked_terms
+
+    _progress(f"reading the sources in {root.resolve()}")
+    book = load_book(root)
+    notes = sum(len(c.notes) for c in book.chapters)
+    _progress(
+        f"checked {len(book.chapters)} chapters ({len(book.article_chapters)} of the article, "
+        f"text identical to the published article), {notes} notes, "
+        f"{len(book.glossary)} glossary entries"
+    )
+    for warning in unlinked_terms(book):
+        print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
+    if args.command == "check":
+        return 0
+    if args.command == "stats":
+        _print_stats(book)
+        return 0
+
+    from studyguide.build import build
+    from studyguide.output import prepare_output_dir
+
+    options = _options(args, prepare_output_dir(args.out or root / "build"))
+    editions = registry()
+    if args.command == "handout":
+        wanted = ["handout"]
     else:
         if args.debug_html:
-            from studyguide import pdf
-
-            html = pdf.print_html(
-                loaded.md, book, args.paper, args.writing_space, "", args.glossary_pages
-            )
-            try:
-                args.debug_html.write_text(html, encoding="utf-8")
-            except OSError as exc:
-                from studyguide.errors import BuildError
-
-                raise BuildError(
-                    args.debug_html,
-                    f"cannot write the print HTML: {exc.strerror or exc}",
-                    "choose another file with --debug-html",
-                    "output.write",
-                ) from None
-            _progress(f"wrote the print HTML to {args.debug_html}")
-        wanted = [name for name in ("pdf", "epub") if getattr(args, name)] or ["pdf", "epub"]
-        if len(wanted) == 2:
-            written = build_both(loaded, options, _progress)
-        else:
-            written = [EDITIONS[wanted[0]](loaded, options, _progress)]
+            _write_debug_html(book, options, args.debug_html)
+        wanted = [name for name in editions if getattr(args, name, False)]
+        wanted = wanted or [name for name, edition in editions.items() if edition.default]
+    written = build(book, options, wanted, _progress)
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:
         print(path)

@@ -1,14 +1,19 @@
-"""The document model: plain data for the book, its chapters, notes, questions and terms."""
+"""The book as plain, frozen data: what the sources say, and what every edition is made from.
+
+Nothing here reads a file or knows a parser: `studyguide.sources` builds these objects, and
+the render stage and the editions only read them. Every class is frozen and every collection
+a tuple or a read-only mapping, so no edition can change what another one will render.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from markdown_it.token import Token
-
-from studyguide.config import BookMeta
 from studyguide.errors import SourceRef
 
 
@@ -20,18 +25,90 @@ class Kind(StrEnum):
     BACK = "back"
 
 
-class Edition(StrEnum):
+class Medium(StrEnum):
+    """What a rendering is for: a screen (EPUB documents) or the printed page."""
+
     EPUB = "epub"
     PRINT = "print"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One piece of parsed Markdown (a markdown-it token, frozen).
+
+    It has the fields and the two read methods that markdown-it's render rules use, so the
+    render stage renders it as it would a token, and it cannot be changed while it does.
+    """
+
+    type: str
+    tag: str
+    nesting: int
+    attrs: Mapping[str, Any]
+    map: tuple[int, int] | None
+    level: int
+    children: tuple[Node, ...] | None
+    content: str
+    markup: str
+    info: str
+    meta: Mapping[str, Any]
+    block: bool
+    hidden: bool
+
+    def attrGet(self, name: str) -> Any:
+        return self.attrs.get(name)
+
+    def attrItems(self) -> list[tuple[str, Any]]:
+        return list(self.attrs.items())
+
+    @property
+    def line(self) -> int:
+        """The 1-based line where the block begins in its file (0: unknown)."""
+        return self.map[0] + 1 if self.map else 0
+
+
+Nodes = tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Original:
+    """The article as first published."""
+
+    author: str
+    author_full: str
+    author_english: str
+    date: dt.date
+    publication: str
+    published: dt.date
+
+
+@dataclass(frozen=True)
+class Credits:
+    """This annotated edition's own credits."""
+
+    editors: str
+    credits: str
+    year: int
+
+
+@dataclass(frozen=True)
+class BookMeta:
+    title: str
+    subtitle: str
+    slug: str
+    language: str
+    identifier: str
+    original: Original
+    edition: Credits
+    path: Path
+
+
+@dataclass(frozen=True)
 class Note:
     """A background note (a Markdown footnote) of one chapter."""
 
     label: str
     number: int  # 1, 2, … in order of first reference within the chapter
-    tokens: list[Token]
+    nodes: Nodes
     source: SourceRef
     chapter_number: int
 
@@ -44,13 +121,13 @@ class Note:
         return f"noteref-{self.chapter_number}-{self.number}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Question:
-    tokens: list[Token]
+    nodes: Nodes
     source: SourceRef
 
 
-@dataclass
+@dataclass(frozen=True)
 class TextBlock:
     """A paragraph, heading or signature line of the article, as a reader sees it."""
 
@@ -59,7 +136,7 @@ class TextBlock:
     role: str  # "title", "paragraph", "signature"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TermLink:
     """A link from the text to a glossary entry."""
 
@@ -68,21 +145,21 @@ class TermLink:
     source: SourceRef
 
 
-@dataclass
+@dataclass(frozen=True)
 class Chapter:
     number: int  # the NN of NN-slug.md
     slug: str
     title: str
     kind: Kind
     path: Path
-    body: list[Token]
-    notes: list[Note] = field(default_factory=list)
-    questions: list[Question] = field(default_factory=list)
+    body: Nodes
+    notes: tuple[Note, ...] = ()
+    questions: tuple[Question, ...] = ()
     questions_source: SourceRef | None = None
-    text_blocks: list[TextBlock] = field(default_factory=list)
-    term_links: list[TermLink] = field(default_factory=list)
+    text_blocks: tuple[TextBlock, ...] = ()
+    term_links: tuple[TermLink, ...] = ()
     part_number: int = 0  # 1…N for article chapters, 0 otherwise
-    next_paragraph: int = 0  # the paragraph number after this chapter's last
+    paragraphs: tuple[int, ...] = ()  # the numbers of the article's paragraphs in it
 
     @property
     def id(self) -> str:
@@ -94,14 +171,14 @@ class Chapter:
         return f"chapter-{self.number:02d}.xhtml"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Term:
     """A glossary entry."""
 
     slug: str
     term: str
-    aliases: list[str]
-    definition: list[Token]
+    aliases: tuple[str, ...]
+    definition: Nodes
     path: Path
 
     @property
@@ -109,12 +186,12 @@ class Term:
         return f"term-{self.slug}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Book:
     meta: BookMeta
     root: Path
-    chapters: list[Chapter]
-    glossary: list[Term]  # sorted for display
+    chapters: tuple[Chapter, ...]
+    glossary: tuple[Term, ...]  # sorted for display
 
     @property
     def article_chapters(self) -> list[Chapter]:
@@ -122,3 +199,7 @@ class Book:
 
     def links_to(self, term: Term) -> list[TermLink]:
         return [link for c in self.chapters for link in c.term_links if link.slug == term.slug]
+
+    def paragraph_files(self) -> dict[int, str]:
+        """Which EPUB file holds each numbered paragraph of the article."""
+        return {number: c.file_name for c in self.chapters for number in c.paragraphs}

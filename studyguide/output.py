@@ -1,4 +1,5 @@
-"""Write an edition safely: to a temporary file beside the target, renamed when complete."""
+"""Write safely: to a temporary file beside the target, renamed into place when complete; a
+build's editions all together, once every one of them is complete."""
 
 from __future__ import annotations
 
@@ -88,3 +89,70 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+class Staging:
+    """A build's editions, each written to a temporary file beside its target and put in
+    place together by `commit`, once all are complete: a failed or interrupted build leaves
+    every edition of the last good build as it was, never a mixed set."""
+
+    def __init__(self) -> None:
+        self.staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+
+    @contextlib.contextmanager
+    def open(self, target: Path) -> Iterator[BinaryIO]:
+        """A temporary file for `target`, kept (not renamed) when the block succeeds."""
+        try:
+            handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+            )
+        except OSError as exc:
+            raise BuildError(
+                target.parent,
+                f"cannot write in the output folder: {exc.strerror or exc}",
+                _HINT,
+                "output.permission",
+            ) from None
+        temporary = Path(handle.name)
+        try:
+            with handle:
+                yield handle
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temporary, 0o644)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise BuildError(
+                target,
+                f"cannot write the file: {exc.strerror or exc}",
+                "free some space, or choose another folder with --out",
+                "output.write",
+            ) from exc
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+        self.staged.append((temporary, target))
+
+    def adopt(self, temporary: Path, target: Path) -> None:
+        """A file staged by another process of the build."""
+        self.staged.append((temporary, target))
+
+    def commit(self) -> list[Path]:
+        for temporary, target in self.staged:
+            try:
+                os.replace(temporary, target)
+            except OSError as exc:
+                raise BuildError(
+                    target,
+                    f"cannot write the file: {exc.strerror or exc}",
+                    "free some space, or choose another folder with --out",
+                    "output.write",
+                ) from exc
+        done = [target for _, target in self.staged]
+        self.staged = []
+        return done
+
+    def discard(self) -> None:
+        for temporary, _ in self.staged:
+            temporary.unlink(missing_ok=True)
+        self.staged = []

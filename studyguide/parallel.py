@@ -1,4 +1,4 @@
-"""Run one edition in a forked child while the parent makes the other (two cores, one layout)."""
+"""Run editions in a forked child while the parent lays the book out (two cores, one layout)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from studyguide.errors import BuildError, BuildErrors
 
@@ -42,7 +43,7 @@ class ChildJob:
             os.close(self._results)
             self.pid = 0
 
-    def wait(self) -> Path:
+    def wait(self) -> Any:
         chunks = []
         while chunk := os.read(self._results, 65536):
             chunks.append(chunk)
@@ -52,8 +53,8 @@ class ChildJob:
         if not chunks:
             raise RuntimeError(f"the EPUB's process ended without a result (status {status})")
         result = json.loads(b"".join(chunks))
-        if "path" in result:
-            return Path(result["path"])
+        if "result" in result:
+            return result["result"]
         if "error" in result:
             raise ChildFailed(result["error"])
         if "interrupted" in result:
@@ -61,8 +62,9 @@ class ChildJob:
         raise RuntimeError("the EPUB's process failed:\n" + result["crash"])
 
 
-def fork(job: Callable[[Callable[[], None]], Path], root: Path | None = None) -> ChildJob:
-    """Start `job(ready)` in a child process; `ready()` blocks until the parent says go."""
+def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> ChildJob:
+    """Start `job(ready)` in a child process; `ready()` blocks until the parent says go.
+    What the job returns must be JSON: the parent's `wait()` returns it."""
     go_read, go_write = os.pipe()
     results_read, results_write = os.pipe()
     pid = os.fork()
@@ -79,7 +81,7 @@ def fork(job: Callable[[Callable[[], None]], Path], root: Path | None = None) ->
             os._exit(0)
 
     try:
-        result = {"path": str(job(ready))}
+        result = {"result": job(ready)}
     except (BuildError, BuildErrors) as error:
         result = {"error": error.format(root)}
     except KeyboardInterrupt:

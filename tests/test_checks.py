@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from studyguide.build import load_book
-from studyguide.checks import unlinked_terms
+from studyguide.sources.book import load_book
+from studyguide.sources.checks import unlinked_terms
 from support import ROOT, copy_real_book, studyguide
 
 
@@ -93,7 +93,7 @@ def test_a_failed_check_leaves_the_editions_untouched(book, tmp_path):
 
 
 def test_every_glossary_entry_is_linked_and_every_link_resolves():
-    book = load_book(ROOT).book
+    book = load_book(ROOT)
     assert unlinked_terms(book) == []
     slugs = {term.slug for term in book.glossary}
     links = [link for chapter in book.chapters for link in chapter.term_links]
@@ -102,7 +102,7 @@ def test_every_glossary_entry_is_linked_and_every_link_resolves():
 
 
 def test_annotation_counts_meet_the_guide_s_promises():
-    book = load_book(ROOT).book
+    book = load_book(ROOT)
     assert len(book.article_chapters) == 8
     for chapter in book.article_chapters:
         assert len(chapter.notes) >= 3, chapter.path.name

@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from studyguide.checks import article_blocks
+from studyguide.sources.checks import article_blocks
 from support import NS, ROOT, epub_files, epub_xhtml, epubcheck, reading_text, text_of
 
 

@@ -417,12 +417,13 @@ def _usage_block(stderr: str) -> str:
 
 
 def test_unknown_paper_size_in_print_html_is_our_error(good: Good) -> None:
-    from studyguide.build import load_book
-    from studyguide.pdf import print_html
+    from studyguide.editions.pdf.layout import print_html
+    from studyguide.options import Options
+    from studyguide.sources.book import load_book
 
     loaded = load_book(good.book)
     with pytest.raises(BuildError) as caught:
-        print_html(loaded.md, loaded.book, "b5")
+        print_html(loaded, Options(out=good.book, paper="b5"))
     assert caught.value.code == "usage.paper"
     assert "unknown paper size 'b5'" in caught.value.message
 

@@ -17,11 +17,13 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from studyguide.build import load_book
+from studyguide.editions.pdf.layout import print_html
 from studyguide.errors import BuildError, BuildErrors
-from studyguide.layout import render_book, render_epub_documents, render_navigation
-from studyguide.model import Edition
-from studyguide.pdf import print_html
+from studyguide.model import Medium
+from studyguide.options import Options
+from studyguide.render.documents import render_epub_documents, render_navigation
+from studyguide.render.views import render_book
+from studyguide.sources.book import load_book
 from support import epub_xhtml, epubcheck, make_book, studyguide
 
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -209,9 +211,9 @@ def _render_all(root: Path) -> None:
     """Every EPUB document, the navigation and the print HTML; the XHTML parsed as XML,
     its ids unique in each file and every link inside the book pointing at one of them."""
     loaded = load_book(root)
-    view = render_book(loaded.md, loaded.book, Edition.EPUB)
+    view = render_book(loaded, Medium.EPUB)
     documents = render_epub_documents(view, None)
-    nav, ncx = render_navigation(loaded.book, [], cover=False)
+    nav, ncx = render_navigation(loaded, [], cover=False)
     etree.fromstring(ncx.encode("utf-8"))
     trees = {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
     trees["nav.xhtml"] = etree.fromstring(nav.encode("utf-8"))
@@ -229,7 +231,7 @@ def _render_all(root: Path) -> None:
             target = file_name or name
             assert target in ids, (name, href)
             assert not fragment or fragment in ids[target], (name, href)
-    assert print_html(loaded.md, loaded.book)
+    assert print_html(loaded, Options(out=Path()))
 
 
 @settings(

@@ -13,8 +13,9 @@ import pytest
 from conftest import Built
 from pikepdf import NameTree, NumberTree
 
-from studyguide.layout import ChapterView, PrintPart
-from studyguide.parts import ANCHOR_URI, link_across_parts, plan
+from studyguide.editions.pdf.parts import ANCHOR_URI, link_across_parts, plan
+from studyguide.render.documents import PrintPart
+from studyguide.render.views import ChapterView
 from support import pdf_pages, studyguide
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
@@ -192,7 +193,7 @@ def _chapter(kind: str, size: int) -> ChapterView:
 
 
 def test_plan_keeps_the_order_and_the_budget_and_a_small_first_part():
-    from studyguide.layout import BookView
+    from studyguide.render.views import BookView
 
     chapters = [_chapter("front", 500), _chapter("front", 500)]
     chapters += [_chapter("article", 400) for _ in range(10)] + [_chapter("back", 300)]

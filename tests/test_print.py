@@ -67,7 +67,7 @@ class PrintEdition:
 
 @pytest.fixture(scope="session")
 def book():
-    from studyguide.build import load_book
+    from studyguide.sources.book import load_book
 
     return load_book(ROOT)
 
@@ -75,9 +75,10 @@ def book():
 @pytest.fixture(scope="session")
 def print_tree(book):
     """The HTML that WeasyPrint lays out, as a tree: notes, term links, glossary entries."""
-    from studyguide import pdf
+    from studyguide.editions.pdf.layout import print_html
+    from studyguide.options import Options
 
-    return html.fromstring(pdf.print_html(book.md, book.book).encode("utf-8"))
+    return html.fromstring(print_html(book, Options(out=ROOT)).encode("utf-8"))
 
 
 @pytest.fixture(scope="session")
@@ -121,7 +122,7 @@ def _squeezed(text: str) -> str:
 
 
 def _chapter_ids(book) -> list[str]:
-    return [chapter.id for chapter in book.book.chapters] + ["glossary"]
+    return [chapter.id for chapter in book.chapters] + ["glossary"]
 
 
 # ------------------------------------------------------------------ paper sizes
@@ -160,7 +161,7 @@ def test_every_footnote_is_on_the_page_of_its_reference(edition, print_tree):
 
 
 def test_note_numbers_start_again_in_each_chapter(a4, book, print_tree):
-    for chapter in book.book.chapters:
+    for chapter in book.chapters:
         if not chapter.notes:
             continue
         first = chapter.notes[0].id
@@ -174,7 +175,7 @@ def test_note_numbers_start_again_in_each_chapter(a4, book, print_tree):
 
 def test_contents_page_numbers_are_the_pages_where_chapters_start(edition, book):
     contents = next(p for p in edition.pages if p.startswith("Contents"))
-    titles = [c.title for c in book.book.chapters] + ["Glossary"]
+    titles = [c.title for c in book.chapters] + ["Glossary"]
     cursor = 0
     for title, chapter_id in zip(titles, _chapter_ids(book), strict=True):
         # A title may wrap, and break at its own hyphen, which pdftotext then drops.
@@ -197,10 +198,10 @@ def test_no_running_head_on_chapter_openers(edition, book):
 
 
 def test_running_heads_are_the_book_title_left_and_the_chapter_title_right(edition, book):
-    title = book.book.meta.title
+    title = book.meta.title
     ids = _chapter_ids(book)
     starts = [edition.destinations[i] for i in ids] + [len(edition.pages) + 1]
-    chapters = [*book.book.chapters, None]  # None: the glossary
+    chapters = [*book.chapters, None]  # None: the glossary
     for chapter, start, end in zip(chapters, starts[:-1], starts[1:], strict=True):
         for page in range(start + 1, end):
             if not edition.pages[page - 1]:
@@ -237,7 +238,7 @@ def test_glossary_entries_list_the_pages_that_link_to_them(a4, book, print_tree)
         listed = re.compile(r"Linked from pp?\. ((?:\d+, )*\d+)").search(glossary, start)
         assert listed, dt.text_content()
         assert [int(n) for n in listed[1].replace(",", " ").split()] == pages, dt.text_content()
-        term = book.book.glossary[[t.id for t in book.book.glossary].index(dt.get("id"))]
+        term = book.glossary[[t.id for t in book.glossary].index(dt.get("id"))]
         names = [term.term, *term.aliases]
         for page in pages:
             assert any(_names_on_page(a4, page, n) for n in names), (
@@ -348,9 +349,9 @@ def test_every_font_is_embedded(a4):
 def test_pdf_declares_pdf_ua_title_and_language(a4, book):
     with pikepdf.open(a4.path) as pdf:
         assert pdf.open_metadata().get("pdfuaid:part") == "1"
-        assert str(pdf.docinfo["/Title"]) == book.book.meta.title
+        assert str(pdf.docinfo["/Title"]) == book.meta.title
         assert pdf.Root.ViewerPreferences.DisplayDocTitle is True
-        assert str(pdf.Root.Lang) == book.book.meta.language
+        assert str(pdf.Root.Lang) == book.meta.language
         assert pdf.Root.MarkInfo.Marked is True
         assert "/StructTreeRoot" in pdf.Root
 
@@ -360,9 +361,9 @@ def test_bookmarks_are_title_page_contents_chapters_and_glossary(edition, book):
     assert all(not isinstance(item, list) for item in outline), "no nested bookmarks"
     titles = [item.title for item in outline]
     chapters = [
-        (f"{c.part_number}. " if c.part_number else "") + c.title for c in book.book.chapters
+        (f"{c.part_number}. " if c.part_number else "") + c.title for c in book.chapters
     ]
-    assert titles == [book.book.meta.title, "Contents", *chapters, "Glossary"]
+    assert titles == [book.meta.title, "Contents", *chapters, "Glossary"]
     pages = [edition.reader.get_destination_page_number(item) + 1 for item in outline]
     assert pages[2:] == [edition.destinations[i] for i in _chapter_ids(book)]
 
@@ -378,7 +379,7 @@ def test_words_with_ligatures_extract_whole(a4):
 
 
 def test_text_is_extracted_in_reading_order(a4, book):
-    chapter = book.book.article_chapters[1]
+    chapter = book.article_chapters[1]
     page = a4.pages[a4.destinations[chapter.id] - 1]
     label = page.index(f"Part {chapter.part_number} of the article")
     title = page.index(chapter.title)
@@ -401,7 +402,7 @@ def handout(tmp_path_factory) -> Path:
 
 
 def test_handout_has_one_dated_page_per_chapter_with_its_questions(handout, book, print_tree):
-    chapters = [c for c in book.book.chapters if c.questions]
+    chapters = [c for c in book.chapters if c.questions]
     pages = pdf_pages(handout)
     assert len(pages) == len(chapters)
     for chapter, page in zip(chapters, pages, strict=True):
@@ -416,5 +417,5 @@ def test_handout_has_one_dated_page_per_chapter_with_its_questions(handout, book
 def test_handout_is_a_tagged_pdf_with_a_title(handout, book):
     with pikepdf.open(handout) as pdf:
         assert pdf.open_metadata().get("pdfuaid:part") == "1"
-        assert str(pdf.docinfo["/Title"]) == f"{book.book.meta.title}: discussion questions"
+        assert str(pdf.docinfo["/Title"]) == f"{book.meta.title}: discussion questions"
         assert pdf.Root.ViewerPreferences.DisplayDocTitle is True

@@ -130,7 +130,7 @@ def test_remote_image_in_a_chapter_is_refused_without_a_request(
 
 
 def _layout_refusals(html_text: str, root: Path) -> str:
-    from studyguide import pdf
+    from studyguide.editions.pdf import layout as pdf
 
     with pytest.raises((BuildError, BuildErrors)) as caught:
         pdf.layout(html_text, root)
@@ -177,7 +177,7 @@ def test_print_layout_does_not_read_files_outside_the_book(
 
 
 def test_print_layout_refuses_a_resource_over_the_size_limit(tmp_path: Path) -> None:
-    from studyguide.pdf import MAX_RESOURCE_BYTES
+    from studyguide.editions.pdf.layout import MAX_RESOURCE_BYTES
 
     root = _small_book(tmp_path / "book")
     with (root / "huge.png").open("wb") as handle:
@@ -187,7 +187,7 @@ def test_print_layout_refuses_a_resource_over_the_size_limit(tmp_path: Path) -> 
 
 
 def test_fetcher_limits_data_urls(tmp_path: Path) -> None:
-    from studyguide.pdf import _make_fetcher
+    from studyguide.editions.pdf.layout import _make_fetcher
 
     fetcher = _make_fetcher(tmp_path, max_bytes=100)
     small = "data:text/plain,hello"
@@ -200,10 +200,13 @@ def test_templates_escape_everything_from_the_sources(tmp_path: Path) -> None:
     """Jinja2 autoescaping is on: titles, terms and metadata never become markup."""
     from lxml import etree
 
-    from studyguide.build import load_book
-    from studyguide.layout import environment, render_book, render_epub_documents
-    from studyguide.model import Edition
-    from studyguide.pdf import print_html
+    from studyguide.editions.pdf.layout import print_html
+    from studyguide.model import Medium
+    from studyguide.options import Options
+    from studyguide.render.documents import render_epub_documents
+    from studyguide.render.markup import environment
+    from studyguide.render.views import render_book
+    from studyguide.sources.book import load_book
 
     assert environment().autoescape is True
     book = make_book(
@@ -213,13 +216,13 @@ def test_templates_escape_everything_from_the_sources(tmp_path: Path) -> None:
         meta=META.replace('title = "', 'title = "<em>Em</em> '),
     )
     loaded = load_book(book)
-    view = render_book(loaded.md, loaded.book, Edition.EPUB)
+    view = render_book(loaded, Medium.EPUB)
     for document in render_epub_documents(view, None):
         tree = etree.fromstring(document.xhtml.encode("utf-8"))
         for tag in ("script", "b", "i", "em"):
             assert tree.find(f".//{{http://www.w3.org/1999/xhtml}}{tag}") is None, tag
         assert "<script>" not in document.xhtml
-    printed = html.fromstring(print_html(loaded.md, loaded.book).encode("utf-8"))
+    printed = html.fromstring(print_html(loaded, Options(out=Path())).encode("utf-8"))
     assert not printed.xpath("//script | //b | //em | //i")
     assert "<script>alert(1)</script> & co" in printed.text_content()
 

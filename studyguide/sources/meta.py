@@ -5,48 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.sources import forbidden_character, forbidden_character_error
-
-METADATA_FILE = "book.toml"
-
-
-@dataclass(frozen=True)
-class Original:
-    """The article as first published."""
-
-    author: str
-    author_full: str
-    author_english: str
-    date: dt.date
-    publication: str
-    published: dt.date
-
-
-@dataclass(frozen=True)
-class Edition:
-    """This annotated edition's own credits."""
-
-    editors: str
-    credits: str
-    year: int
-
-
-@dataclass(frozen=True)
-class BookMeta:
-    title: str
-    subtitle: str
-    slug: str
-    language: str
-    identifier: str
-    original: Original
-    edition: Edition
-    path: Path
-
+from studyguide.model import BookMeta, Credits, Original
+from studyguide.sources.files import (
+    METADATA_FILE,
+    forbidden_character,
+    forbidden_character_error,
+)
 
 # key → (type, required); tables are checked one level deep.
 _TOP = {
@@ -233,7 +201,7 @@ def load_meta(root: Path) -> BookMeta:
             publication=original["publication"],
             published=original["published"],
         ),
-        edition=Edition(
+        edition=Credits(
             editors=edition["editors"], credits=edition.get("credits", ""), year=edition["year"]
         ),
         path=path,

@@ -1,4 +1,4 @@
-"""The parts of a long print edition (studyguide/parts.py) merged into one tagged PDF, with pikepdf.
+"""The parts of a long print edition (parts.py) merged into one tagged PDF, with pikepdf.
 
 Each part is a complete PDF/UA-1 file from WeasyPrint. The first part gives the merged file
 its catalog (language, XMP metadata, viewer preferences), its document information and its
@@ -25,7 +25,7 @@ from typing import BinaryIO
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
 
-from studyguide.parts import ANCHOR_URI
+from studyguide.editions.pdf.parts import ANCHOR_URI
 
 
 def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:

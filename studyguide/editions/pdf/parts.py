@@ -4,7 +4,7 @@ WeasyPrint keeps every laid-out page of a document until its PDF is written: a b
 thousand pages needs gigabytes. A book whose print HTML is longer than `part_size` characters
 is therefore laid out in parts of whole chapters, one after the other; each part is written
 to a PDF of its own and dropped before the next, and the parts are merged into one tagged PDF
-at the end (studyguide/pdfmerge.py). A book that fits in one part is laid out in one piece.
+at the end (merge.py). A book that fits in one part is laid out in one piece.
 
 Each part carries on the page numbers of the parts before it, and begins on a right-hand page
 as every chapter does. A page number of a place in another part (the contents, a glossary
@@ -27,14 +27,12 @@ from typing import TYPE_CHECKING
 
 from studyguide.errors import BuildError
 from studyguide.model import Kind
+from studyguide.render.documents import PrintPart
 
 if TYPE_CHECKING:
-    from studyguide.layout import BookView, ChapterView, PrintPart
     from studyguide.pagemap import PageStart
+    from studyguide.render.views import BookView, ChapterView
 
-# About 230 A4 pages of the study guide (280 of its article chapters alone). In the benchmark's
-# 100x book (2,665 pages, 12 parts) the build peaked at 1.6 GB, in the merge; one layout: 3.2 GB.
-DEFAULT_PART_SIZE = 600_000
 ANCHOR_URI = "urn:studyguide:anchor:"  # a link to another part, until the parts are merged
 MAX_ROUNDS = 5
 UNKNOWN_PAGE = "0"  # a page number not laid out yet, in the first round
@@ -61,8 +59,6 @@ def plan(view: BookView, part_size: int) -> list[PrintPart]:
     laid out again once the page numbers of the rest are known; the glossary ends the last.
     One part means the book is laid out in one piece.
     """
-    from studyguide.layout import PrintPart  # (Jinja2: not for `check`, which needs the size)
-
     chapters = view.chapters_html
     total = sum(map(_chapter_size, chapters)) + _glossary_size(view)
     if total <= part_size:

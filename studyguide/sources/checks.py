@@ -6,7 +6,7 @@ from pathlib import Path
 
 from studyguide.errors import BuildError, SourceRef
 from studyguide.model import Book, TextBlock
-from studyguide.sources import ARTICLE_FILE, read_text
+from studyguide.sources.files import ARTICLE_FILE, read_text
 
 _SHOWN_WORDS = 6
 

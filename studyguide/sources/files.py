@@ -1,4 +1,4 @@
-"""Read the book's source files (chapters/, glossary/) from disk as UTF-8 text."""
+"""The book's files: which there are (chapters/, glossary/, book.toml) and reading them as text."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 
+METADATA_FILE = "book.toml"
 CHAPTERS_DIR = "chapters"
 GLOSSARY_DIR = "glossary"
 ARTICLE_FILE = Path("source") / "article.txt"
@@ -206,3 +207,12 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
             continue
         entries.append(GlossaryFile(path, text, match[1]))
     return entries
+
+
+def source_paths(root: Path) -> list[Path]:
+    """Every file the editions are made from."""
+    paths = [root / METADATA_FILE, root / ARTICLE_FILE]
+    for folder in (CHAPTERS_DIR, GLOSSARY_DIR):
+        if (root / folder).is_dir():
+            paths += sorted(p for p in (root / folder).iterdir() if p.suffix == ".md")
+    return [p for p in paths if p.is_file()]

@@ -1,4 +1,4 @@
-"""The e-reader edition: the layout's XHTML documents → a reproducible EPUB 3 (ebooklib)."""
+"""The layout's XHTML documents → a reproducible EPUB 3, packed with ebooklib's public API."""
 
 from __future__ import annotations
 
@@ -6,17 +6,15 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
 
 from studyguide.errors import BuildError
-from studyguide.fonts import Face
-from studyguide.layout import EpubDocument, PageEntry, render_navigation
 from studyguide.model import Book
-from studyguide.output import atomic_output
+from studyguide.render.documents import EpubDocument, PageEntry, render_navigation, style_text
+from studyguide.render.typeface import Face
 
 XHTML = "application/xhtml+xml"
 ACCESSIBILITY_SUMMARY = (
@@ -27,46 +25,13 @@ ACCESSIBILITY_SUMMARY = (
 )
 
 
-class _BookWriter(epub.EpubWriter):
-    """ebooklib's writer, with our own navigation document and NCX (they carry page lists)."""
-
-    def __init__(
-        self,
-        name: object,
-        book: epub.EpubBook,
-        nav: str,
-        ncx: str,
-        language: str,
-        modified: dt.datetime,
-    ) -> None:
-        super().__init__(name, book, {"raise_exceptions": True, "mtime": modified})
-        self._nav = nav.encode("utf-8")
-        self._ncx = ncx.encode("utf-8")
-        self._language = language
-
-    def _get_nav(self, item: epub.EpubNav) -> bytes:
-        return self._nav
-
-    def _get_ncx(self) -> bytes:
-        return self._ncx
-
-    def _write_opf_file(self, root: etree._Element) -> None:
-        root.set("{http://www.w3.org/XML/1998/namespace}lang", self._language)
-        super()._write_opf_file(root)
-
-
 def stylesheet(faces: Sequence[Face]) -> str:
-    styles = resources.files("studyguide") / "styles"
     font_faces = "".join(
         f'@font-face {{ font-family: "Charis SIL"; font-weight: {f.weight}; '
         f'font-style: {f.style}; src: url("../fonts/{f.stem}.ttf"); }}\n'
         for f in faces
     )
-    return (
-        font_faces
-        + (styles / "base.css").read_text(encoding="utf-8")
-        + (styles / "epub.css").read_text(encoding="utf-8")
-    )
+    return font_faces + style_text("base.css") + style_text("epub.css")
 
 
 def _check_well_formed(document: EpubDocument) -> None:
@@ -158,15 +123,25 @@ def build_epub_package(
         spine.append(item)
         if document.part == "titlepage":
             spine.append("nav")
-    package.add_item(epub.EpubNcx())
-    nav_item = epub.EpubNav()
+    nav, ncx = render_navigation(book, list(pages), cover_png is not None)
+    package.add_item(
+        epub.EpubItem(
+            uid="ncx",
+            file_name="toc.ncx",
+            media_type="application/x-dtbncx+xml",
+            content=ncx.encode("utf-8"),
+        )
+    )
+    nav_item = epub.EpubItem(
+        uid="nav", file_name="nav.xhtml", media_type=XHTML, content=nav.encode("utf-8")
+    )
+    nav_item.properties = ["nav"]
     package.add_item(nav_item)
     package.spine = spine
 
-    nav, ncx = render_navigation(book, list(pages), cover_png is not None)
     raw = io.BytesIO()
-    _BookWriter(raw, package, nav, ncx, meta.language, modified).write()
-    return normalise_zip(raw.getvalue(), modified)
+    epub.write_epub(raw, package, {"raise_exceptions": True, "mtime": modified})
+    return normalise_zip(raw.getvalue(), modified, meta.language)
 
 
 def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier: str) -> None:
@@ -197,8 +172,18 @@ def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier:
         add("pageBreakSource", source)
 
 
-def normalise_zip(data: bytes, modified: dt.datetime) -> bytes:
-    """The same entries in the same order with fixed timestamps; `mimetype` first, stored."""
+def _with_package_language(opf: bytes, language: str) -> bytes:
+    """xml:lang on the OPF's <package>, which ebooklib has no option for. Added to the start
+    tag as written, not by parsing and writing the file again, which would write ebooklib's
+    empty `<meta …></meta>` as `<meta …/>`. (`language` is a checked BCP 47 tag.)"""
+    start = opf.index(b"<package ")
+    end = opf.index(b">", start)
+    return opf[:end] + f' xml:lang="{language}"'.encode("ascii") + opf[end:]
+
+
+def normalise_zip(data: bytes, modified: dt.datetime, language: str) -> bytes:
+    """The same entries in the same order with fixed timestamps; `mimetype` first, stored;
+    the package's language declared."""
     stamp = (
         max(modified.year, 1980),
         modified.month,
@@ -220,13 +205,13 @@ def normalise_zip(data: bytes, modified: dt.datetime) -> bytes:
                 info.compress_type = zipfile.ZIP_STORED
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, source.read(name), compresslevel=9)
+            content = source.read(name)
+            if name.endswith(".opf"):
+                content = _with_package_language(content, language)
+            target.writestr(info, content, compresslevel=9)
     return out.getvalue()
 
 
-def write_epub(data: bytes, target: Path) -> Path:
+def check_packed(data: bytes, target: Path) -> None:
     if not data.startswith(b"PK"):
         raise BuildError(target, "the EPUB could not be packed", code="epub.pack")
-    with atomic_output(target) as handle:
-        handle.write(data)
-    return target

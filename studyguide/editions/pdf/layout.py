@@ -1,71 +1,63 @@
-"""The print edition: the shared layout as one HTML document → WeasyPrint → PDF."""
+"""The print layout: the shared layout as one HTML document → WeasyPrint → a laid-out document.
+
+One layout serves the PDF (written from it) and the page map (read from it); a long book is
+laid out in parts (parts.py) and merged (merge.py).
+"""
 
 from __future__ import annotations
 
 import logging
 import mimetypes
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
 
-from markdown_it import MarkdownIt
-
-from studyguide import pagemap, parts
+from studyguide.editions.pdf import parts
+from studyguide.editions.pdf.pages import from_document
 from studyguide.errors import BuildError, ErrorCollector
-from studyguide.layout import PrintPart, render_book, render_print_html
-from studyguide.model import Book, Edition
+from studyguide.model import Book, Medium
+from studyguide.options import PAPERS, Options, Progress, quiet
 from studyguide.output import atomic_output
+from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
+from studyguide.render.views import render_book
 
 if TYPE_CHECKING:
     from weasyprint import Document
 
     from studyguide.pagemap import PageStart
 
-PAPER_SIZES = ("a4", "letter", "a5")
 PDF_VARIANT = "pdf/ua-1"
 # Images and fonts a print layout may read; anything bigger is a mistake or an attack.
 MAX_RESOURCE_BYTES = 20_000_000
 
 
-def stylesheet_text(paper: str) -> str:
-    """base.css, print.css and the paper size's sheet, in that order."""
-    styles = resources.files("studyguide") / "styles"
-    return "\n".join(
-        (styles / name).read_text(encoding="utf-8")
-        for name in ("base.css", "print.css", f"paper-{paper}.css")
-    )
-
-
-def _check_paper(paper: str) -> None:
-    if paper not in PAPER_SIZES:
+def check_paper(paper: str) -> None:
+    if paper not in PAPERS:
         raise BuildError(
             None,
             f"unknown paper size '{paper}'",
-            "use one of: " + ", ".join(PAPER_SIZES),
+            "use one of: " + ", ".join(PAPERS),
             "usage.paper",
         )
 
 
-def print_html(
-    md: MarkdownIt,
-    book: Book,
-    paper: str = "a4",
-    writing_space: bool = True,
-    date: str = "",
-    glossary_pages: bool = False,
-) -> str:
+def print_html(book: Book, options: Options, date: str = "") -> str:
     """The whole book as one HTML document with its stylesheet inline: what WeasyPrint lays out.
 
-    With `glossary_pages`, the first link to a term in each chapter gives its glossary page.
+    With `options.glossary_pages`, the first link to a term in each chapter gives its
+    glossary page.
     """
-    _check_paper(paper)
-    view = render_book(md, book, Edition.PRINT)
+    check_paper(options.paper)
+    view = render_book(book, Medium.PRINT)
     return render_print_html(
-        view, paper, writing_space, stylesheet_text(paper), date, glossary_pages
+        view,
+        options.paper,
+        options.writing_space,
+        print_stylesheet(options.paper),
+        date,
+        options.glossary_pages,
     )
 
 
@@ -132,7 +124,7 @@ def layout(html: str, root: Path) -> Document:
     """Lay the print edition out once; the Document serves the PDF and the EPUB's page map."""
     from weasyprint import HTML
 
-    from studyguide import speedups
+    from studyguide.editions.pdf import speedups
 
     speedups.apply()
     fetcher = _make_fetcher(root)
@@ -153,15 +145,13 @@ def layout(html: str, root: Path) -> Document:
     return document
 
 
-def write_pdf(document: Document, target: Path, identifier: str) -> Path:
-    """Write the laid-out document as a tagged PDF (PDF/UA-1), atomically."""
-    with atomic_output(target) as handle:
-        document.write_pdf(
-            handle,
-            pdf_variant=PDF_VARIANT,
-            pdf_identifier=identifier.encode("utf-8"),
-        )
-    return target
+def write_pdf(document: Document, handle: IO[bytes], identifier: str) -> None:
+    """Write the laid-out document as a tagged PDF (PDF/UA-1)."""
+    document.write_pdf(
+        handle,
+        pdf_variant=PDF_VARIANT,
+        pdf_identifier=identifier.encode("utf-8"),
+    )
 
 
 @dataclass
@@ -171,10 +161,10 @@ class OnePiece:
     document: Document
 
     def page_starts(self) -> list[PageStart]:
-        return pagemap.from_document(self.document)
+        return from_document(self.document)
 
-    def write(self, target: Path, identifier: str) -> Path:
-        return write_pdf(self.document, target, identifier)
+    def write_to(self, handle: IO[bytes], identifier: str) -> None:
+        write_pdf(self.document, handle, identifier)
 
 
 @dataclass
@@ -187,38 +177,31 @@ class InParts:
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
 
-    def write(self, target: Path, identifier: str) -> Path:
-        from studyguide import pdfmerge
+    def write_to(self, handle: IO[bytes], identifier: str) -> None:
+        from studyguide.editions.pdf import merge
 
         pieces = [part.pdf for part in self.laid.parts]
         try:
-            with atomic_output(target) as handle:
-                pdfmerge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle)
+            merge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle)
         finally:
             self.folder.cleanup()
-        return target
 
 
 def lay_out_book(
-    md: MarkdownIt,
-    book: Book,
-    paper: str = "a4",
-    writing_space: bool = True,
-    date: str = "",
-    glossary_pages: bool = False,
-    part_size: int = parts.DEFAULT_PART_SIZE,
-    progress: Callable[[str], None] = lambda message: None,
+    book: Book, options: Options, date: str = "", progress: Progress = quiet
 ) -> OnePiece | InParts:
     """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
-    _check_paper(paper)
-    view = render_book(md, book, Edition.PRINT)
-    css = stylesheet_text(paper)
-    plan = parts.plan(view, part_size)
+    check_paper(options.paper)
+    view = render_book(book, Medium.PRINT)
+    css = print_stylesheet(options.paper)
+    plan = parts.plan(view, options.part_size)
 
     def render(part: PrintPart | None) -> str:
-        return render_print_html(view, paper, writing_space, css, date, glossary_pages, part)
+        return render_print_html(
+            view, options.paper, options.writing_space, css, date, options.glossary_pages, part
+        )
 
-    if len(plan) == 1 and not glossary_pages:
+    if len(plan) == 1 and not options.glossary_pages:
         return OnePiece(layout(render(None), book.root))
     # With --glossary-pages even a short book takes the parts' way, in one part: WeasyPrint's
     # own target-counter() can print a stale page number once the "(p. N)" it has inserted
@@ -226,18 +209,19 @@ def lay_out_book(
 
     def lay_out_part(html: str, first_page: int, target: Path) -> tuple[list, dict, int]:
         document = layout(html, book.root)
-        starts = pagemap.from_document(document, first_page)
+        starts = from_document(document, first_page)
         anchors: dict[str, int] = {}
         for index, page in enumerate(document.pages):
             for name in page.anchors:  # an element over several pages: its first
                 anchors.setdefault(name, first_page + index)
-        write_pdf(document, target, book.meta.identifier)
+        with atomic_output(target) as handle:
+            write_pdf(document, handle, book.meta.identifier)
         return starts, anchors, len(document.pages)
 
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:
         laid = parts.lay_out(
-            plan, render, lay_out_part, Path(folder.name), progress, glossary_pages
+            plan, render, lay_out_part, Path(folder.name), progress, options.glossary_pages
         )
     except BaseException:
         folder.cleanup()

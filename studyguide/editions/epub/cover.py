@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
-from studyguide.fonts import Face
 from studyguide.model import Book
+from studyguide.render.typeface import Face
 
 WIDTH, HEIGHT = 1600, 2560
 BACKGROUND = (122, 28, 22)  # tin-oxide red

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
-from studyguide.build import LoadedBook, Options, Progress, build_date
-from studyguide.layout import ChapterView, environment, render_book
-from studyguide.model import Book, Edition
+from studyguide.editions import Edition, Job, register
+from studyguide.model import Book, BookMeta
+from studyguide.options import Options
 
 if TYPE_CHECKING:
     from weasyprint import Document
+
+    from studyguide.render.views import ChapterView
 
 # Ruled lines under each question, tried from the most down to the fewest until the
 # chapter's questions fit on one page.
@@ -20,16 +20,14 @@ MOST_LINES = 4
 FEWEST_LINES = 0
 
 
-def handout_path(book: Book, options: Options) -> Path:
-    suffix = "" if options.paper == "a4" else f"-{options.paper}"
-    return options.out / f"{book.meta.slug}-questions{suffix}.pdf"
+def file_name(meta: BookMeta, options: Options) -> str:
+    return f"{meta.slug}-questions{options.paper_suffix}.pdf"
 
 
 def handout_css(paper: str) -> str:
-    from studyguide.pdf import stylesheet_text
+    from studyguide.render.documents import print_stylesheet, style_text
 
-    handout = resources.files("studyguide") / "styles" / "handout.css"
-    return stylesheet_text(paper) + "\n" + handout.read_text(encoding="utf-8")
+    return print_stylesheet(paper) + "\n" + style_text("handout.css")
 
 
 def handout_html(
@@ -40,6 +38,8 @@ def handout_html(
     lines: dict[str, int],
 ) -> str:
     """The handout as one HTML document; `lines` gives each chapter's ruled lines (0: none)."""
+    from studyguide.render.markup import environment
+
     return (
         environment()
         .get_template("handout.html.j2")
@@ -67,26 +67,44 @@ def overflowing(document: Document, chapters: list[ChapterView]) -> list[str]:
     return [c.id for c, end in zip(chapters, ends, strict=True) if end - starts[c.id] > 1]
 
 
-def build_handout(loaded: LoadedBook, options: Options, progress: Progress) -> Path:
-    """Write the handout PDF: one page a chapter, fewer ruled lines where a page is full."""
-    from studyguide import pdf
+def prepare(job: Job) -> Document:
+    """The handout laid out: one page a chapter, fewer ruled lines where a page is full."""
+    from studyguide.editions.pdf.layout import check_paper, layout
+    from studyguide.model import Medium
+    from studyguide.render.views import render_book
 
-    book = loaded.book
-    view = render_book(loaded.md, book, Edition.PRINT)
+    book, options = job.book, job.options
+    check_paper(options.paper)
+    view = render_book(book, Medium.PRINT)
     chapters = [chapter for chapter in view.chapters_html if chapter.questions_html]
-    date = build_date(book.root)
     lines = {c.id: MOST_LINES if options.writing_space else 0 for c in chapters}
-    progress(f"laying out the question handout ({options.paper.upper()}) with WeasyPrint")
+    job.progress(f"laying out the question handout ({options.paper.upper()}) with WeasyPrint")
     while True:
-        html = handout_html(chapters, book, options.paper, date, lines)
-        document = pdf.layout(html, book.root)
+        html = handout_html(chapters, book, options.paper, job.date, lines)
+        document = layout(html, book.root)
         shrinkable = [i for i in overflowing(document, chapters) if lines[i] > FEWEST_LINES]
         if not shrinkable:
             break
         for chapter_id in shrinkable:
             lines[chapter_id] -= 1
     for chapter_id in overflowing(document, chapters):
-        progress(f"warning: the questions of {chapter_id} take more than one page")
-    target = handout_path(book, options)
-    progress(f"writing {target}")
-    return pdf.write_pdf(document, target, f"{book.meta.identifier}#questions")
+        job.progress(f"warning: the questions of {chapter_id} take more than one page")
+    return document
+
+
+def write(job: Job, document: Document, handle: IO[bytes]) -> None:
+    from studyguide.editions.pdf.layout import write_pdf
+
+    write_pdf(document, handle, f"{job.book.meta.identifier}#questions")
+
+
+HANDOUT = register(
+    Edition(
+        "handout",
+        "handout",
+        "write the discussion questions as a PDF handout, one chapter a page",
+        file_name,
+        write,
+        prepare=prepare,
+    )
+)

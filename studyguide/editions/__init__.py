@@ -1,0 +1,82 @@
+"""The editions a book is built into, in one registry: the command line's flags, the
+scheduler (studyguide/build.py) and the Makefile's targets are all read from it.
+
+An edition is one module that registers an `Edition`: its name, the file it writes, what it
+needs of the print layout, and how it writes. Adding one is that module, one line in
+`_MODULES` below, and its tests. Importing this package loads no third-party library (the
+Makefile reads the registry before the virtualenv exists); edition modules import what they
+need inside their functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, Any
+
+from studyguide.model import Book, BookMeta
+from studyguide.options import Options, Progress
+
+
+class Needs(StrEnum):
+    """What an edition needs of the print layout, which a build makes at most once."""
+
+    NOTHING = "nothing"  # lays itself out, or needs no layout
+    PAGE_MAP = "page-map"  # where each print page begins (the EPUB's page numbers)
+    LAYOUT = "layout"  # the laid-out print edition itself (the PDF is that layout, written)
+
+
+@dataclass(frozen=True)
+class Job:
+    """What an edition is given to write: the book, how the build was asked for, and what
+    the scheduler made for it."""
+
+    book: Book
+    options: Options
+    date: dt.datetime  # the editions' date (sources/dates.py)
+    progress: Progress
+    page_map: tuple[Any, ...] | None = None  # PageStarts, for Needs.PAGE_MAP
+    layout: Any = None  # the laid-out print edition, for Needs.LAYOUT (editions/pdf/layout.py)
+
+
+@dataclass(frozen=True)
+class Edition:
+    name: str  # also its command-line flag, --NAME, and its make target
+    label: str  # what messages call it: "the EPUB"
+    summary: str  # one line for --help
+    file_name: Callable[[BookMeta, Options], str]
+    write: Callable[[Job, Any, IO[bytes]], None]  # (job, what prepare made, the file)
+    needs: Needs = Needs.NOTHING
+    default: bool = False  # written by a plain `studyguide build`
+    # Work that needs no layout, done while the book is laid out (in a second process).
+    prepare: Callable[[Job], Any] | None = field(default=None)
+
+    def target(self, meta: BookMeta, options: Options) -> Path:
+        return options.out / self.file_name(meta, options)
+
+
+EDITIONS: dict[str, Edition] = {}
+# The modules that register the project's own editions, in the order --help lists them.
+_MODULES = ("studyguide.editions.pdf", "studyguide.editions.epub", "studyguide.editions.handout")
+
+
+def register(edition: Edition) -> Edition:
+    if edition.name in EDITIONS and EDITIONS[edition.name] != edition:
+        raise ValueError(f"an edition named {edition.name!r} is registered already")
+    EDITIONS[edition.name] = edition
+    return edition
+
+
+def registry() -> dict[str, Edition]:
+    """Every edition, the project's own first."""
+    for module in _MODULES:
+        importlib.import_module(module)
+    return EDITIONS
+
+
+def defaults() -> list[Edition]:
+    return [edition for edition in registry().values() if edition.default]

@@ -1,0 +1,83 @@
+"""The e-reader edition: an EPUB 3 with the print edition's page numbers, pop-up notes, a
+glossary and a cover, packed reproducibly (package.py) from the shared layout's XHTML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Any
+
+from studyguide import __version__
+from studyguide.editions import Edition, Job, Needs, register
+from studyguide.model import BookMeta
+from studyguide.options import Options
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The EPUB made ready, all but its page-break markers (which need the page map)."""
+
+    documents: list[Any]  # render.documents.EpubDocument
+    fonts: list[tuple[Any, bytes]]  # (render.typeface.Face, its subset)
+    cover_png: bytes | None
+
+
+def file_name(meta: BookMeta, options: Options) -> str:
+    return f"{meta.slug}.epub"
+
+
+def prepare(job: Job) -> Prepared:
+    """The documents, the font subsets and the cover: everything but the page numbers."""
+    from studyguide import cache
+    from studyguide.editions.epub import cover, package
+    from studyguide.model import Medium
+    from studyguide.render.documents import render_epub_documents
+    from studyguide.render.typeface import find_faces, subset_font
+    from studyguide.render.views import render_book
+
+    book, out = job.book, job.options.out
+    job.progress("rendering the EPUB's documents")
+    faces = find_faces()
+    cover_png = None
+    if job.options.cover:
+        key = cache.digest([__version__, repr(book.meta), *(str(f.path) for f in faces)])
+        cover_png = cache.get_or_make(
+            cache.entry(out, "cover", key, ".png"), lambda: cover.render_cover(book, faces)
+        )
+    view = render_book(book, Medium.EPUB)
+    documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
+    text = package.visible_text(documents)
+    fonts = []
+    for face in faces:
+        stat = face.path.stat()
+        key = cache.digest(
+            [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
+        )
+        path = cache.entry(out, f"font-{face.stem}", key, ".ttf")
+        fonts.append((face, cache.get_or_make(path, lambda face=face: subset_font(face, text))))
+    return Prepared(documents, fonts, cover_png)
+
+
+def write(job: Job, prepared: Prepared, handle: IO[bytes]) -> None:
+    from studyguide.editions.epub import package
+    from studyguide.editions.epub.markers import insert_markers
+
+    documents, entries = insert_markers(prepared.documents, job.page_map or ())
+    data = package.build_epub_package(
+        job.book, documents, prepared.fonts, entries, prepared.cover_png, job.date
+    )
+    package.check_packed(data, job.options.out / file_name(job.book.meta, job.options))
+    handle.write(data)
+
+
+EPUB = register(
+    Edition(
+        "epub",
+        "EPUB",
+        "write the EPUB",
+        file_name,
+        write,
+        needs=Needs.PAGE_MAP,
+        default=True,
+        prepare=prepare,
+    )
+)

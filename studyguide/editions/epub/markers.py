@@ -1,0 +1,106 @@
+"""Page-break markers in the EPUB's XHTML, where the print edition's pages begin."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from lxml import etree
+
+from studyguide.pagemap import NOT_COUNTED, PageStart, count_visible
+from studyguide.render.documents import EpubDocument, PageEntry
+from studyguide.render.markup import APPARATUS, macros
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+
+
+def _skipped(element: etree._Element) -> bool:
+    return bool(set((element.get("class") or "").split()) & APPARATUS)
+
+
+def _marker(label: str) -> etree._Element:
+    """The page_marker macro's element, in the XHTML and EPUB namespaces."""
+    wrapped = f'<w xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}">{macros().page_marker(label)}</w>'
+    return etree.fromstring(wrapped)[0]
+
+
+def _place(anchor: etree._Element, offset: int, label: str) -> bool:
+    """Put a page-break marker before the visible character number `offset` of `anchor`."""
+    remaining = offset
+
+    def visit(element: etree._Element) -> bool:
+        nonlocal remaining
+        # text directly inside `element`, before its first child
+        if element.text and _split_at(element, None, remaining, label):
+            return True
+        remaining -= count_visible(element.text or "")
+        for child in element:
+            if not isinstance(child.tag, str):
+                pass
+            elif not _skipped(child) and visit(child):
+                return True
+            if child.tail and _split_at(element, child, remaining, label):
+                return True
+            remaining -= count_visible(child.tail or "")
+        return False
+
+    return visit(anchor)
+
+
+def _split_at(
+    parent: etree._Element, after: etree._Element | None, remaining: int, label: str
+) -> bool:
+    """Insert the marker in parent's text (after=None) or in `after`'s tail, if it falls there."""
+    text = parent.text if after is None else after.tail
+    if not text or remaining >= count_visible(text):
+        return False
+    seen = 0
+    for index, char in enumerate(text):
+        if char.isspace() or char in NOT_COUNTED:
+            continue
+        if seen == remaining:
+            # A page that begins inside a hyphenated word gets its marker before the word.
+            while index > 0 and not text[index - 1].isspace():
+                index -= 1
+            marker = _marker(label)
+            marker.tail = text[index:]
+            if after is None:
+                parent.text = text[:index]
+                parent.insert(0, marker)
+            else:
+                after.tail = text[:index]
+                after.addnext(marker)
+            return True
+        seen += 1
+    return False
+
+
+def insert_markers(
+    documents: Sequence[EpubDocument], pages: Sequence[PageStart]
+) -> tuple[list[EpubDocument], list[PageEntry]]:
+    """The documents with a page-break marker where each print page begins, and the page list."""
+    trees = [etree.fromstring(d.xhtml.encode("utf-8")) for d in documents]
+    where: dict[str, tuple[int, etree._Element]] = {}
+    for index, tree in enumerate(trees):
+        for element in tree.iter():
+            if isinstance(element.tag, str) and element.get("id"):
+                where.setdefault(element.get("id"), (index, element))
+    entries: list[PageEntry] = []
+    changed: set[int] = set()
+    for page in pages:
+        found = where.get(page.anchor)
+        if found is None:
+            continue  # a page of the print edition only (its contents page)
+        index, anchor = found
+        if _place(anchor, page.offset, page.label):
+            changed.add(index)
+            entries.append(PageEntry(page.label, f"{documents[index].file_name}#page-{page.label}"))
+    result = list(documents)
+    for index in changed:
+        xhtml = etree.tostring(
+            trees[index], xml_declaration=True, encoding="utf-8", doctype="<!DOCTYPE html>"
+        ).decode("utf-8")
+        result[index] = EpubDocument(
+            documents[index].file_name, documents[index].title, xhtml, documents[index].part
+        )
+    return result, entries

@@ -1,0 +1,64 @@
+"""Where each page of the laid-out print edition begins (see studyguide/pagemap.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from studyguide.pagemap import PageStart, count_visible
+from studyguide.render.markup import APPARATUS
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+
+def _classes(box: Any) -> set[str]:
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "pseudo_type", None):
+        return set()
+    return set((element.get("class") or "").split())
+
+
+def _text_boxes(
+    box: Any, anchors: tuple[str, ...], skipped: bool
+) -> Iterator[tuple[Any, tuple[str, ...], bool]]:
+    """Text boxes in layout order with the ids of their anchored ancestors, innermost last."""
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox):
+        return
+    element = getattr(box, "element", None)
+    if element is not None and not getattr(box, "pseudo_type", None):
+        own_id = element.get("id")
+        tag = getattr(box, "element_tag", "")
+        if own_id and tag not in ("html", "body") and (not anchors or anchors[-1] != own_id):
+            anchors = (*anchors, own_id)  # (a box split over lines repeats its element)
+    if getattr(box, "pseudo_type", None) or _classes(box) & APPARATUS:
+        skipped = True
+    if isinstance(box, boxes.TextBox):
+        yield box, anchors, skipped
+        return
+    for child in getattr(box, "children", []) or []:
+        yield from _text_boxes(child, anchors, skipped)
+
+
+def from_document(document: Document, first_page: int = 1) -> list[PageStart]:
+    """Where each page of the laid-out print edition begins; its first page is `first_page`."""
+    consumed: dict[str, int] = {}
+    starts: list[PageStart] = []
+    for number, page in enumerate(document.pages, start=first_page):
+        first: tuple[str, int] | None = None
+        preview: list[str] = []
+        for box, anchors, skipped in _text_boxes(page._page_box, (), False):
+            if skipped or not anchors or not box.text.strip():
+                continue
+            if first is None:
+                first = (anchors[-1], consumed.get(anchors[-1], 0))
+            if len(" ".join(preview)) < 60:
+                preview.append(box.text.strip())
+            # Every enclosing element counts the text: a later page may begin in any of them.
+            for anchor in anchors:
+                consumed[anchor] = consumed.get(anchor, 0) + count_visible(box.text)
+        if first is not None:
+            starts.append(PageStart(str(number), first[0], first[1], " ".join(preview)[:80]))
+    return starts

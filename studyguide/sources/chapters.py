@@ -1,0 +1,277 @@
+"""A chapter file → a model Chapter: its body, notes, questions, glossary links, article text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.model import Chapter, Kind, Note, Question, TermLink, TextBlock
+from studyguide.sources.files import ChapterFile
+from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
+from studyguide.sources.inline import check_inline, unknown_term
+from studyguide.sources.markdown import QUESTIONS, SIGNATURE, ParseState, TermMatcher
+from studyguide.sources.nodes import freeze_all, freeze_numbered, plain_text, walk_inline
+
+CHAPTER_KEYS = {"title", "kind"}
+
+
+@dataclass
+class _Parts:
+    """A chapter's tokens sorted out: the body, the note definitions and the questions."""
+
+    body: list[Token]
+    definitions: dict[str, tuple[list[Token], int]]  # label → (tokens, line)
+    questions: list[Question]
+    questions_at: SourceRef | None
+
+
+def matching_close(tokens: list[Token], start: int) -> int:
+    depth = 0
+    for index in range(start, len(tokens)):
+        depth += tokens[index].nesting
+        if depth == 0:
+            return index
+    return len(tokens) - 1
+
+
+def _definition(tokens: list[Token], index: int, parts: _Parts, path: Path) -> list[BuildError]:
+    """Record the note definition that opens at `index`; the mistakes in it."""
+    end = matching_close(tokens, index)
+    token = tokens[index]
+    label = token.meta["label"]
+    line = token.map[0] + 1 if token.map else 0
+    found: list[BuildError] = []
+    if label in parts.definitions:
+        found.append(
+            BuildError(
+                SourceRef(path, line),
+                f"footnote [^{label}] is defined twice "
+                f"(first on line {parts.definitions[label][1]})",
+                "give each note its own id, or merge the two notes",
+                "notes.duplicate",
+            )
+        )
+    else:
+        parts.definitions[label] = (tokens[index + 1 : end], line)
+    for child, child_line, _ in walk_inline(tokens[index + 1 : end]):
+        if child.type == "footnote_ref":
+            found.append(
+                BuildError(
+                    SourceRef(path, child_line),
+                    f"the note [^{label}] refers to another note [^{child.meta.get('label', '…')}]",
+                    "a note cannot have notes of its own: write the text into the note, "
+                    "or refer to the other note from the chapter's text",
+                    "notes.nested",
+                )
+            )
+    return found
+
+
+def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
+    """Separate the body from note definitions and the questions block."""
+    parts = _Parts([], {}, [], None)
+    index = 1 if tokens and tokens[0].type == "front_matter" else 0
+    while index < len(tokens):
+        token = tokens[index]
+        line = token.map[0] + 1 if token.map else 0
+        if token.type == "footnote_reference_open":
+            for error in _definition(tokens, index, parts, path):
+                errors.add(error)
+            index = matching_close(tokens, index) + 1
+            continue
+        if token.type == f"container_{QUESTIONS}_open":
+            end = matching_close(tokens, index)
+            if parts.questions_at is not None:
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        "a second questions block",
+                        "put all questions in one block "
+                        f"(the first is on line {parts.questions_at.line})",
+                        "questions.duplicate",
+                    )
+                )
+            parts.questions_at = SourceRef(path, line)
+            parts.questions.extend(_questions(tokens[index + 1 : end], path, line, errors))
+            index = end + 1
+            continue
+        if token.type == "heading_open" and token.tag == "h1":
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    "a level-1 heading (#) in the chapter body",
+                    "the chapter title comes from the front matter; use ## for a section heading",
+                    "markdown.heading",
+                )
+            )
+        parts.body.append(token)
+        index += 1
+    return parts
+
+
+def _questions(
+    tokens: list[Token], path: Path, line: int, errors: ErrorCollector
+) -> list[Question]:
+    if not tokens:
+        errors.add(
+            BuildError(
+                SourceRef(path, line),
+                "the questions block is empty",
+                "write the questions as a numbered list: 1. …",
+                "questions.empty",
+            )
+        )
+        return []
+    if tokens[0].type != "ordered_list_open" or matching_close(tokens, 0) != len(tokens) - 1:
+        errors.add(
+            BuildError(
+                SourceRef(path, line),
+                "the questions block must hold one numbered list and nothing else",
+                "write each question as a list item: 1. …, 2. …",
+                "questions.shape",
+            )
+        )
+        return []
+    questions: list[Question] = []
+    index = 1
+    while index < len(tokens) - 1:
+        end = matching_close(tokens, index)
+        item = tokens[index]
+        where = SourceRef(path, item.map[0] + 1 if item.map else line)
+        questions.append(Question(freeze_all(tokens[index + 1 : end]), where))
+        index = end + 1
+    return questions
+
+
+def _text_blocks(body: list[Token], path: Path) -> list[TextBlock]:
+    """The article's text in a chapter body, block by block, for the fidelity check."""
+    blocks: list[TextBlock] = []
+    in_signature = False
+    for token in body:
+        if token.type == f"container_{SIGNATURE}_open":
+            in_signature = True
+        elif token.type == f"container_{SIGNATURE}_close":
+            in_signature = False
+        elif token.type == "inline":
+            role = "signature" if in_signature else "paragraph"
+            where = SourceRef(path, token.map[0] + 1 if token.map else 0)
+            blocks.append(TextBlock(plain_text(token), where, role))
+    return blocks
+
+
+def _notes(
+    tokens: list[Token], parts: _Parts, path: Path, chapter: int, errors: ErrorCollector
+) -> tuple[Note, ...]:
+    """The chapter's notes in the order of their calls; calls and definitions checked."""
+    order: list[str] = []
+    first_line: dict[str, int] = {}
+    in_notes = {id(t) for note_tokens, _ in parts.definitions.values() for t in note_tokens}
+    for child, line, block in walk_inline(tokens):
+        label = child.meta.get("label") if child.type == "footnote_ref" else None
+        if label is None:
+            continue
+        if label not in order:
+            order.append(label)
+        if id(block) in in_notes:
+            continue  # reported as a nested note
+        if label in first_line:
+            # Each call carries the note's id and, in print, the note itself.
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"footnote [^{label}] is referenced a second time "
+                    f"(first on line {first_line[label]})",
+                    "a note has one reference: refer to it again in words, or write a second note",
+                    "notes.twice",
+                )
+            )
+        else:
+            first_line[label] = line
+    notes: list[Note] = []
+    for label in order:
+        if label in parts.definitions:
+            note_tokens, line = parts.definitions[label]
+            where = SourceRef(path, line)
+            notes.append(Note(label, len(notes) + 1, freeze_all(note_tokens), where, chapter))
+    for label, (_, line) in parts.definitions.items():
+        if label not in order:
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"footnote [^{label}] is defined but never referenced",
+                    f"add [^{label}] in the text where the note belongs, or delete the note",
+                    "notes.unused",
+                )
+            )
+    return tuple(notes)
+
+
+def _kind(values: dict, line: int, path: Path, errors: ErrorCollector) -> Kind | None:
+    kind_name = values.get("kind", Kind.ARTICLE.value)
+    if not isinstance(kind_name, str) or kind_name not in {k.value for k in Kind}:
+        errors.add(
+            BuildError(
+                SourceRef(path, line),
+                f"unknown kind '{kind_name}'",
+                "kind is one of: front, article, back",
+                "frontmatter.kind",
+            )
+        )
+        return None
+    return Kind(kind_name)
+
+
+def parse_chapter(
+    md: MarkdownIt,
+    source: ChapterFile,
+    matcher: TermMatcher,
+    first_paragraph: int,
+    part_number: int,
+    errors: ErrorCollector,
+) -> Chapter | None:
+    """The chapter; an article chapter's paragraphs are numbered from `first_paragraph`."""
+    path = source.path
+    state = ParseState(source.number, matcher)
+    tokens = md.parse(source.text, {"studyguide": state})
+    front = read_front_matter(tokens, path, 'title: "The chapter\'s title"', errors)
+    if front is None:
+        return None
+    check_keys(front, CHAPTER_KEYS, errors)
+    title = required_text(front, "title", errors)
+    kind = _kind(front.values, front.line("kind"), path, errors)
+    if kind is None or title is None:
+        return None
+
+    parts = _split(tokens, path, errors)
+    check_inline(tokens, path, errors)
+    notes = _notes(tokens, parts, path, source.number, errors)
+    for slug, line in state.unknown_links:
+        errors.add(unknown_term(slug, SourceRef(path, line), matcher))
+    links = tuple(
+        TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
+    )
+    if kind is not Kind.ARTICLE:
+        body, numbers, blocks, part_number = freeze_all(parts.body), (), (), 0
+    else:
+        body, numbers = freeze_numbered(parts.body, first_paragraph)
+        title_block = TextBlock(title, front.at("title"), "title")
+        blocks = (title_block, *_text_blocks(parts.body, path))
+    return Chapter(
+        number=source.number,
+        slug=source.slug,
+        title=title,
+        kind=kind,
+        path=path,
+        body=body,
+        notes=notes,
+        questions=tuple(parts.questions),
+        questions_source=parts.questions_at,
+        text_blocks=tuple(blocks),
+        term_links=links,
+        part_number=part_number,
+        paragraphs=numbers,
+    )

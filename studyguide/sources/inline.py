@@ -1,0 +1,130 @@
+"""Mistakes inside running text: images, links the editions cannot carry, stray note calls."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote
+
+from markdown_it.token import Token
+
+from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.sources.markdown import TERM_SCHEME, TermMatcher
+from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
+
+_UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
+_ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//")
+
+
+def _local_target(source: Path, ref: str) -> tuple[Path, bool]:
+    """Where a relative reference in a source file points, and whether that is in the book."""
+    book = source.parent.parent.resolve()
+    try:
+        target = (source.parent / unquote(ref.split("#")[0].split("?")[0])).resolve()
+    except (OSError, ValueError):
+        return book, False
+    return target, target.is_relative_to(book)
+
+
+def _image_error(src: str, path: Path, line: int) -> BuildError:
+    """Images are not supported; say also what else is wrong with this one."""
+    why = "the editions carry no images"
+    code = "markdown.image"
+    if _SCHEME.match(src) and not src.startswith("data:"):
+        why = "it is remote, and the build never fetches anything from the network"
+        code = "markdown.remote"
+    elif not src.startswith("data:"):
+        target, inside = _local_target(path, src)
+        if not inside:
+            why = "it is outside the book's folder, and the editions carry no images"
+        elif not target.is_file():
+            why = "there is no such file, and the editions carry no images"
+    shown = src if len(src) <= 80 else src[:79] + "…"
+    return BuildError(
+        SourceRef(path, line),
+        f"image '{shown}' is not allowed: {why}",
+        "remove the image; describe it in words if it matters",
+        code,
+    )
+
+
+def _link_error(href: str, path: Path, line: int) -> BuildError:
+    what = f"link to '{href}' is not allowed"
+    if not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//", href):
+        target, inside = _local_target(path, href)
+        if not inside:
+            what = f"link to the file '{href}', outside the book's folder, is not allowed"
+        elif not target.exists():
+            what = f"link to the file '{href}' is not allowed (and the file does not exist)"
+        else:
+            what = f"link to the file '{href}' is not allowed"
+    return BuildError(
+        SourceRef(path, line),
+        what,
+        "link to a web address (https://…), a glossary entry (term:slug) or "
+        "a paragraph of the article (#p-12); the editions carry no other files",
+        "markdown.link",
+    )
+
+
+def _note_call_error(child: Token, line: int, path: Path, link_depth: int) -> BuildError | None:
+    if "label" not in child.meta:
+        return BuildError(
+            SourceRef(path, line),
+            "inline notes ^[…] are not supported",
+            "write a reference [^id] in the text and the note as a line `[^id]: …`",
+            "notes.inline",
+        )
+    if link_depth:
+        return BuildError(
+            SourceRef(path, line),
+            f"footnote reference [^{child.meta['label']}] inside a link",
+            "put the reference after the link: [text](…)[^id]",
+            "notes.in-link",
+        )
+    return None
+
+
+def check_inline(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -> None:
+    """Images, file links, notes inside links and undefined note references are mistakes."""
+    link_depth = 0
+    for child, line, _ in walk_inline(tokens):
+        if child.type == "image":
+            errors.add(_image_error(str(child.attrGet("src") or ""), path, line))
+        elif child.type == "link_close":
+            link_depth = max(0, link_depth - 1)
+        elif child.type == "footnote_ref":
+            error = _note_call_error(child, line, path, link_depth)
+            if error is not None:
+                errors.add(error)
+        elif child.type == "link_open":
+            link_depth += 1
+            href = str(child.attrGet("href") or "")
+            if href.startswith(TERM_SCHEME) or PARAGRAPH_LINK.fullmatch(href):
+                continue
+            if not href.startswith(_ALLOWED_SCHEMES):
+                errors.add(_link_error(href, path, line))
+        elif child.type == "text":
+            for found in _UNDEFINED_REF.finditer(child.content):
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"footnote reference [^{found[1]}] has no definition",
+                        f"add a line `[^{found[1]}]: …` with the note, or remove the reference",
+                        "notes.undefined",
+                    )
+                )
+
+
+def unknown_term(slug: str, where: SourceRef, matcher: TermMatcher) -> BuildError:
+    slugs = sorted(set(matcher.slug_of.values()))
+    close = difflib.get_close_matches(slug, slugs, n=1)
+    hint = (
+        f"did you mean term:{close[0]}?"
+        if close
+        else "add glossary/" + slug + ".md, or fix the link"
+    )
+    return BuildError(where, f"unknown glossary term '{slug}'", hint, "glossary.unknown")

@@ -1,0 +1,143 @@
+"""The markdown-it-py parser with the book's plugins: notes, questions, signature, term links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+
+QUESTIONS = "questions"
+SIGNATURE = "signature"
+TERM_SCHEME = "term:"
+# A glossary name matches only as a whole word: not inside "MASS" or "co-operativists".
+_WORD_EDGE = r"[\w’'\-]"
+
+
+@dataclass
+class TermMatcher:
+    """Finds glossary terms and aliases in running text."""
+
+    slug_of: dict[str, str]  # name → slug
+    pattern: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, names: dict[str, str]) -> TermMatcher:
+        if not names:
+            return cls({}, None)
+        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        pattern = re.compile(rf"(?<!{_WORD_EDGE})(?:{alternatives})(?!{_WORD_EDGE}|\w)")
+        return cls(dict(names), pattern)
+
+
+@dataclass
+class ParseState:
+    """What the core rules need while one chapter is parsed, and what they record."""
+
+    chapter_number: int
+    matcher: TermMatcher
+    linked: set[str] = field(default_factory=set)
+    # (slug, link id, 1-based line) for each link made; (slug, line) for unknown explicit links
+    links: list[tuple[str, str, int]] = field(default_factory=list)
+    unknown_links: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _glossary_links_rule(state: Any) -> None:
+    """Link the first use of each glossary term in a chapter; mark explicit `term:` links."""
+    parse: ParseState | None = state.env.get("studyguide")
+    if parse is None:
+        return
+    tokens: list[Token] = state.tokens
+    for position, block in enumerate(tokens):
+        if block.type != "inline" or not block.children:
+            continue
+        in_heading = position > 0 and tokens[position - 1].type == "heading_open"
+        children: list[Token] = []
+        link_depth = 0
+        lines_before = 0
+        for child in block.children:
+            line = (block.map[0] + 1 if block.map else 0) + lines_before
+            if child.type in ("softbreak", "hardbreak"):
+                lines_before += 1
+            if child.type == "link_open":
+                link_depth += 1
+                href = str(child.attrGet("href") or "")
+                if href.startswith(TERM_SCHEME):
+                    slug = href[len(TERM_SCHEME) :]
+                    if slug in parse.matcher.slug_of.values():
+                        link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
+                        child.meta["term"] = slug
+                        child.meta["link_id"] = link_id
+                        parse.links.append((slug, link_id, line))
+                        parse.linked.add(slug)
+                    else:
+                        child.meta["term"] = slug
+                        parse.unknown_links.append((slug, line))
+            elif child.type == "link_close":
+                link_depth -= 1
+            if child.type != "text" or in_heading or link_depth or parse.matcher.pattern is None:
+                children.append(child)
+                continue
+            children.extend(_split_text(child, parse, line))
+        block.children = children
+
+
+def _split_text(text: Token, parse: ParseState, line: int) -> list[Token]:
+    assert parse.matcher.pattern is not None
+    out: list[Token] = []
+    content = text.content
+    cursor = 0
+    for match in parse.matcher.pattern.finditer(content):
+        slug = parse.matcher.slug_of[match[0]]
+        if slug in parse.linked:
+            continue
+        parse.linked.add(slug)
+        link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
+        parse.links.append((slug, link_id, line))
+        if match.start() > cursor:
+            out.append(_text(content[cursor : match.start()]))
+        opener = Token("link_open", "a", 1)
+        opener.attrs = {"href": TERM_SCHEME + slug}
+        opener.meta = {"term": slug, "link_id": link_id, "auto": True}
+        out.extend([opener, _text(match[0]), Token("link_close", "a", -1)])
+        cursor = match.end()
+    if not out:
+        return [text]
+    if cursor < len(content):
+        out.append(_text(content[cursor:]))
+    return out
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
+def make_front_matter_parser() -> MarkdownIt:
+    """Reads only the front matter: enough to collect glossary names before the real parse."""
+    return MarkdownIt("zero").use(front_matter_plugin)
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark (which emits XHTML) with front matter, footnotes and the book's blocks.
+
+    Raw HTML is switched off, so `<b>` in a chapter is shown as text and the XHTML stays
+    well-formed. The footnote plugin's tail rule is off: notes are collected by the parser
+    (studyguide.parse) so that each keeps its source line.
+    """
+    md = (
+        MarkdownIt("commonmark", {"html": False, "typographer": False})
+        .use(front_matter_plugin)
+        .use(footnote_plugin)
+        .use(container_plugin, QUESTIONS)
+        .use(container_plugin, SIGNATURE)
+    )
+    md.disable("footnote_tail")
+    md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
+    return md
