@@ -5,19 +5,20 @@ PAPER   ?= a4
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMPS  := .stamps
-SLUG    := $(shell sed -n 's/^slug *= *"\(.*\)".*/\1/p' book.toml)
-EPUB    := build/$(SLUG).epub
-PDF     := build/$(SLUG)$(if $(filter-out a4,$(PAPER)),-$(PAPER)).pdf
-HANDOUT := build/$(SLUG)-questions.pdf
+# The editions and the files a plain build writes come from the edition registry
+# (studyguide/editions), read with the system's Python: no virtualenv needed for that.
+EDITIONS := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions 2>/dev/null)
+DEFAULT  := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions --targets --paper $(PAPER) 2>/dev/null)
 SOURCES := book.toml source/article.txt $(wildcard chapters/*.md) $(wildcard glossary/*.md)
-CODE    := $(wildcard studyguide/*.py studyguide/templates/* studyguide/styles/*)
+CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css')
 
 .DEFAULT_GOAL := all
-.PHONY: all setup epub pdf handout check test lint ace bench clean distclean
+.PHONY: all setup check test lint lock ace bench clean distclean $(EDITIONS)
 
-all: $(EPUB) $(PDF)
+all: $(DEFAULT)
 
-## setup: system packages (Java, fonts, HarfBuzz subsetter, poppler) and the virtualenv
+## setup: system packages (Java, fonts, HarfBuzz subsetter, poppler) and the virtualenv,
+## installed from requirements.lock (exact versions, checked against their hashes)
 setup: $(STAMPS)/venv
 
 $(STAMPS)/system: scripts/install-system-deps
@@ -25,27 +26,27 @@ $(STAMPS)/system: scripts/install-system-deps
 	scripts/install-system-deps
 	@touch $@
 
-$(STAMPS)/venv: pyproject.toml $(STAMPS)/system
+$(STAMPS)/venv: requirements.lock pyproject.toml $(STAMPS)/system
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
+## lock: resolve pyproject.toml's dependencies again and write requirements.lock, with hashes
+lock: | $(STAMPS)/venv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip-tools==7.6.2
+	$(BIN)/pip-compile --quiet --upgrade --generate-hashes --allow-unsafe --all-build-deps \
+	  --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  -o requirements.lock pyproject.toml
+
 # One layout serves both editions: when both are out of date, one command writes both.
-$(EPUB) $(PDF) &: $(SOURCES) $(CODE) | $(STAMPS)/venv
+$(DEFAULT) &: $(SOURCES) $(CODE) | $(STAMPS)/venv
 	$(BIN)/studyguide build --paper $(PAPER)
 
-epub: | $(STAMPS)/venv
-	$(BIN)/studyguide build --epub --paper $(PAPER)
-
-pdf: | $(STAMPS)/venv
-	$(BIN)/studyguide build --pdf --paper $(PAPER)
-
-## handout: each chapter's discussion questions, one chapter a page, dated ($(HANDOUT);
-## other paper sizes: make handout PAPER=letter → build/$(SLUG)-questions-letter.pdf)
-handout: | $(STAMPS)/venv
-	$(BIN)/studyguide handout --paper $(PAPER)
+## epub, pdf, handout, …: one edition (PAPER=a4|letter|a5 for the print ones)
+$(EDITIONS): | $(STAMPS)/venv
+	$(BIN)/studyguide build --$@ --paper $(PAPER)
 
 check: | $(STAMPS)/venv
 	$(BIN)/studyguide check
@@ -55,8 +56,8 @@ test: | $(STAMPS)/venv
 	$(BIN)/python -m pytest
 
 ## ace: DAISY Ace accessibility check of the EPUB (installs Chromium and Ace on first use)
-ace: $(EPUB)
-	scripts/run-ace $(EPUB)
+ace: all
+	scripts/run-ace $(filter %.epub,$(DEFAULT))
 
 ## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article
 bench: | $(STAMPS)/venv
