@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
-from lxml import etree
+from lxml import etree, html
 
 from studyguide.editions.pdf.layout import print_html
 from studyguide.errors import BuildError, BuildErrors
@@ -93,6 +93,7 @@ def _inline(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         children.map(lambda t: f"`{t}`"),
         children.map(lambda t: f"[{t}](https://example.org/{len(t)})"),
         children.map(lambda t: f"[{t}](term:comibol)"),
+        # <…> may be an autolink to any scheme, which the build refuses: a mistake.
         children.map(lambda t: f"<{t}>"),
     )
 
@@ -149,7 +150,8 @@ def _chapter(title: str, blocks: list[list[str]], ending: list[list[str]], extra
         body = _once(body, f"[^{i}]")  # a note has one reference
     body += extra
     defined = "".join(f"\n\n[^{i}]: Note {i}." for i in NOTE_IDS if f"[^{i}]" in body)
-    return f"---\ntitle: {json.dumps(title)}\nkind: front\n---\n\n{body}{defined}\n"
+    title = json.dumps(title, ensure_ascii=False)  # as a writer types it, not escaped
+    return f"---\ntitle: {title}\nkind: front\n---\n\n{body}{defined}\n"
 
 
 chapter = st.builds(
@@ -161,6 +163,54 @@ chapter = st.builds(
     st.sampled_from(
         [*[""] * 17, "\n\n[^unused]: A note never referenced.", "\x07", "\n\nAgain[^a]."]
     ),
+)
+
+# Books with no mistake in them: prose, emphasis, code, links to the web and the glossary,
+# notes, lists, quotations, headings, questions, a signature. Every one of them must build.
+plain_words = st.text(
+    alphabet=st.characters(
+        exclude_categories=("Cs", "Cc", "Cn", "Co"), exclude_characters="\\`*_[]()<>!^#&~|=+-:."
+    ),
+    min_size=1,
+    max_size=12,
+).filter(str.strip)
+plain_inline = st.recursive(
+    plain_words,
+    lambda children: st.one_of(
+        children.map(lambda t: f"*{t}*"),
+        children.map(lambda t: f"**{t}**"),
+        children.map(lambda t: f"[{t}](https://example.org/{len(t)})"),
+        children.map(lambda t: f"[{t}](term:comibol)"),
+    ),
+    max_leaves=4,
+)
+plain_line = st.lists(
+    st.one_of(plain_inline, st.sampled_from(["COMIBOL", "the MAS", "co-operative miners"])),
+    min_size=1,
+    max_size=6,
+).map(" ".join)
+plain_block = st.recursive(
+    st.one_of(
+        st.lists(st.one_of(plain_line, note_ref), min_size=1, max_size=3).map(
+            lambda parts: ["".join(parts)]
+        ),
+        plain_line.map(lambda t: [f"## {t}"]),
+        plain_line.map(lambda t: ["```", t, "```"]),
+    ),
+    _nest,
+    max_leaves=4,
+)
+valid_chapter = st.builds(
+    _chapter,
+    plain_words,
+    st.lists(plain_block, min_size=1, max_size=4),
+    st.lists(
+        st.lists(plain_line, min_size=1, max_size=3).map(
+            lambda qs: ["::: questions", *[f"{i}. {q}" for i, q in enumerate(qs, 1)], ":::"]
+        ),
+        max_size=1,
+    ),
+    st.just(""),
 )
 glossary_entry = st.builds(
     lambda term, aliases, definition: (
@@ -231,14 +281,11 @@ def _render_all(root: Path) -> None:
             target = file_name or name
             assert target in ids, (name, href)
             assert not fragment or fragment in ids[target], (name, href)
-    assert print_html(loaded, Options(out=Path()))
+    printed = html.fromstring(print_html(loaded, Options(out=Path())).encode("utf-8"))
+    sections = printed.xpath("//section[contains(concat(' ', @class, ' '), ' chapter ')]")
+    assert [s.get("id") for s in sections] == [c.id for c in loaded.chapters]
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 def _render_or_our_error(root: Path) -> None:
     """Either every document renders as well-formed XHTML, or the build stops with our error."""
     try:
@@ -250,12 +297,29 @@ def _render_or_our_error(root: Path) -> None:
             event(one.code)
 
 
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(chapters=st.lists(chapter, min_size=1, max_size=3), glossary=st.lists(glossary_entry))
 def test_any_chapter_gives_well_formed_xhtml_or_our_error(
     scratch: Path, chapters: list[str], glossary: list[str]
 ) -> None:
     root = _write(scratch / "book", chapters, glossary[:3])
     _render_or_our_error(root)
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(chapters=st.lists(valid_chapter, min_size=1, max_size=3))
+def test_every_book_without_a_mistake_renders(scratch: Path, chapters: list[str]) -> None:
+    """No false errors: a book with nothing wrong in it always gives its documents."""
+    root = _write(scratch / "valid", chapters, [])
+    _render_all(root)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -312,7 +376,8 @@ def test_fuzzed_books_that_build_pass_epubcheck(
     run = studyguide("build", "--epub", "--no-cover", "--out", folder / "out", root=root)
     assert run.code == 0, run.stderr
     epub = folder / "out" / "huanuni-study-guide.epub"
-    assert epub_xhtml(epub)
+    documents = epub_xhtml(epub)
+    assert {f"chapter-{n:02d}.xhtml" for n in range(1, len(chapters) + 1)} <= set(documents)
     messages = epubcheck(epub, folder / "epubcheck.json")
     serious = [m for m in messages if m["severity"] in ("FATAL", "ERROR")]
     assert not serious, serious

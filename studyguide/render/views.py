@@ -78,7 +78,7 @@ def render_chapter(chapter: Chapter, links: Targets) -> ChapterView:
         Fragment(links, notes=notes, note_html=note_html, block_ids=f"c{chapter.number}-"),
     )
     questions = [
-        render(q.nodes, Fragment(links, notes=notes, paragraphs_inline=True))
+        render(q.nodes, Fragment(links, notes=notes, note_html=note_html, paragraphs_inline=True))
         for q in chapter.questions
     ]
     return ChapterView(chapter, body, notes_html, questions)

@@ -60,57 +60,12 @@ def build_epub_package(
     modified: dt.datetime,
 ) -> bytes:
     """The EPUB's bytes: ebooklib packs it, then the zip is normalised for reproducibility."""
-    meta = book.meta
-    package = epub.EpubBook()
-    package.set_identifier(meta.identifier)
-    package.set_title(meta.title)
-    package.set_language(meta.language)
-    package.add_author(meta.original.author_full or meta.original.author, uid="creator")
-    package.add_metadata("DC", "contributor", meta.edition.editors, {"id": "editor"})
-    package.add_metadata(
-        None, "meta", "edt", {"refines": "#editor", "property": "role", "scheme": "marc:relators"}
-    )
-    package.add_metadata("DC", "date", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    if meta.subtitle:
-        package.add_metadata("DC", "description", meta.subtitle)
-    package.add_metadata(
-        "DC",
-        "rights",
-        f"Article © {meta.original.date.year} {meta.original.author}; annotations "
-        f"{meta.edition.year} {meta.edition.editors}.",
-    )
-    _accessibility_metadata(package, bool(pages), meta.identifier)
-
     for document in documents:
         _check_well_formed(document)
-    package.add_item(
-        epub.EpubItem(
-            uid="css",
-            file_name="styles/book.css",
-            media_type="text/css",
-            content=stylesheet([face for face, _ in fonts]).encode("utf-8"),
-        )
-    )
-    for face, data in fonts:
-        package.add_item(
-            epub.EpubItem(
-                uid=f"font-{face.stem}",
-                file_name=f"fonts/{face.stem}.ttf",
-                media_type="font/ttf",
-                content=data,
-            )
-        )
-    if cover_png is not None:
-        cover = epub.EpubItem(
-            uid="cover-image",
-            file_name="images/cover.png",
-            media_type="image/png",
-            content=cover_png,
-        )
-        cover.properties = ["cover-image"]
-        package.add_item(cover)
-        package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
-
+    package = epub.EpubBook()
+    _metadata(package, book, modified)
+    _accessibility_metadata(package, bool(pages), book.meta.identifier)
+    _resources(package, fonts, cover_png)
     spine: list[object] = []
     for document in documents:
         item = epub.EpubItem(
@@ -141,7 +96,61 @@ def build_epub_package(
 
     raw = io.BytesIO()
     epub.write_epub(raw, package, {"raise_exceptions": True, "mtime": modified})
-    return normalise_zip(raw.getvalue(), modified, meta.language)
+    return normalise_zip(raw.getvalue(), modified, book.meta.language)
+
+
+def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> None:
+    meta = book.meta
+    package.set_identifier(meta.identifier)
+    package.set_title(meta.title)
+    package.set_language(meta.language)
+    package.add_author(meta.original.author_full or meta.original.author, uid="creator")
+    package.add_metadata("DC", "contributor", meta.edition.editors, {"id": "editor"})
+    package.add_metadata(
+        None, "meta", "edt", {"refines": "#editor", "property": "role", "scheme": "marc:relators"}
+    )
+    package.add_metadata("DC", "date", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    if meta.subtitle:
+        package.add_metadata("DC", "description", meta.subtitle)
+    package.add_metadata(
+        "DC",
+        "rights",
+        f"Article © {meta.original.date.year} {meta.original.author}; annotations "
+        f"{meta.edition.year} {meta.edition.editors}.",
+    )
+
+
+def _resources(
+    package: epub.EpubBook, fonts: Sequence[tuple[Face, bytes]], cover_png: bytes | None
+) -> None:
+    """The stylesheet, the font subsets and the cover image."""
+    package.add_item(
+        epub.EpubItem(
+            uid="css",
+            file_name="styles/book.css",
+            media_type="text/css",
+            content=stylesheet([face for face, _ in fonts]).encode("utf-8"),
+        )
+    )
+    for face, data in fonts:
+        package.add_item(
+            epub.EpubItem(
+                uid=f"font-{face.stem}",
+                file_name=f"fonts/{face.stem}.ttf",
+                media_type="font/ttf",
+                content=data,
+            )
+        )
+    if cover_png is not None:
+        cover = epub.EpubItem(
+            uid="cover-image",
+            file_name="images/cover.png",
+            media_type="image/png",
+            content=cover_png,
+        )
+        cover.properties = ["cover-image"]
+        package.add_item(cover)
+        package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
 
 def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier: str) -> None:

@@ -1,9 +1,11 @@
 """Three quadratic costs of WeasyPrint (70) and pydyf (0.13), removed without changing output.
 
-Both are applied before a layout; each checks that the code it replaces is the version it
-was written against, and leaves a different version alone. The tests compare the PDF's
-page numbers (contents, glossary page lists) with the real pages, and the benchmark shows
-the effect: at 100 times the article, time had grown as pages × page references.
+They are applied before a layout; each checks that the code it replaces is the version it
+was written against (a digest of its source), and leaves a different version alone with a
+warning: the output is then the same, only long books lay out slowly again. pyproject.toml
+pins the versions. The tests check that each patch applies, and that the book's PDF is
+byte-identical with and without them; the benchmark shows the effect: at 100 times the
+article, time had grown as pages × page references.
 """
 
 from __future__ import annotations
@@ -11,27 +13,41 @@ from __future__ import annotations
 import copy
 import hashlib
 import inspect
+import logging
 from typing import Any
 
 # Digests of the sources replaced here, as shipped in WeasyPrint 70.0 and pydyf 0.13.0.
 _EXPECTED_TARGETS = "545eb30bb50f0e49"
 _EXPECTED_REFERENCES = "060bf90aad55931b"
+_EXPECTED_CONTEXT = "f687f507fee8883e"
+
+log = logging.getLogger("studyguide")
 
 
 def _digest(function: Any) -> str:
     return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
 
 
-def remember_page_references() -> None:
+def _skipped(name: str, library: str) -> bool:
+    log.warning(
+        "studyguide: %s is not the version the %s patch was written for; the patch is "
+        "skipped (same output, but long books lay out slowly): install from requirements.lock",
+        library,
+        name,
+    )
+    return False
+
+
+def remember_page_references() -> bool:
     """pydyf's `PDF.page_references` rebuilds a tuple of every page on each read, and
     WeasyPrint's PDF/UA tagging reads it once per tagged box. Keep the tuple until a page
     is added; what it returns is unchanged."""
     import pydyf
 
     if getattr(pydyf.PDF, "_studyguide_cached_references", False):
-        return
+        return True
     if _digest(pydyf.PDF.page_references.fget) != _EXPECTED_REFERENCES:
-        return
+        return _skipped("page references", f"pydyf {pydyf.__version__}")
 
     def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
         kids = pdf.pages["Kids"]
@@ -43,19 +59,23 @@ def remember_page_references() -> None:
 
     pydyf.PDF.page_references = property(page_references)
     pydyf.PDF._studyguide_cached_references = True
+    return True
 
 
-def index_target_counters() -> None:
+def index_target_counters() -> bool:
     """WeasyPrint's TargetCollector, when a target's page becomes known, walks every
     counter lookup of the document to find the few that refer to that target: pages ×
     references in all. Index the lookups by target once pagination starts (they are only
     collected before it) and walk just those, in the same order, doing the same work."""
+    import weasyprint
     from weasyprint.css import targets
 
     collector = targets.TargetCollector
     original = collector.cache_target_page_counters
-    if getattr(original, "_studyguide", False) or _digest(original) != _EXPECTED_TARGETS:
-        return
+    if getattr(original, "_studyguide", False):
+        return True
+    if _digest(original) != _EXPECTED_TARGETS:
+        return _skipped("target counters", f"WeasyPrint {weasyprint.__version__}")
 
     def lookups_for(self: Any, anchor_name: str) -> list[tuple[Any, Any]]:
         index = self.__dict__.get("_studyguide_index")
@@ -104,6 +124,7 @@ def index_target_counters() -> None:
 
     cache_target_page_counters._studyguide = True  # type: ignore[attr-defined]
     collector.cache_target_page_counters = cache_target_page_counters
+    return True
 
 
 class FootnoteList(list):
@@ -148,6 +169,13 @@ class FootnoteList(list):
     def copy(self) -> FootnoteList:
         return FootnoteList(self)
 
+    # copy.copy would share the index (the instance's __dict__) between the two lists.
+    def __copy__(self) -> FootnoteList:
+        return FootnoteList(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FootnoteList:
+        return FootnoteList(copy.deepcopy(list(self), memo))
+
     # Whatever else changes the list keeps the index right, if slowly.
     def extend(self, items: Any) -> None:
         super().extend(items)
@@ -175,14 +203,17 @@ class FootnoteList(list):
         return self
 
 
-def index_footnotes() -> None:
+def index_footnotes() -> bool:
     """Give each layout's list of waiting footnotes constant-time membership."""
+    import weasyprint
     from weasyprint import layout
 
     context = layout.LayoutContext
     original = context.__init__
     if getattr(original, "_studyguide", False):
-        return
+        return True
+    if _digest(original) != _EXPECTED_CONTEXT:
+        return _skipped("footnote list", f"WeasyPrint {weasyprint.__version__}")
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
@@ -191,9 +222,16 @@ def index_footnotes() -> None:
 
     __init__._studyguide = True  # type: ignore[attr-defined]
     context.__init__ = __init__
+    return True
 
 
-def apply() -> None:
-    remember_page_references()
-    index_target_counters()
-    index_footnotes()
+PATCHES = {
+    "page references": remember_page_references,
+    "target counters": index_target_counters,
+    "footnote list": index_footnotes,
+}
+
+
+def apply() -> list[str]:
+    """Apply every patch that fits the installed versions; the names of those applied."""
+    return [name for name, patch in PATCHES.items() if patch()]

@@ -1,0 +1,201 @@
+"""The package's shape: stages that import one way, small modules, one registry of editions,
+a model that no rendering can change."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from studyguide.editions import Edition, Job, registry
+from studyguide.model import Medium
+from studyguide.render.documents import render_epub_documents
+from studyguide.render.views import render_book
+from studyguide.sources.book import load_book
+from support import ROOT, make_book, studyguide
+
+PACKAGE = ROOT / "studyguide"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """The package's modules this file imports, at any depth (inside functions too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("studyguide")}
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
+    return {
+        name: {m for m in _imports(path) if m in modules} - {name} for name, path in modules.items()
+    }
+
+
+def test_no_module_imports_itself_back_through_others(graph):
+    """No import cycle, counting imports inside functions as well."""
+
+    def reaches(start: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [start]
+        while stack:
+            for target in graph[stack.pop()]:
+                if target not in seen:
+                    seen.add(target)
+                    stack.append(target)
+        return seen
+
+    cycles = [name for name in graph if name in reaches(name)]
+    assert not cycles, cycles
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper"),
+    [
+        ("studyguide.sources", "studyguide.render"),
+        ("studyguide.sources", "studyguide.editions"),
+        ("studyguide.render", "studyguide.editions"),
+        ("studyguide.model", "studyguide.sources"),
+        ("studyguide.model", "studyguide.render"),
+    ],
+)
+def test_data_flows_down_the_stages(graph, lower, upper):
+    """An earlier stage never imports a later one, and nothing imports the scheduler or the
+    command line."""
+    wrong = [
+        (name, target)
+        for name, targets in graph.items()
+        if name.startswith(lower)
+        for target in targets
+        if target.startswith(upper)
+    ]
+    assert not wrong, wrong
+    for name, targets in graph.items():
+        if name not in ("studyguide.cli", "studyguide.__main__"):
+            assert not targets & {"studyguide.build", "studyguide.cli"}, name
+
+
+def test_no_module_is_over_400_lines_and_no_function_over_70():
+    long_modules, long_functions = [], []
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") > 400:
+            long_modules.append(path.name)
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > 70:
+                    long_functions.append(f"{path.name}:{node.name} ({length})")
+    assert not long_modules and not long_functions, (long_modules, long_functions)
+
+
+def test_the_model_is_frozen():
+    book = load_book(ROOT)
+    chapter = book.chapters[2]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        chapter.title = "x"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        chapter.body[0].meta["pnum"] = 99  # type: ignore[index]
+    with pytest.raises(TypeError):
+        chapter.body[0].attrs["href"] = "#elsewhere"  # type: ignore[index]
+
+
+def _render_both(book, first: Medium) -> dict[Medium, list[str]]:
+    out: dict[Medium, list[str]] = {}
+    for medium in (first, Medium.PRINT if first is Medium.EPUB else Medium.EPUB):
+        view = render_book(book, medium)
+        out[medium] = [
+            *(c.body_html for c in view.chapters_html),
+            *(n.html for c in view.chapters_html for n in c.notes_html),
+            *(q for c in view.chapters_html for q in c.questions_html),
+            *(t.html for t in view.glossary_html),
+        ]
+    return out
+
+
+def _linking_book(folder: Path) -> Path:
+    """Two article chapters, and a note, a question and a glossary entry that link to ¶ 2."""
+    return make_book(
+        folder,
+        {
+            "01-one.md": "---\ntitle: One\n---\n\nFirst paragraph.\n\nSecond paragraph.[^n]\n\n"
+            "[^n]: See [the second](#p-2) and [COMIBOL](term:comibol).\n\n"
+            "::: questions\n1. What does [¶ 2](#p-2) say?\n:::\n",
+            "02-two.md": "---\ntitle: Two\n---\n\nThird, as [¶ 2](#p-2) said.\n",
+        },
+        {"comibol.md": "---\nterm: COMIBOL\n---\n\nA company; see [¶ 2](#p-2).\n"},
+        article="One\n\nFirst paragraph.\n\nSecond paragraph.\n\nTwo\n\nThird, as ¶ 2 said.\n",
+    )
+
+
+def test_rendering_one_edition_does_not_change_what_the_other_renders(tmp_path):
+    """EPUB then print, and print then EPUB, in one process: the same as fresh renders.
+    (A paragraph link is `#p-2` in print and `chapter-01.xhtml#p-2` in the EPUB.)"""
+    root = _linking_book(tmp_path / "book")
+    epub_first = _render_both(load_book(root), Medium.EPUB)
+    print_first = _render_both(load_book(root), Medium.PRINT)
+    assert epub_first == print_first
+    printed = "".join(print_first[Medium.PRINT])
+    assert printed.count('href="#p-2"') == 4 and ".xhtml#p-" not in printed
+    assert "".join(epub_first[Medium.EPUB]).count('href="chapter-01.xhtml#p-2"') == 4
+
+
+def test_a_new_edition_is_one_registration_and_builds(tmp_path):
+    """An edition registered from outside: its flag, its file, the build writes it."""
+    from studyguide import editions
+    from studyguide.cli import main
+
+    def write(job: Job, prepared, handle) -> None:
+        view = render_book(job.book, Medium.EPUB)
+        handle.write(f"{len(prepared)} documents, {len(view.chapters_html)} chapters".encode())
+
+    def prepare(job: Job):
+        return render_epub_documents(render_book(job.book, Medium.EPUB), None)
+
+    extra = Edition(
+        "count",
+        "counts",
+        "write a count of the documents",
+        lambda m, o: f"{m.slug}.count",
+        write,
+        prepare=prepare,
+    )
+    book = make_book(
+        tmp_path / "book",
+        {"01-one.md": "---\ntitle: One\nkind: front\n---\n\nText.\n"},
+        meta=(ROOT / "book.toml")
+        .read_text(encoding="utf-8")
+        .replace('slug = "huanuni-study-guide"', 'slug = "tiny"'),
+    )
+    editions.register(extra)
+    try:
+        assert "count" in registry()
+        code = main(["--root", str(book), "build", "--count", "--out", str(tmp_path / "out")])
+    finally:
+        del editions.EDITIONS["count"]
+    assert code == 0
+    assert (tmp_path / "out" / "tiny.count").read_text() == "2 documents, 1 chapters"
+    assert not (tmp_path / "out" / "tiny.pdf").exists()
+
+
+def test_the_command_line_and_the_makefile_read_the_registry():
+    run = studyguide("build", "--help")
+    for name in registry():
+        assert f"--{name}" in run.stdout, name
+        dry = subprocess.run(
+            ["make", "-n", name], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        assert f"studyguide build --{name} " in dry.stdout, dry.stdout + dry.stderr
