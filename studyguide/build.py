@@ -26,8 +26,6 @@ from studyguide.options import Options, Progress
 from studyguide.output import Staging
 from studyguide.sources.dates import build_date
 
-DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
 
 @dataclass(frozen=True)
 class Plan:
@@ -79,7 +77,7 @@ def lay_out(plan: Plan, job: Job) -> Any:
     from studyguide.editions.pdf.layout import lay_out_book
 
     job.progress(f"laying out the print edition ({job.options.paper.upper()}) with WeasyPrint")
-    laid = lay_out_book(job.book, job.options, job.date.strftime(DATE_FORMAT), job.progress)
+    laid = lay_out_book(job.book, job.options, job.date, job.progress)
     pagemap.save(
         laid.page_starts(), plan.page_map_path or pagemap.cache_path(job.book, job.options)
     )

@@ -159,7 +159,7 @@ def _write_debug_html(book: Book, options: Options, target: Path) -> None:
     from studyguide.editions.pdf.layout import print_html
     from studyguide.errors import BuildError
 
-    html = print_html(book, options)
+    html = print_html(book, options)  # (undated: the print HTML as laid out, for reading)
     try:
         target.write_text(html, encoding="utf-8")
     except OSError as exc:

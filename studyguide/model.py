@@ -70,24 +70,56 @@ Nodes = tuple[Node, ...]
 
 
 @dataclass(frozen=True)
-class Original:
-    """The article as first published."""
-
-    author: str
-    author_full: str
-    author_english: str
-    date: dt.date
-    publication: str
-    published: dt.date
+class Person:
+    name: str  # as shown: "Abraham Lincoln", "LOR-CI"
+    sort: str  # as sorted: "Lincoln, Abraham"
+    full: str = ""  # a longer form of the name: what an acronym stands for
 
 
 @dataclass(frozen=True)
-class Credits:
-    """This annotated edition's own credits."""
+class Publication:
+    """Where a text was published: the edition the book reproduces."""
+
+    title: str  # "Left Voice"
+    publisher: str = ""
+    url: str = ""
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Rights:
+    status: str  # public-domain, licence, permission, all-rights-reserved
+    licence: str = ""
+    holder: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """One of the texts a book studies: a statement, a speech, a letter."""
+
+    id: str
+    title: str
+    kind: str  # a word for what it is, in the book's language ("Statement"), or ""
+    date: dt.date | None
+    language: str  # its original language ("" when it is the book's)
+    source: Path  # the text as published, relative to the book: the fidelity check's reference
+    translator: str
+    authors: tuple[Person, ...]
+    published: Publication | None
+    rights: Rights
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    """This annotated edition's own facts."""
 
     editors: str
-    credits: str
-    year: int
+    publisher: str
+    date: dt.date | None  # the edition's date; the build's date when it is not given
+    year: int = 0  # the edition's year, where no date is given
+    licence: str = ""  # of the annotations
+    credits: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,9 +129,15 @@ class BookMeta:
     slug: str
     language: str
     identifier: str
-    original: Original
-    edition: Credits
+    typeface: str
+    subjects: tuple[str, ...]
+    edition: EditionInfo
+    texts: tuple[Text, ...]
+    labels: Mapping[str, str]  # book.toml's [labels]: overrides of the language's table
     path: Path
+
+    def text(self, text_id: str) -> Text:
+        return next(t for t in self.texts if t.id == text_id)
 
 
 @dataclass(frozen=True)
@@ -129,11 +167,26 @@ class Question:
 
 @dataclass(frozen=True)
 class TextBlock:
-    """A paragraph, heading or signature line of the article, as a reader sees it."""
+    """A paragraph, heading or signature line of a text, as a reader sees it."""
 
     text: str
     source: SourceRef
-    role: str  # "title", "paragraph", "signature"
+    role: str  # "title", "heading", "paragraph", "signature"
+    # (number of words before it, line) for each line the block runs over, from the first
+    lines: tuple[tuple[int, int], ...] = ()
+    continues: bool = False  # the second part of a paragraph split for discussion (+++)
+
+    @property
+    def is_heading(self) -> bool:
+        return self.role in ("title", "heading")
+
+    def line_of_word(self, index: int) -> int:
+        """The line of the block's word number `index` (0-based)."""
+        line = self.source.line
+        for first_word, number in self.lines:
+            if first_word <= index:
+                line = number
+        return line
 
 
 @dataclass(frozen=True)
@@ -158,8 +211,9 @@ class Chapter:
     questions_source: SourceRef | None = None
     text_blocks: tuple[TextBlock, ...] = ()
     term_links: tuple[TermLink, ...] = ()
-    part_number: int = 0  # 1…N for article chapters, 0 otherwise
-    paragraphs: tuple[int, ...] = ()  # the numbers of the article's paragraphs in it
+    part_number: int = 0  # 1…N for a text's chapters, 0 otherwise
+    paragraphs: tuple[int, ...] = ()  # the numbers of its text's paragraphs in it
+    text: str = ""  # the id of the text an article chapter holds
 
     @property
     def id(self) -> str:
@@ -200,6 +254,15 @@ class Book:
     def links_to(self, term: Term) -> list[TermLink]:
         return [link for c in self.chapters for link in c.term_links if link.slug == term.slug]
 
-    def paragraph_files(self) -> dict[int, str]:
-        """Which EPUB file holds each numbered paragraph of the article."""
-        return {number: c.file_name for c in self.chapters for number in c.paragraphs}
+    @property
+    def several_texts(self) -> bool:
+        return len(self.meta.texts) > 1
+
+    def paragraph_id(self, text: str, number: int) -> str:
+        """The id of a text's paragraph: `p-12`, or `p-second-inaugural-12` where a book has
+        several texts (their paragraphs are numbered each from 1)."""
+        return f"p-{text}-{number}" if self.several_texts else f"p-{number}"
+
+    def paragraph_files(self) -> dict[tuple[str, int], str]:
+        """Which EPUB file holds each numbered paragraph of each text."""
+        return {(c.text, number): c.file_name for c in self.chapters for number in c.paragraphs}

@@ -7,7 +7,8 @@ import re
 
 from lxml import etree
 
-from studyguide.sources.checks import article_blocks
+from studyguide.sources.checks import source_blocks
+from studyguide.sources.meta import load_meta
 from support import NS, ROOT, epub_files, epub_xhtml, epubcheck, reading_text, text_of
 
 
@@ -42,7 +43,8 @@ def test_chapters_hold_the_article_text_in_order(built):
         and "part-label" not in (element.get("class") or "")
         and "notes-title" not in (element.get("class") or "")
     ]
-    assert shown == article_blocks(ROOT)
+    text = load_meta(ROOT).texts[0]
+    assert shown == [block.text for block in source_blocks(ROOT, text)]
 
 
 def test_notes_are_footnote_asides_after_their_references_in_the_same_file(built):

@@ -29,15 +29,16 @@ slug = "small-guide"
 language = "en"
 identifier = "urn:uuid:0b6c5d1e-2f3a-4b5c-8d7e-9f0a1b2c3d4e"
 
-[original]
-author = "LOR-CI"
-date = 2006-10-05
-publication = "Left Voice"
-published = 2006-10-16
-
 [edition]
 editors = "The studyguide project"
 year = 2026
+
+[[texts]]
+title = "A small study guide"
+source = "source/text.txt"
+authors = [{ name = "LOR-CI" }]
+published = { in = "Left Voice", date = 2006-10-16 }
+rights = { status = "all-rights-reserved" }
 """
 INTRO = """\
 ---
@@ -304,7 +305,7 @@ CASES = [
         "meta-type",
         "A metadata field of the wrong type",
         lambda book: _replace(book / "book.toml", "year = 2026", 'year = "next year"'),
-        "book.toml:15",
+        "book.toml:9",
         "meta.type",
     ),
     Case(
@@ -387,7 +388,7 @@ def test_mistakes_in_two_chapters_are_both_reported(good: Good, tmp_path: Path) 
     assert run.code == 1
     assert "chapters/03-three.md:6: error: " in run.stderr
     assert "chapters/04-four.md:2: error: " in run.stderr
-    assert "book.toml:15: error: " in run.stderr
+    assert "book.toml:9: error: " in run.stderr
     assert _editions(out) == good.editions
 
 

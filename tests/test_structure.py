@@ -137,7 +137,7 @@ def _linking_book(folder: Path) -> Path:
             "02-two.md": "---\ntitle: Two\n---\n\nThird, as [¶ 2](#p-2) said.\n",
         },
         {"comibol.md": "---\nterm: COMIBOL\n---\n\nA company; see [¶ 2](#p-2).\n"},
-        article="One\n\nFirst paragraph.\n\nSecond paragraph.\n\nTwo\n\nThird, as ¶ 2 said.\n",
+        article="# One\n\nFirst paragraph.\n\nSecond paragraph.\n\n# Two\n\nThird, as ¶ 2 said.\n",
     )
 
 
@@ -187,7 +187,7 @@ def test_a_new_edition_is_one_registration_and_builds(tmp_path):
     finally:
         del editions.EDITIONS["count"]
     assert code == 0
-    assert (tmp_path / "out" / "tiny.count").read_text() == "2 documents, 1 chapters"
+    assert (tmp_path / "out" / "tiny.count").read_text() == "3 documents, 1 chapters"
     assert not (tmp_path / "out" / "tiny.pdf").exists()
 
 

@@ -6,13 +6,13 @@ import datetime as dt
 from typing import IO, TYPE_CHECKING
 
 from studyguide.editions import Edition, Job, register
-from studyguide.model import Book, BookMeta
+from studyguide.model import BookMeta
 from studyguide.options import Options
 
 if TYPE_CHECKING:
     from weasyprint import Document
 
-    from studyguide.render.views import ChapterView
+    from studyguide.render.views import BookView, ChapterView
 
 # Ruled lines under each question, tried from the most down to the fewest until the
 # chapter's questions fit on one page.
@@ -32,7 +32,7 @@ def handout_css(paper: str) -> str:
 
 def handout_html(
     chapters: list[ChapterView],
-    book: Book,
+    book: BookView,
     paper: str,
     date: dt.datetime,
     lines: dict[str, int],
@@ -75,12 +75,12 @@ def prepare(job: Job) -> Document:
 
     book, options = job.book, job.options
     check_paper(options.paper)
-    view = render_book(book, Medium.PRINT)
+    view = render_book(book, Medium.PRINT, job.date.date())
     chapters = [chapter for chapter in view.chapters_html if chapter.questions_html]
     lines = {c.id: MOST_LINES if options.writing_space else 0 for c in chapters}
     job.progress(f"laying out the question handout ({options.paper.upper()}) with WeasyPrint")
     while True:
-        html = handout_html(chapters, book, options.paper, job.date, lines)
+        html = handout_html(chapters, view, options.paper, job.date, lines)
         document = layout(html, book.root)
         shrinkable = [i for i in overflowing(document, chapters) if lines[i] > FEWEST_LINES]
         if not shrinkable:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from studyguide.labels import Labels
 from studyguide.model import Book, Kind
 from studyguide.render.markup import environment
-from studyguide.render.views import BookView, ChapterView
+from studyguide.render.views import BookView, ChapterView, book_labels
 
 
 def style_text(name: str) -> str:
@@ -47,17 +48,19 @@ def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubD
         )
         return EpubDocument(file_name, title, xhtml, part)
 
+    labels = view.labels
     documents: list[EpubDocument] = []
     if cover_image:
-        documents.append(document("cover.xhtml", "Cover", "cover"))
+        documents.append(document("cover.xhtml", labels.cover, "cover"))
     documents.append(document("titlepage.xhtml", view.meta.title, "titlepage", "frontmatter"))
+    documents.append(document("colophon.xhtml", labels.colophon, "colophon", "frontmatter"))
     matter = {Kind.FRONT: "frontmatter", Kind.ARTICLE: "bodymatter", Kind.BACK: "backmatter"}
     for chapter in view.chapters_html:
         documents.append(
             document(chapter.file_name, chapter.title, "chapter", matter[chapter.kind], chapter)
         )
     if view.glossary_html:
-        documents.append(document("glossary.xhtml", "Glossary", "glossary", "backmatter"))
+        documents.append(document("glossary.xhtml", labels.glossary, "glossary", "backmatter"))
     return documents
 
 
@@ -73,19 +76,21 @@ class PageEntry:
     href: str
 
 
-def toc_entries(book: Book) -> list[NavEntry]:
-    entries = [
+def toc_entries(book: Book, labels: Labels) -> list[NavEntry]:
+    entries = [NavEntry(labels.colophon, "colophon.xhtml")]
+    entries += [
         NavEntry((f"{c.part_number}. " if c.part_number else "") + c.title, c.file_name)
         for c in book.chapters
     ]
     if book.glossary:
-        entries.append(NavEntry("Glossary", "glossary.xhtml"))
+        entries.append(NavEntry(labels.glossary, "glossary.xhtml"))
     return entries
 
 
 def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[str, str]:
     """The EPUB 3 navigation document and the EPUB 2 NCX, with the same entries."""
-    toc = toc_entries(book)
+    labels = book_labels(book)
+    toc = toc_entries(book, labels)
     body = next((c.file_name for c in book.chapters if c.kind is Kind.ARTICLE), toc[0].href)
     values = {
         "book": book,
@@ -95,6 +100,7 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
         "glossary": bool(book.glossary),
         "bodymatter": body,
         "max_page": max((int(p.label) for p in pages if p.label.isdigit()), default=0),
+        "labels": labels,
     }
     env = environment()
     return (

@@ -30,7 +30,8 @@ class Targets:
 
     medium: Medium
     term_href: Callable[[str], str]  # glossary slug → href
-    paragraph_href: Callable[[int], str]  # paragraph number → href
+    paragraph_href: Callable[[str, int], str]  # (text id, paragraph number) → href
+    paragraph_id: Callable[[str, int], str]  # (text id, paragraph number) → the element's id
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Fragment:
     """How one fragment is rendered; the renderer's state while it is."""
 
     targets: Targets
+    text: str = ""  # the text whose paragraphs are numbered here, and `#p-N` links point into
     notes: Mapping[str, Note] = field(default_factory=dict)  # label → Note
     note_html: Mapping[str, str] = field(default_factory=dict)  # label → inline note (print)
     block_ids: str = ""  # a prefix: give each block an id (the page map finds its place)
@@ -92,7 +94,9 @@ class BookRenderer(RendererHTML):
         number = node.meta.get("paragraph")
         if number is None:
             return self.renderToken(tokens, idx, options, env)
-        attrs = {**node.attrs, "href": self._state(env).targets.paragraph_href(number)}
+        state = self._state(env)
+        text = node.meta.get("paragraph_text") or state.text
+        attrs = {**node.attrs, "href": state.targets.paragraph_href(text, number)}
         return f"<a{_attributes(attrs)}>"
 
     def paragraph_open(
@@ -109,7 +113,8 @@ class BookRenderer(RendererHTML):
             return '<span class="np">' + lead
         number = node.meta.get("pnum")
         if number:
-            return str(self.macros.paragraph_open(number)) + lead
+            element_id = state.targets.paragraph_id(state.text, number)
+            return str(self.macros.paragraph_open(element_id, number)) + lead
         return self._block_open(node, "p", state) + lead
 
     def paragraph_close(

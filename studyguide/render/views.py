@@ -3,13 +3,15 @@ ready for the templates."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
-from studyguide.model import Book, Chapter, Medium, Term, TermLink
+from studyguide.labels import Labels, labels_for, primary
+from studyguide.model import Book, Chapter, Medium, Term, TermLink, Text
 from studyguide.render.html import Fragment, Targets, render
 from studyguide.render.markup import macros
 
@@ -42,43 +44,102 @@ class TermView:
 
 @dataclass(frozen=True)
 class BookView:
+    """The book as the templates see it: the model, its fragments, and its words."""
+
     book: Book
     chapters_html: list[ChapterView]
     glossary_html: list[TermView] = field(default_factory=list)
+    labels: Labels = field(default_factory=lambda: labels_for("en"))
+    edition_date: dt.date | None = None  # the edition's date, or the build's
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.book, name)
+
+    @property
+    def edition_year(self) -> int:
+        meta = self.book.meta.edition
+        if meta.date:
+            return meta.date.year
+        return meta.year or (self.edition_date.year if self.edition_date else 0)
+
+    def authors(self, text: Text) -> str:
+        names = [f"{p.name} ({p.full})" if p.full else p.name for p in text.authors]
+        if len(names) < 2:
+            return "".join(names)
+        return ", ".join(names[:-1]) + f" {self.labels['and']} {names[-1]}"
+
+    def translated(self, text: Text) -> bool:
+        return bool(text.language) and primary(text.language) != primary(self.book.meta.language)
+
+    def rights_line(self, text: Text) -> str:
+        rights, labels = text.rights, self.labels
+        holder = rights.holder or self.authors(text)
+        if text.date and rights.status in ("permission", "all-rights-reserved"):
+            holder = f"{text.date.year} {holder}"
+        return {
+            "public-domain": labels["rights_public_domain"],
+            "licence": labels.format("rights_licence", licence=rights.licence),
+            "permission": labels.format("rights_permission", holder=holder),
+            "all-rights-reserved": labels.format("rights_reserved", holder=holder),
+        }[rights.status]
+
+    def annotations_line(self) -> str:
+        edition = self.book.meta.edition
+        if edition.licence:
+            return self.labels.format(
+                "annotations_licence",
+                year=self.edition_year,
+                editors=edition.editors,
+                licence=edition.licence,
+            )
+        return self.labels.format(
+            "annotations_rights", year=self.edition_year, editors=edition.editors
+        )
+
+
+def book_labels(book: Book) -> Labels:
+    """The words of the book's language, with the book's own [labels]."""
+    return labels_for(book.meta.language, book.meta.labels)
 
 
 def targets(book: Book, medium: Medium) -> Targets:
     """Where links go: inside one document in print, across the EPUB's files on a screen."""
     if medium is Medium.PRINT:
-        return Targets(medium, lambda slug: f"#term-{slug}", lambda n: f"#p-{n}")
+        return Targets(
+            medium,
+            lambda slug: f"#term-{slug}",
+            lambda text, n: f"#{book.paragraph_id(text, n)}",
+            book.paragraph_id,
+        )
     where = book.paragraph_files()
     return Targets(
         medium,
         lambda slug: f"glossary.xhtml#term-{slug}",
-        lambda n: f"{where.get(n, '')}#p-{n}",
+        lambda text, n: f"{where.get((text, n), '')}#{book.paragraph_id(text, n)}",
+        book.paragraph_id,
     )
 
 
-def render_chapter(chapter: Chapter, links: Targets) -> ChapterView:
+def render_chapter(chapter: Chapter, links: Targets, first_text: str) -> ChapterView:
     notes = {note.label: note for note in chapter.notes}
+    text = chapter.text or first_text  # where its `#p-N` links point
     notes_html: list[NoteView] = []
     note_html: dict[str, str] = {}
     for note in chapter.notes:
         if links.medium is Medium.PRINT:
-            note_html[note.label] = render(note.nodes, Fragment(links, paragraphs_inline=True))
+            note_html[note.label] = render(
+                note.nodes, Fragment(links, text, paragraphs_inline=True)
+            )
         else:
             back = str(macros().backlink(note))
-            html = render(note.nodes, Fragment(links, lead_html=back))
+            html = render(note.nodes, Fragment(links, text, lead_html=back))
             notes_html.append(NoteView(note.id, html))
     body = render(
         chapter.body,
-        Fragment(links, notes=notes, note_html=note_html, block_ids=f"c{chapter.number}-"),
+        Fragment(links, text, notes, note_html, block_ids=f"c{chapter.number}-"),
     )
     questions = [
-        render(q.nodes, Fragment(links, notes=notes, note_html=note_html, paragraphs_inline=True))
+        render(q.nodes, Fragment(links, text, notes, note_html, paragraphs_inline=True))
         for q in chapter.questions
     ]
     return ChapterView(chapter, body, notes_html, questions)
@@ -96,11 +157,18 @@ def first_link_per_chapter(book: Book, term: Term) -> list[TermLink]:
     return links
 
 
-def render_book(book: Book, medium: Medium) -> BookView:
+def render_book(book: Book, medium: Medium, built: dt.date | None = None) -> BookView:
+    """The book rendered for `medium`; `built`, the build's date, dates an edition whose
+    book.toml gives none."""
     links = targets(book, medium)
+    first = book.meta.texts[0].id if book.meta.texts else ""
     glossary = [
-        TermView(term, render(term.definition, Fragment(links)), first_link_per_chapter(book, term))
+        TermView(
+            term,
+            render(term.definition, Fragment(links, first)),
+            first_link_per_chapter(book, term),
+        )
         for term in book.glossary
     ]
-    chapters = [render_chapter(chapter, links) for chapter in book.chapters]
-    return BookView(book, chapters, glossary)
+    chapters = [render_chapter(chapter, links, first) for chapter in book.chapters]
+    return BookView(book, chapters, glossary, book_labels(book), book.meta.edition.date or built)

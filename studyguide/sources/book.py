@@ -33,14 +33,15 @@ def load_book(root: Path) -> Book:
     names = glossary_names(glossary_files, errors)
     terms = parse_glossary(md, glossary_files, names, errors)
     slugs = {s.slug for s in glossary_files}
-    chapters = _parse_chapters(md, chapter_files, _with_slugs(names, slugs), errors)
+    texts = [text.id for text in meta.texts] if meta else []
+    matcher = _with_slugs(names, slugs)
+    chapters = _parse_chapters(md, chapter_files, matcher, texts, errors)
     _check_order(chapters, errors)
-    _check_paragraph_links(chapters, terms, errors)
+    _check_paragraph_links(chapters, terms, texts, errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
     book = Book(meta, root, tuple(chapters), tuple(terms))
-    if book.article_chapters:
-        check_fidelity(book)
+    check_fidelity(book)
     return book
 
 
@@ -55,19 +56,28 @@ def _with_slugs(names: dict[str, str], slugs: set[str]) -> TermMatcher:
 
 
 def _parse_chapters(
-    md: MarkdownIt, files: list[ChapterFile], matcher: TermMatcher, errors: ErrorCollector
+    md: MarkdownIt,
+    files: list[ChapterFile],
+    matcher: TermMatcher,
+    texts: list[str],
+    errors: ErrorCollector,
 ) -> list[Chapter]:
-    """The chapters in order; the article's paragraphs and parts numbered across them."""
+    """The chapters in order; each text's paragraphs and parts numbered across its chapters,
+    from 1."""
     chapters: list[Chapter] = []
-    next_paragraph = 1
-    part = 0
+    paragraphs = dict.fromkeys(texts, 0)
+    parts = dict.fromkeys(texts, 0)
+
+    def numbering(text: str) -> tuple[int, int]:
+        return paragraphs[text] + 1, parts[text] + 1
+
     for source in files:
-        chapter = parse_chapter(md, source, matcher, next_paragraph, part + 1, errors)
+        chapter = parse_chapter(md, source, matcher, texts, numbering, errors)
         if chapter is None:
             continue
         if chapter.kind is Kind.ARTICLE:
-            part += 1
-            next_paragraph += len(chapter.paragraphs)
+            parts[chapter.text] += 1
+            paragraphs[chapter.text] += len(chapter.paragraphs)
         chapters.append(chapter)
     return chapters
 
@@ -89,33 +99,54 @@ def _check_order(chapters: list[Chapter], errors: ErrorCollector) -> None:
         highest = max(highest, rank[chapter.kind])
 
 
-def _linking_text(chapters: list[Chapter], terms: list[Term]) -> Iterable[tuple[Path, list[Node]]]:
+def _linking_text(
+    chapters: list[Chapter], terms: list[Term], first_text: str
+) -> Iterable[tuple[Path, str, list[Node]]]:
+    """Each source's Markdown, with the text its `#p-N` links point into."""
     for chapter in chapters:
         nodes = [*chapter.body]
         nodes += [node for note in chapter.notes for node in note.nodes]
         nodes += [node for question in chapter.questions for node in question.nodes]
-        yield chapter.path, nodes
+        yield chapter.path, chapter.text or first_text, nodes
     for term in terms:
-        yield term.path, list(term.definition)
+        yield term.path, first_text, list(term.definition)
 
 
 def _check_paragraph_links(
-    chapters: list[Chapter], terms: list[Term], errors: ErrorCollector
+    chapters: list[Chapter], terms: list[Term], texts: list[str], errors: ErrorCollector
 ) -> None:
-    """A link to ¶ N needs an article paragraph N."""
-    paragraphs = sum(len(chapter.paragraphs) for chapter in chapters)
-    for path, nodes in _linking_text(chapters, terms):
+    """A link to ¶ N needs a paragraph N in the text it points into."""
+    counts = dict.fromkeys(texts, 0)
+    for chapter in chapters:
+        if chapter.text in counts:
+            counts[chapter.text] += len(chapter.paragraphs)
+    first = texts[0] if texts else ""
+    for path, own_text, nodes in _linking_text(chapters, terms, first):
         for child, line, _ in walk_inline(nodes):
             number = child.meta.get("paragraph") if child.type == "link_open" else None
-            if number is not None and not 1 <= number <= paragraphs:
-                written = PARAGRAPH_LINK.fullmatch(child.attrGet("href"))[1]  # as in the file
+            if number is None:
+                continue
+            text = child.meta.get("paragraph_text") or own_text
+            found = PARAGRAPH_LINK.fullmatch(child.attrGet("href"))
+            if text not in counts:
                 errors.add(
                     BuildError(
                         SourceRef(path, line),
-                        f"link to paragraph {written}, but the article has {paragraphs}",
+                        f"link to paragraph {found['number']} of a text '{text}' the book "
+                        "does not have",
+                        "the texts are: " + ", ".join(texts),
+                        "markdown.paragraph-link",
+                    )
+                )
+            elif not 1 <= number <= counts[text]:
+                paragraphs = counts[text]
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"link to paragraph {found['number']}, but the text has {paragraphs}",
                         f"use a paragraph number from 1 to {paragraphs}"
                         if paragraphs
-                        else "the book has no article chapters: remove the link",
+                        else "the book has no chapters of that text: remove the link",
                         "markdown.paragraph-link",
                     )
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,12 +12,19 @@ from markdown_it.token import Token
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.model import Chapter, Kind, Note, Question, TermLink, TextBlock
 from studyguide.sources.files import ChapterFile
-from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
+from studyguide.sources.frontmatter import (
+    FrontMatter,
+    check_keys,
+    read_front_matter,
+    required_text,
+)
 from studyguide.sources.inline import check_inline, unknown_term
 from studyguide.sources.markdown import QUESTIONS, SIGNATURE, ParseState, TermMatcher
 from studyguide.sources.nodes import freeze_all, freeze_numbered, plain_text, walk_inline
 
-CHAPTER_KEYS = {"title", "kind"}
+CHAPTER_KEYS = {"title", "kind", "text"}
+KIND_NAMES = {"front": Kind.FRONT, "article": Kind.ARTICLE, "text": Kind.ARTICLE, "back": Kind.BACK}
+SPLIT = "+++"  # a paragraph of the text split in two for discussion: between the two parts
 
 
 @dataclass
@@ -27,6 +35,7 @@ class _Parts:
     definitions: dict[str, tuple[list[Token], int]]  # label → (tokens, line)
     questions: list[Question]
     questions_at: SourceRef | None
+    continued: set[int]  # ids of the paragraph_open tokens that continue a split paragraph
 
 
 def matching_close(tokens: list[Token], start: int) -> int:
@@ -73,7 +82,7 @@ def _definition(tokens: list[Token], index: int, parts: _Parts, path: Path) -> l
 
 def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
     """Separate the body from note definitions and the questions block."""
-    parts = _Parts([], {}, [], None)
+    parts = _Parts([], {}, [], None, set())
     index = 1 if tokens and tokens[0].type == "front_matter" else 0
     while index < len(tokens):
         token = tokens[index]
@@ -99,6 +108,29 @@ def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
             parts.questions.extend(_questions(tokens[index + 1 : end], path, line, errors))
             index = end + 1
             continue
+        if _is_split(tokens, index):
+            if not parts.body or parts.body[-1].type != "paragraph_close":
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"a split marker ({SPLIT}) with no paragraph before it",
+                        f"put {SPLIT} on a line of its own between the two parts of a paragraph",
+                        "fidelity.split",
+                    )
+                )
+            elif index + 3 < len(tokens) and tokens[index + 3].type == "paragraph_open":
+                parts.continued.add(id(tokens[index + 3]))
+            else:
+                errors.add(
+                    BuildError(
+                        SourceRef(path, line),
+                        f"a split marker ({SPLIT}) with no paragraph after it",
+                        f"put {SPLIT} on a line of its own between the two parts of a paragraph",
+                        "fidelity.split",
+                    )
+                )
+            index += 3
+            continue
         if token.type == "heading_open" and token.tag == "h1":
             errors.add(
                 BuildError(
@@ -111,6 +143,16 @@ def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
         parts.body.append(token)
         index += 1
     return parts
+
+
+def _is_split(tokens: list[Token], index: int) -> bool:
+    """A top-level paragraph that holds nothing but the split marker."""
+    return (
+        tokens[index].type == "paragraph_open"
+        and tokens[index].level == 0
+        and index + 1 < len(tokens)
+        and tokens[index + 1].content.strip() == SPLIT
+    )
 
 
 def _questions(
@@ -147,20 +189,43 @@ def _questions(
     return questions
 
 
-def _text_blocks(body: list[Token], path: Path) -> list[TextBlock]:
-    """The article's text in a chapter body, block by block, for the fidelity check."""
+def _text_blocks(body: list[Token], path: Path, continued: set[int]) -> list[TextBlock]:
+    """A text's words in a chapter body, block by block, for the fidelity check."""
     blocks: list[TextBlock] = []
     in_signature = False
-    for token in body:
+    for index, token in enumerate(body):
         if token.type == f"container_{SIGNATURE}_open":
             in_signature = True
         elif token.type == f"container_{SIGNATURE}_close":
             in_signature = False
         elif token.type == "inline":
+            opener = body[index - 1] if index else token
             role = "signature" if in_signature else "paragraph"
-            where = SourceRef(path, token.map[0] + 1 if token.map else 0)
-            blocks.append(TextBlock(plain_text(token), where, role))
+            if opener.type == "heading_open":
+                role = "heading"
+            line = token.map[0] + 1 if token.map else 0
+            blocks.append(
+                TextBlock(
+                    plain_text(token),
+                    SourceRef(path, line),
+                    role,
+                    _word_lines(token, line),
+                    id(opener) in continued,
+                )
+            )
     return blocks
+
+
+def _word_lines(inline: Token, first_line: int) -> tuple[tuple[int, int], ...]:
+    """(words before it, line) for each line an inline block runs over."""
+    lines = [(0, first_line)]
+    words = 0
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            words += len(child.content.split())
+        elif child.type in ("softbreak", "hardbreak"):
+            lines.append((words, lines[-1][1] + 1))
+    return tuple(lines)
 
 
 def _notes(
@@ -210,30 +275,52 @@ def _notes(
     return tuple(notes)
 
 
-def _kind(values: dict, line: int, path: Path, errors: ErrorCollector) -> Kind | None:
-    kind_name = values.get("kind", Kind.ARTICLE.value)
-    if not isinstance(kind_name, str) or kind_name not in {k.value for k in Kind}:
+def _kind(front: FrontMatter, errors: ErrorCollector) -> Kind | None:
+    kind_name = front.values.get("kind", Kind.ARTICLE.value)
+    if not isinstance(kind_name, str) or kind_name not in KIND_NAMES:
         errors.add(
             BuildError(
-                SourceRef(path, line),
+                front.at("kind"),
                 f"unknown kind '{kind_name}'",
-                "kind is one of: front, article, back",
+                "kind is one of: front, article (or text), back",
                 "frontmatter.kind",
             )
         )
         return None
-    return Kind(kind_name)
+    return KIND_NAMES[kind_name]
+
+
+def _text_id(front: FrontMatter, texts: list[str], errors: ErrorCollector) -> str | None:
+    """The text an article chapter holds: its `text:` field, or the book's first text."""
+    value = front.values.get("text", texts[0] if texts else "")
+    if value not in texts:
+        errors.add(
+            BuildError(
+                front.at("text"),
+                f"unknown text '{value}'",
+                "the texts are: " + ", ".join(texts) + " (the ids of book.toml's [[texts]])"
+                if texts
+                else "add a [[texts]] table for it to book.toml",
+                "frontmatter.text",
+            )
+        )
+        return None
+    return str(value)
+
+
+# The text's id → (the number of its first paragraph in this chapter, the chapter's part).
+Numbering = Callable[[str], tuple[int, int]]
 
 
 def parse_chapter(
     md: MarkdownIt,
     source: ChapterFile,
     matcher: TermMatcher,
-    first_paragraph: int,
-    part_number: int,
+    texts: list[str],
+    numbering: Numbering,
     errors: ErrorCollector,
 ) -> Chapter | None:
-    """The chapter; an article chapter's paragraphs are numbered from `first_paragraph`."""
+    """The chapter; an article chapter's paragraphs are numbered as `numbering` says."""
     path = source.path
     state = ParseState(source.number, matcher)
     tokens = md.parse(source.text, {"studyguide": state})
@@ -242,8 +329,9 @@ def parse_chapter(
         return None
     check_keys(front, CHAPTER_KEYS, errors)
     title = required_text(front, "title", errors)
-    kind = _kind(front.values, front.line("kind"), path, errors)
-    if kind is None or title is None:
+    kind = _kind(front, errors)
+    text = _text_id(front, texts, errors) if kind is Kind.ARTICLE else ""
+    if kind is None or title is None or text is None:
         return None
 
     parts = _split(tokens, path, errors)
@@ -255,11 +343,14 @@ def parse_chapter(
         TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
     )
     if kind is not Kind.ARTICLE:
+        if parts.continued:
+            errors.add(_split_outside_text(path, parts))
         body, numbers, blocks, part_number = freeze_all(parts.body), (), (), 0
     else:
+        first_paragraph, part_number = numbering(text)
         body, numbers = freeze_numbered(parts.body, first_paragraph)
         title_block = TextBlock(title, front.at("title"), "title")
-        blocks = (title_block, *_text_blocks(parts.body, path))
+        blocks = (title_block, *_text_blocks(parts.body, path, parts.continued))
     return Chapter(
         number=source.number,
         slug=source.slug,
@@ -274,4 +365,16 @@ def parse_chapter(
         term_links=links,
         part_number=part_number,
         paragraphs=numbers,
+        text=text,
+    )
+
+
+def _split_outside_text(path: Path, parts: _Parts) -> BuildError:
+    line = next((t.map[0] for t in parts.body if id(t) in parts.continued and t.map), 0)
+    return BuildError(
+        SourceRef(path, line),
+        f"a split marker ({SPLIT}) outside a chapter of the text",
+        f"{SPLIT} joins two parts of a paragraph of the text for the word-for-word check; "
+        "in other chapters, just start a new paragraph",
+        "fidelity.split",
     )

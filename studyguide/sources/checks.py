@@ -1,28 +1,84 @@
-"""Checks across the whole book: the article kept word for word, every glossary entry reachable."""
+"""Checks across the whole book: each text kept word for word, every glossary entry reachable.
+
+A text's published form is kept in the file its [[texts]] entry names (source/…): one block
+a paragraph, blocks separated by a blank line, a heading written `# Heading`. Its chapters,
+without their annotations, must give the same words. A chapter's title (or a `##` heading)
+is compared only where the text itself has a heading; elsewhere it is the guide's own.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from studyguide.errors import BuildError, SourceRef
-from studyguide.model import Book, TextBlock
-from studyguide.sources.files import ARTICLE_FILE, read_text
+from studyguide.model import Book, Chapter, Text, TextBlock
+from studyguide.sources.files import read_text
 
 _SHOWN_WORDS = 6
+HEADING = "# "
 
 
-def article_blocks(root: Path) -> list[str]:
-    """The stored article, block by block (blocks are separated by blank lines)."""
-    path = root / ARTICLE_FILE
+@dataclass(frozen=True)
+class SourceBlock:
+    text: str  # whitespace collapsed
+    heading: bool
+
+
+def source_blocks(root: Path, text: Text) -> list[SourceBlock]:
+    """The text as published, block by block."""
+    path = root / text.source
     if not path.is_file():
         raise BuildError(
             path,
-            "the stored article text is missing",
-            f"keep the article as published in {ARTICLE_FILE}, one paragraph per block",
+            "the stored text is missing",
+            f"keep the text as published in {text.source.as_posix()}, one paragraph per block "
+            "(`studyguide import` writes it)",
             "fidelity.missing",
         )
-    text = read_text(path).replace("\r\n", "\n")
-    return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
+    content = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    blocks = []
+    for block in content.split("\n\n"):
+        if not block.strip():
+            continue
+        words = " ".join(block.split())
+        heading = words.startswith(HEADING.strip() + " ")
+        blocks.append(SourceBlock(words[2:] if heading else words, heading))
+    return blocks
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A block of the chapters: one TextBlock, or a paragraph split in parts (+++)."""
+
+    parts: tuple[TextBlock, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(p.text.split()) for p in self.parts)
+
+    @property
+    def first(self) -> TextBlock:
+        return self.parts[0]
+
+    def place(self, word: int) -> SourceRef:
+        """Where the block's word number `word` is: its part, and the line in it."""
+        for part in self.parts:
+            count = len(part.text.split())
+            if word < count or part is self.parts[-1]:
+                return SourceRef(part.source.path, part.line_of_word(word))
+            word -= count
+        return self.first.source
+
+
+def _joined(blocks: list[TextBlock]) -> list[_Found]:
+    found: list[_Found] = []
+    for block in blocks:
+        if block.continues and found:
+            found[-1] = _Found((*found[-1].parts, block))
+        else:
+            found.append(_Found((block,)))
+    return found
 
 
 def _quote(words: list[str], start: int) -> str:
@@ -34,52 +90,72 @@ def _quote(words: list[str], start: int) -> str:
 
 
 def check_fidelity(book: Book) -> None:
-    """The article chapters, without their annotations, must be the stored article exactly.
+    """Each text's chapters, without their annotations, must be its published text exactly.
 
-    Raises a BuildError at the first difference, naming the chapter file and line and
-    quoting the expected and the found words.
+    Raises a BuildError at the first difference, naming the chapter file and the line of the
+    first differing word, and quoting the expected and the found words.
     """
-    expected = article_blocks(book.root)
-    found: list[TextBlock] = [b for c in book.article_chapters for b in c.text_blocks]
-    article = book.root / ARTICLE_FILE
-    for index, want in enumerate(expected):
-        if index >= len(found):
-            where = found[-1].source if found else SourceRef(article)
+    for text in book.meta.texts:
+        chapters = [c for c in book.article_chapters if c.text == text.id]
+        if chapters:
+            _check_text(source_blocks(book.root, text), chapters, text.source.as_posix())
+
+
+def _check_text(expected: list[SourceBlock], chapters: list[Chapter], source: str) -> None:
+    index = 0
+    last: _Found | None = None
+    for found in _joined([b for c in chapters for b in c.text_blocks]):
+        if found.first.is_heading and (index >= len(expected) or not expected[index].heading):
+            continue  # the guide's own title or heading: the text has none here
+        if index >= len(expected):
             raise BuildError(
-                where,
-                f"the article continues after this point: block {index + 1} of "
-                f"{len(expected)} is missing: expected {_quote(want.split(), 0)}",
-                f"copy the missing text from {ARTICLE_FILE} into the chapters",
-                "fidelity.missing-text",
+                found.first.source,
+                f"text that is not in {source}: {_quote(found.text.split(), 0)}",
+                "annotations go in footnotes or the questions block; "
+                f"the text's own words are in {source}",
+                "fidelity.extra-text",
             )
-        have = " ".join(found[index].text.split())
-        if have == want:
-            continue
-        want_words, have_words = want.split(), have.split()
-        position = next(
-            (i for i, (a, b) in enumerate(zip(want_words, have_words, strict=False)) if a != b),
-            min(len(want_words), len(have_words)),
-        )
-        block = found[index]
-        kind = "title" if block.role == "title" else block.role
+        _compare(expected[index], found, source)
+        index += 1
+        last = found
+    if index < len(expected):
+        want = expected[index]
         raise BuildError(
-            block.source,
-            f"the article's text differs from {ARTICLE_FILE} in this {kind} at word "
-            f"{position + 1}: expected {_quote(want_words, position)}, "
-            f"found {_quote(have_words, position)}",
-            "the article's words must stay exactly as published; put comments in a "
-            "footnote, and check that no paragraph was moved, split or joined",
-            "fidelity.differs",
+            last.first.source if last else SourceRef(Path(source)),
+            f"the text continues after this point: block {index + 1} of {len(expected)} is "
+            f"missing: expected {_quote(want.text.split(), 0)}",
+            f"copy the missing text from {source} into the chapters",
+            "fidelity.missing-text",
         )
-    if len(found) > len(expected):
-        extra = found[len(expected)]
+
+
+def _compare(want: SourceBlock, found: _Found, source: str) -> None:
+    if want.heading and not found.first.is_heading:
         raise BuildError(
-            extra.source,
-            f"text that is not in the article: {_quote(extra.text.split(), 0)}",
-            "annotations go in footnotes or the questions block; "
-            f"the article's own text is in {ARTICLE_FILE}",
-            "fidelity.extra-text",
+            found.first.source,
+            f"the text has a heading here, {_quote(want.text.split(), 0)}, "
+            f"but the chapter has a {found.first.role}",
+            "start a new chapter with this heading as its title, or write it as a `##` heading",
+            "fidelity.heading",
         )
+    have = found.text
+    if have == want.text:
+        return
+    want_words, have_words = want.text.split(), have.split()
+    position = next(
+        (i for i, (a, b) in enumerate(zip(want_words, have_words, strict=False)) if a != b),
+        min(len(want_words), len(have_words)),
+    )
+    kind = found.first.role
+    raise BuildError(
+        found.place(position),
+        f"the text differs from {source} in this {kind} at word {position + 1}: expected "
+        f"{_quote(want_words, position)}, found {_quote(have_words, position)}",
+        "the text's words must stay exactly as published; put comments in a "
+        "footnote, and check that no paragraph was moved, split or joined "
+        "(split a paragraph for discussion with +++ between its parts)",
+        "fidelity.differs",
+    )
 
 
 def unlinked_terms(book: Book) -> list[BuildError]:

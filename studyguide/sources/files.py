@@ -11,7 +11,10 @@ from studyguide.errors import BuildError, ErrorCollector, SourceRef
 METADATA_FILE = "book.toml"
 CHAPTERS_DIR = "chapters"
 GLOSSARY_DIR = "glossary"
-ARTICLE_FILE = Path("source") / "article.txt"
+SOURCE_DIR = "source"  # the texts as published: what the fidelity check compares against
+REFERENCES_FILE = "references.toml"
+# Folders of a book's own layout: files here shadow the package's templates and styles.
+LAYOUT_DIRS = ("templates", "styles")
 
 CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -210,9 +213,13 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
 
 
 def source_paths(root: Path) -> list[Path]:
-    """Every file the editions are made from."""
-    paths = [root / METADATA_FILE, root / ARTICLE_FILE]
+    """Every file the editions are made from: the metadata, the texts as published, the
+    chapters, the glossary, the references, and the book's own templates and styles."""
+    paths = [root / METADATA_FILE, root / REFERENCES_FILE]
     for folder in (CHAPTERS_DIR, GLOSSARY_DIR):
         if (root / folder).is_dir():
             paths += sorted(p for p in (root / folder).iterdir() if p.suffix == ".md")
+    for folder in (SOURCE_DIR, *LAYOUT_DIRS):
+        if (root / folder).is_dir():
+            paths += sorted(p for p in (root / folder).rglob("*") if p.is_file())
     return [p for p in paths if p.is_file()]

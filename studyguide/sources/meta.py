@@ -1,132 +1,294 @@
-"""The book metadata file (book.toml) → a validated, typed BookMeta."""
+"""The book's metadata file (book.toml) → a validated, typed BookMeta; every mistake with its line.
+
+A book holds one or more texts (`[[texts]]`), each with its authors, date, language,
+translator, publication and rights; `[edition]` is this annotated edition's own. Every
+value is checked whole (a slug with a trailing newline is not a slug) before any work.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.model import BookMeta, Credits, Original
+from studyguide.errors import BuildError, ErrorCollector
+from studyguide.labels import EN, fields_of
+from studyguide.model import BookMeta, EditionInfo, Person, Publication, Rights, Text
 from studyguide.sources.files import (
     METADATA_FILE,
+    SOURCE_DIR,
     forbidden_character,
     forbidden_character_error,
 )
+from studyguide.sources.tomlfile import Key, TomlFile, read_toml
 
-# key → (type, required); tables are checked one level deep.
-_TOP = {
-    "title": (str, True),
-    "subtitle": (str, False),
-    "slug": (str, False),
-    "language": (str, True),
-    "identifier": (str, True),
-    "original": (dict, True),
-    "edition": (dict, True),
+LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
+SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+RIGHTS = ("public-domain", "licence", "permission", "all-rights-reserved")
+DEFAULT_TYPEFACE = "Charis SIL"
+_TYPE_NAMES = {str: "a string", int: "a whole number", dt.date: "a date (YYYY-MM-DD)"}
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type | str  # str, int, dt.date, "table", "tables" (array of tables), "strings"
+    required: bool = False
+    pattern: re.Pattern[str] | None = None
+    choices: tuple[str, ...] = ()
+    example: str = ""
+
+
+PERSON = {
+    "name": Field(str, True, example='name = "Abraham Lincoln"'),
+    "sort": Field(str, example='sort = "Lincoln, Abraham"'),
+    "full": Field(str, example='full = "Liga Obrera Revolucionaria por la Cuarta Internacional"'),
 }
-_ORIGINAL = {
-    "author": (str, True),
-    "author_full": (str, False),
-    "author_english": (str, False),
-    "date": (dt.date, True),
-    "publication": (str, True),
-    "published": (dt.date, True),
+PUBLISHED = {
+    "in": Field(str, True, example='in = "Left Voice"'),
+    "publisher": Field(str),
+    "url": Field(str, pattern=re.compile(r"https?://\S+", re.IGNORECASE), example="https://…"),
+    "date": Field(dt.date),
 }
-_EDITION = {
-    "editors": (str, True),
-    "credits": (str, False),
-    "year": (int, True),
+RIGHTS_FIELDS = {
+    "status": Field(str, True, choices=RIGHTS),
+    "licence": Field(str, example='licence = "CC BY 4.0"'),
+    "holder": Field(str, example='holder = "LOR-CI"'),
+    "note": Field(str),
 }
-_LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
-_SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-_TYPE_NAMES = {
-    str: "a string",
-    int: "a whole number",
-    dt.date: "a date (YYYY-MM-DD)",
-    dict: "a table",
+TEXT = {
+    "id": Field(str, pattern=SLUG, example='id = "statement"'),
+    "title": Field(str, True),
+    "kind": Field(str, example='kind = "statement"'),
+    "date": Field(dt.date, example="date = 2006-10-05"),
+    "language": Field(str, pattern=LANGUAGE, example='language = "es"'),
+    "source": Field(str, True, example='source = "source/statement.txt"'),
+    "translator": Field(str),
+    "authors": Field("tables", True, example='authors = [{ name = "…", sort = "…" }]'),
+    "published": Field("table"),
+    "rights": Field("table", True, example='rights = { status = "public-domain" }'),
 }
+EDITION = {
+    "editors": Field(str, True, example='editors = "The study group"'),
+    "publisher": Field(str),
+    "date": Field(dt.date, example="date = 2026-11-25"),
+    "year": Field(int, example="year = 2026"),
+    "licence": Field(str, example='licence = "CC BY-SA 4.0"'),
+    "credits": Field(str),
+}
+TOP = {
+    "title": Field(str, True),
+    "subtitle": Field(str),
+    "language": Field(str, True, LANGUAGE, example='language = "en"'),
+    "slug": Field(str, pattern=SLUG, example='slug = "huanuni-study-guide"'),
+    "identifier": Field(str, True, example='identifier = "urn:uuid:…"'),
+    "typeface": Field(str, example='typeface = "Charis SIL"'),
+    "subjects": Field("strings", example='subjects = ["Bolivia", "Mining"]'),
+    "edition": Field("table", True),
+    "texts": Field("tables", True),
+    "labels": Field("table"),
+}
+NESTED = {("texts", "authors"): PERSON, ("texts", "published"): PUBLISHED}
+NESTED[("texts", "rights")] = RIGHTS_FIELDS
 
 
-def _line_of(text: str, key: str, table: str | None) -> int:
-    """The line where `key` is set (in `[table]` if given); 0 if it is not there."""
-    in_table = table is None
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_table = stripped == f"[{table}]" if table else False
-            if table is not None and stripped == f"[{key}]":
-                return number
-            continue
-        if in_table and re.match(rf"{re.escape(key)}\s*=", stripped):
-            return number
-    return 0
+class _Checker:
+    """Checks book.toml's values against the specs above, collecting every mistake."""
 
+    def __init__(self, toml: TomlFile, errors: ErrorCollector) -> None:
+        self.toml, self.errors = toml, errors
 
-def _check_table(
-    values: dict[str, Any],
-    spec: dict[str, tuple[type, bool]],
-    table: str | None,
-    path: Path,
-    text: str,
-    errors: ErrorCollector,
-) -> None:
-    prefix = f"{table}." if table else ""
-    for key in values:
-        if key not in spec:
-            known = ", ".join(spec)
-            errors.add(
-                BuildError(
-                    SourceRef(path, _line_of(text, key, table)),
-                    f"unknown field '{prefix}{key}'",
-                    f"the fields here are: {known}",
+    def error(self, key: Key, message: str, hint: str, code: str) -> None:
+        self.errors.add(BuildError(self.toml.at(key), message, hint, code))
+
+    def table(self, values: Any, spec: dict[str, Field], key: Key, name: str) -> dict[str, Any]:
+        """The table's valid values; a mistake recorded for each wrong one."""
+        if not isinstance(values, dict):
+            self.error(key, f"'{name}' should be a table", f"write it as [{name}]", "meta.shape")
+            return {}
+        good: dict[str, Any] = {}
+        prefix = f"{name}." if name else ""
+        for field in values:
+            if field not in spec:
+                self.error(
+                    (*key, field),
+                    f"unknown field '{prefix}{field}'",
+                    "the fields here are: " + ", ".join(spec),
                     "meta.unknown",
                 )
-            )
-    for key, (kind, required) in spec.items():
-        if key not in values:
-            if required:
-                where = SourceRef(path, _line_of(text, table, None) if table else 0)
-                errors.add(
-                    BuildError(
-                        where,
-                        f"missing field '{prefix}{key}'",
-                        f"add `{key} = …` ({_TYPE_NAMES[kind]})"
-                        + (f" under [{table}]" if table else ""),
+        for field, rule in spec.items():
+            if field not in values:
+                if rule.required:
+                    where = f" under [{name}]" if name else ""
+                    self.error(
+                        key,
+                        f"missing field '{prefix}{field}'",
+                        f"add `{rule.example or field + ' = …'}`{where}",
                         "meta.missing",
                     )
-                )
-            continue
-        value = values[key]
-        wrong = not isinstance(value, kind) or (kind is dt.date and isinstance(value, dt.datetime))
-        if kind is int and isinstance(value, bool):
+                continue
+            value = self.value(values[field], rule, (*key, field), f"{prefix}{field}")
+            if value is not None:
+                good[field] = value
+        return good
+
+    def value(self, value: Any, rule: Field, key: Key, name: str) -> Any:
+        if rule.kind in ("table", "tables", "strings"):
+            return self._compound(value, rule, key, name)
+        wrong = not isinstance(value, rule.kind) or isinstance(value, bool)  # type: ignore[arg-type]
+        if rule.kind is dt.date and isinstance(value, dt.datetime):
             wrong = True
-        if not wrong and kind is str and forbidden_character(value) >= 0:
-            errors.add(
-                forbidden_character_error(
-                    SourceRef(path, _line_of(text, key, table)), value, forbidden_character(value)
-                )
-            )
-        if not wrong and kind is str and not value.strip():
-            errors.add(
-                BuildError(
-                    SourceRef(path, _line_of(text, key, table)),
-                    f"field '{prefix}{key}' is empty",
-                    "write a value between the quotes",
-                    "meta.empty",
-                )
-            )
         if wrong:
-            errors.add(
-                BuildError(
-                    SourceRef(path, _line_of(text, key, table)),
-                    f"field '{prefix}{key}' should be {_TYPE_NAMES[kind]}, "
-                    f"not {type(value).__name__}",
-                    'strings go in quotes ("…"), dates are written 2006-10-05',
-                    "meta.type",
-                )
+            self.error(
+                key,
+                f"field '{name}' should be {_TYPE_NAMES[rule.kind]}, "  # type: ignore[index]
+                f"not {type(value).__name__}",
+                'strings go in quotes ("…"), dates are written 2006-10-05',
+                "meta.type",
             )
+            return None
+        if isinstance(value, str):
+            return self._text(value, rule, key, name)
+        return value
+
+    def _text(self, value: str, rule: Field, key: Key, name: str) -> str | None:
+        index = forbidden_character(value)
+        if index >= 0:
+            self.errors.add(forbidden_character_error(self.toml.at(key), value, index))
+            return None
+        if not value.strip():
+            self.error(
+                key, f"field '{name}' is empty", "write a value between the quotes", "meta.empty"
+            )
+            return None
+        if "\n" in value or "\r" in value or value != value.strip():
+            self.error(
+                key,
+                f"field '{name}' has a line break or spaces at its start or end",
+                "write the value on one line, with nothing before or after it inside the quotes",
+                "meta.whitespace",
+            )
+            return None
+        if rule.pattern is not None and not rule.pattern.fullmatch(value):
+            self.error(key, *_pattern_message(name, value, rule))
+            return None
+        if rule.choices and value not in rule.choices:
+            self.error(
+                key,
+                f"field '{name}' is '{value}', which is not one of its values",
+                "use one of: " + ", ".join(rule.choices),
+                "meta.value",
+            )
+            return None
+        return value
+
+    def _compound(self, value: Any, rule: Field, key: Key, name: str) -> Any:
+        if rule.kind == "strings":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                self.error(key, f"'{name}' should be a list of strings", rule.example, "meta.type")
+                return None
+            return [v for v in (self._text(v, Field(str), key, name) for v in value) if v]
+        if rule.kind == "table" and not isinstance(value, dict):
+            self.error(key, f"'{name}' should be a table", f"write it as [{name}]", "meta.shape")
+            return None
+        if rule.kind == "tables" and not (
+            isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+        ):
+            self.error(
+                key,
+                f"'{name}' should be one or more tables",
+                f"write each as [[{name}]]" + (f", or {rule.example}" if rule.example else ""),
+                "meta.shape",
+            )
+            return None
+        return value
+
+
+def _pattern_message(name: str, value: str, rule: Field) -> tuple[str, str, str]:
+    if rule.pattern is LANGUAGE:
+        return (
+            f"'{value}' is not a language tag",
+            'use a BCP 47 tag such as "en" or "en-GB"',
+            "meta.language",
+        )
+    if rule.pattern is SLUG:
+        return (
+            f"{name} '{value}' is not lowercase words joined by hyphens",
+            f"write for example {rule.example}",
+            "meta.slug",
+        )
+    return (f"field '{name}' is not a web address: '{value}'", "write https://…", "meta.url")
+
+
+def _person(values: dict[str, Any]) -> Person:
+    name = values["name"]
+    return Person(name, values.get("sort", name), values.get("full", ""))
+
+
+def _text(checker: _Checker, values: dict[str, Any], index: int) -> Text | None:
+    key: Key = ("texts", index)
+    good = checker.table(values, TEXT, key, "texts")
+    nested: dict[str, Any] = {}
+    for (_, field), spec in NESTED.items():
+        if field not in good:
+            continue
+        items = good[field] if isinstance(good[field], list) else [good[field]]
+        checked = [
+            checker.table(
+                item, spec, (*key, field, n) if field == "authors" else (*key, field), field
+            )
+            for n, item in enumerate(items)
+        ]
+        nested[field] = checked if field == "authors" else checked[0]
+    if not {"title", "source", "authors", "rights"} <= good.keys() or any(
+        "name" not in person for person in nested.get("authors", [])
+    ):
+        return None
+    source = Path(good["source"])
+    if source.is_absolute() or ".." in source.parts or source.parts[:1] != (SOURCE_DIR,):
+        checker.error(
+            (*key, "source"),
+            f"the text's source '{good['source']}' is not a file in the book's {SOURCE_DIR}/ "
+            "folder",
+            f'give a path such as "{SOURCE_DIR}/statement.txt"',
+            "meta.source",
+        )
+        return None
+    return _build_text(good, nested, index)
+
+
+def _build_text(good: dict[str, Any], nested: dict[str, Any], index: int) -> Text:
+    published = nested.get("published")
+    rights = nested.get("rights") or {}
+    return Text(
+        id=good.get("id", "text" if index == 0 else f"text-{index + 1}"),
+        title=good["title"],
+        kind=good.get("kind", ""),
+        date=good.get("date"),
+        language=good.get("language", ""),
+        source=Path(good["source"]),
+        translator=good.get("translator", ""),
+        authors=tuple(_person(p) for p in nested["authors"]),
+        published=Publication(
+            published["in"], published.get("publisher", ""), published.get("url", ""),
+            published.get("date"),
+        ) if published and "in" in published else None,
+        rights=Rights(
+            rights.get("status", "all-rights-reserved"), rights.get("licence", ""),
+            rights.get("holder", ""), rights.get("note", ""),
+        ),
+    )  # fmt: skip
+
+
+def _old_format(toml: TomlFile) -> BuildError:
+    return BuildError(
+        toml.at(("original",)),
+        "book.toml is in the old form, with one [original] article",
+        "run `studyguide migrate` to rewrite it as [[texts]] (book.toml.bak keeps the old one); "
+        "docs/authoring.md shows the new form",
+        "meta.old-format",
+    )
 
 
 def load_meta(root: Path) -> BookMeta:
@@ -136,73 +298,88 @@ def load_meta(root: Path) -> BookMeta:
         raise BuildError(
             path,
             "the book's metadata file is missing",
-            f"create {METADATA_FILE} with title, language, identifier, [original] and [edition]",
+            f"create {METADATA_FILE} with title, language, identifier, [edition] and "
+            "[[texts]], or start a book with `studyguide new`",
             "meta.missing-file",
         )
-    try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
-    except UnicodeDecodeError as exc:
-        raise BuildError(
-            path, f"not UTF-8 text: {exc.reason}", "save the file as UTF-8", "meta.encoding"
-        ) from None
-    try:
-        values = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = re.search(r"at line (\d+), column (\d+)", str(exc))
-        line, column = (int(found[1]), int(found[2])) if found else (0, 0)
-        message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
-        raise BuildError(
-            SourceRef(path, line, column),
-            f"not valid TOML: {message}",
-            "check quotes, `=` signs and [table] headers on that line",
-            "meta.syntax",
-        ) from None
-
+    toml = read_toml(path)
+    if "original" in toml.values and "texts" not in toml.values:
+        raise _old_format(toml)
     errors = ErrorCollector()
-    _check_table(values, _TOP, None, path, text, errors)
-    for name, spec in (("original", _ORIGINAL), ("edition", _EDITION)):
-        if isinstance(values.get(name), dict):
-            _check_table(values[name], spec, name, path, text, errors)
-    language = values.get("language")
-    if isinstance(language, str) and language.strip() and not _LANGUAGE.match(language):
-        errors.add(
-            BuildError(
-                SourceRef(path, _line_of(text, "language", None)),
-                f"'{language}' is not a language tag",
-                'use a BCP 47 tag such as "en" or "en-GB"',
-                "meta.language",
-            )
-        )
-    slug = values.get("slug")
-    if isinstance(slug, str) and slug.strip() and not _SLUG.match(slug):
-        errors.add(
-            BuildError(
-                SourceRef(path, _line_of(text, "slug", None)),
-                f"slug '{slug}' is not a file name of lowercase words joined by hyphens",
-                'write for example slug = "huanuni-study-guide"',
-                "meta.slug",
-            )
-        )
+    checker = _Checker(toml, errors)
+    top = checker.table(toml.values, TOP, (), "")
+    edition = (
+        checker.table(top["edition"], EDITION, ("edition",), "edition") if "edition" in top else {}
+    )
+    texts = [_text(checker, t, n) for n, t in enumerate(top.get("texts", []))]
+    labels = _labels(checker, top.get("labels", {}))
+    _check_ids(checker, [t for t in texts if t is not None])
     errors.raise_if_any()
+    return _book_meta(top, edition, [t for t in texts if t is not None], labels, path)
 
-    original = values["original"]
-    edition = values["edition"]
+
+def _labels(checker: _Checker, values: dict[str, Any]) -> dict[str, str]:
+    """[labels]: known keys, one-line strings, the same {placeholders} as the default."""
+    good: dict[str, str] = {}
+    for key, value in values.items():
+        if key not in EN:
+            checker.error(
+                ("labels", key),
+                f"unknown label '{key}'",
+                "the labels are: " + ", ".join(EN),
+                "meta.unknown",
+            )
+            continue
+        text = checker.value(value, Field(str), ("labels", key), f"labels.{key}")
+        if text is None:
+            continue
+        unknown = fields_of(text) - fields_of(EN[key])
+        if unknown:
+            checker.error(
+                ("labels", key),
+                f"label '{key}' has the placeholder {{{sorted(unknown)[0]}}}, which it cannot fill",
+                "its placeholders are: "
+                + (", ".join(f"{{{name}}}" for name in sorted(fields_of(EN[key]))) or "none"),
+                "meta.label",
+            )
+            continue
+        good[key] = text
+    return good
+
+
+def _check_ids(checker: _Checker, texts: list[Text]) -> None:
+    seen: dict[str, int] = {}
+    for index, text in enumerate(texts):
+        if text.id in seen:
+            checker.error(
+                ("texts", index, "id"),
+                f"two texts have the id '{text.id}'",
+                "give each [[texts]] its own id",
+                "meta.duplicate",
+            )
+        seen[text.id] = index
+
+
+def _book_meta(
+    top: dict[str, Any], edition: dict[str, Any], texts: list[Text], labels: dict, path: Path
+) -> BookMeta:
     return BookMeta(
-        title=values["title"].strip(),
-        subtitle=values.get("subtitle", "").strip(),
-        slug=values.get("slug") or "-".join(re.findall(r"[a-z0-9]+", values["title"].lower())[:6]),
-        language=values["language"],
-        identifier=values["identifier"].strip(),
-        original=Original(
-            author=original["author"],
-            author_full=original.get("author_full", ""),
-            author_english=original.get("author_english", ""),
-            date=original["date"],
-            publication=original["publication"],
-            published=original["published"],
+        title=top["title"],
+        subtitle=top.get("subtitle", ""),
+        slug=top.get("slug") or "-".join(re.findall(r"[a-z0-9]+", top["title"].lower())[:6]),
+        language=top["language"],
+        identifier=top["identifier"],
+        typeface=top.get("typeface", DEFAULT_TYPEFACE),
+        subjects=tuple(top.get("subjects", ())),
+        edition=EditionInfo(
+            editors=edition["editors"],
+            publisher=edition.get("publisher", edition["editors"]),
+            date=edition.get("date"),
+            year=edition.get("year", 0),
+            licence=edition.get("licence", ""),
+            credits=edition.get("credits", ""),
         ),
-        edition=Credits(
-            editors=edition["editors"], credits=edition.get("credits", ""), year=edition["year"]
-        ),
+        texts=tuple(texts),
+        labels=dict(labels),
         path=path,
     )

@@ -11,7 +11,8 @@ from markdown_it.token import Token
 
 from studyguide.model import Node, Nodes
 
-PARAGRAPH_LINK = re.compile(r"#p-(\d+)")
+# `#p-12`: paragraph 12 of the chapter's own text; `#p-gettysburg-12`: of the text so named.
+PARAGRAPH_LINK = re.compile(r"#p-(?:(?P<text>[a-z0-9]+(?:-[a-z0-9]+)*)-)?(?P<number>\d+)")
 
 
 def freeze(token: Token, meta: dict[str, Any] | None = None) -> Node:
@@ -21,8 +22,9 @@ def freeze(token: Token, meta: dict[str, Any] | None = None) -> Node:
         extra.update(meta)
     if token.type == "link_open":
         found = PARAGRAPH_LINK.fullmatch(str(token.attrGet("href") or ""))
-        if found:
-            extra["paragraph"] = int(found[1])  # a link to ¶ N: each edition says where it is
+        if found:  # a link to ¶ N: each edition says where it is
+            extra["paragraph"] = int(found["number"])
+            extra["paragraph_text"] = found["text"] or ""
     return Node(
         type=token.type,
         tag=token.tag,

@@ -39,11 +39,19 @@ def prepare(job: Job) -> Prepared:
     faces = find_faces()
     cover_png = None
     if job.options.cover:
-        key = cache.digest([__version__, repr(book.meta), *(str(f.path) for f in faces)])
-        cover_png = cache.get_or_make(
-            cache.entry(out, "cover", key, ".png"), lambda: cover.render_cover(book, faces)
+        key = cache.digest(
+            [
+                __version__,
+                repr(book.meta),
+                job.date.date().isoformat(),
+                *(str(f.path) for f in faces),
+            ]
         )
-    view = render_book(book, Medium.EPUB)
+        cover_png = cache.get_or_make(
+            cache.entry(out, "cover", key, ".png"),
+            lambda: cover.render_cover(book, faces, job.date.date()),
+        )
+    view = render_book(book, Medium.EPUB, job.date.date())
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
     text = package.visible_text(documents)
     fonts = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
 
 from studyguide.model import Book
 from studyguide.render.typeface import Face
+from studyguide.render.views import BookView, book_labels
 
 WIDTH, HEIGHT = 1600, 2560
 BACKGROUND = (122, 28, 22)  # tin-oxide red
@@ -29,7 +31,7 @@ def _wrap(draw: object, text: str, font: object, width: int) -> list[str]:
     return lines
 
 
-def render_cover(book: Book, faces: Sequence[Face]) -> bytes:
+def render_cover(book: Book, faces: Sequence[Face], built: dt.date) -> bytes:
     """A 1600×2560 PNG: title, subtitle and the original author, in Charis SIL."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -43,7 +45,9 @@ def render_cover(book: Book, faces: Sequence[Face]) -> bytes:
     draw = ImageDraw.Draw(image)
     margin = 150
     y = 330
-    draw.text((margin, y), "A STUDY GUIDE", font=caps, fill=RULE)
+    view = BookView(book, [], [], book_labels(book), book.meta.edition.date or built)
+    labels = view.labels
+    draw.text((margin, y), labels.study_guide.upper(), font=caps, fill=RULE)
     y += 130
     for line in _wrap(draw, book.meta.title, bold, WIDTH - 2 * margin):
         draw.text((margin, y), line, font=bold, fill=INK)
@@ -54,10 +58,11 @@ def render_cover(book: Book, faces: Sequence[Face]) -> bytes:
     for line in _wrap(draw, book.meta.subtitle, italic, WIDTH - 2 * margin):
         draw.text((margin, y), line, font=italic, fill=INK)
         y += 88
-    original = book.meta.original
+    first = book.meta.texts[0]
+    names = labels["and"].join(f" {p.name} " for p in first.authors).replace("  ", " ").strip()
     footer = [
-        f"{original.author}, {original.date.day} {original.date:%B %Y}",
-        f"Annotated edition, {book.meta.edition.year}",
+        f"{names}, {labels.date(first.date)}" if first.date else names,
+        labels.format("annotated_edition", year=view.edition_year),
     ]
     y = HEIGHT - 150 - 80 * len(footer)
     for line in footer:

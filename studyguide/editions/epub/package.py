@@ -15,14 +15,9 @@ from studyguide.errors import BuildError
 from studyguide.model import Book
 from studyguide.render.documents import EpubDocument, PageEntry, render_navigation, style_text
 from studyguide.render.typeface import Face
+from studyguide.render.views import BookView, book_labels
 
 XHTML = "application/xhtml+xml"
-ACCESSIBILITY_SUMMARY = (
-    "A study guide to a political statement, in text only. The article's text, background "
-    "notes, discussion questions and glossary are marked up with structural navigation, "
-    "a table of contents, notes as footnotes, and the page numbers of the print edition. "
-    "The cover image has a text alternative and repeats the title."
-)
 
 
 def stylesheet(faces: Sequence[Face]) -> str:
@@ -63,8 +58,8 @@ def build_epub_package(
     for document in documents:
         _check_well_formed(document)
     package = epub.EpubBook()
-    _metadata(package, book, modified)
-    _accessibility_metadata(package, bool(pages), book.meta.identifier)
+    view = _metadata(package, book, modified)
+    _accessibility_metadata(package, bool(pages), book.meta.identifier, _summary(view))
     _resources(package, fonts, cover_png)
     spine: list[object] = []
     for document in documents:
@@ -99,25 +94,42 @@ def build_epub_package(
     return normalise_zip(raw.getvalue(), modified, book.meta.language)
 
 
-def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> None:
+def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> BookView:
+    """Title, language, the texts' authors (with file-as) and translators, the editors, the
+    publisher, the edition's date, subjects, sources and rights."""
     meta = book.meta
+    view = BookView(book, [], [], book_labels(book), meta.edition.date or modified.date())
     package.set_identifier(meta.identifier)
     package.set_title(meta.title)
     package.set_language(meta.language)
-    package.add_author(meta.original.author_full or meta.original.author, uid="creator")
+    people = {p.name: p for text in meta.texts for p in text.authors}
+    for number, person in enumerate(people.values(), start=1):
+        package.add_author(person.name, file_as=person.sort, role="aut", uid=f"creator-{number}")
     package.add_metadata("DC", "contributor", meta.edition.editors, {"id": "editor"})
     package.add_metadata(
         None, "meta", "edt", {"refines": "#editor", "property": "role", "scheme": "marc:relators"}
     )
-    package.add_metadata("DC", "date", modified.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    translators = dict.fromkeys(t.translator for t in meta.texts if t.translator)
+    for number, name in enumerate(translators, start=1):
+        package.add_metadata("DC", "contributor", name, {"id": f"translator-{number}"})
+        package.add_metadata(
+            None,
+            "meta",
+            "trl",
+            {"refines": f"#translator-{number}", "property": "role", "scheme": "marc:relators"},
+        )
+    package.add_metadata("DC", "publisher", meta.edition.publisher)
+    package.add_metadata("DC", "date", (meta.edition.date or modified.date()).isoformat())
     if meta.subtitle:
         package.add_metadata("DC", "description", meta.subtitle)
-    package.add_metadata(
-        "DC",
-        "rights",
-        f"Article © {meta.original.date.year} {meta.original.author}; annotations "
-        f"{meta.edition.year} {meta.edition.editors}.",
-    )
+    for subject in meta.subjects:
+        package.add_metadata("DC", "subject", subject)
+    for text in meta.texts:
+        if text.published:
+            package.add_metadata("DC", "source", text.published.url or text.published.title)
+    rights = [view.rights_line(text) for text in meta.texts] + [view.annotations_line()]
+    package.add_metadata("DC", "rights", " ".join(rights))
+    return view
 
 
 def _resources(
@@ -153,7 +165,19 @@ def _resources(
         package.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
 
-def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier: str) -> None:
+def _summary(view: BookView) -> str:
+    titles = [f"“{text.title}”" for text in view.book.meta.texts]
+    joined = (
+        ", ".join(titles[:-1]) + f" {view.labels['and']} {titles[-1]}"
+        if len(titles) > 1
+        else titles[0]
+    )
+    return view.labels.format("summary", titles=joined)
+
+
+def _accessibility_metadata(
+    package: epub.EpubBook, has_pages: bool, identifier: str, summary: str
+) -> None:
     def add(prop: str, value: str) -> None:
         package.add_metadata(None, "meta", value, {"property": prop})
 
@@ -171,7 +195,7 @@ def _accessibility_metadata(package: epub.EpubBook, has_pages: bool, identifier:
     for feature in features:
         add("schema:accessibilityFeature", feature)
     add("schema:accessibilityHazard", "none")
-    add("schema:accessibilitySummary", ACCESSIBILITY_SUMMARY)
+    add("schema:accessibilitySummary", summary)
     add("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
     if has_pages:
         source = f"{identifier}#print-edition"

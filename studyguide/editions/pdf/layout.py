@@ -6,6 +6,7 @@ laid out in parts (parts.py) and merged (merge.py).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import mimetypes
 import tempfile
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from studyguide.pagemap import PageStart
 
 PDF_VARIANT = "pdf/ua-1"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 # Images and fonts a print layout may read; anything bigger is a mistake or an attack.
 MAX_RESOURCE_BYTES = 20_000_000
 
@@ -43,20 +45,20 @@ def check_paper(paper: str) -> None:
         )
 
 
-def print_html(book: Book, options: Options, date: str = "") -> str:
+def print_html(book: Book, options: Options, date: dt.datetime | None = None) -> str:
     """The whole book as one HTML document with its stylesheet inline: what WeasyPrint lays out.
 
     With `options.glossary_pages`, the first link to a term in each chapter gives its
     glossary page.
     """
     check_paper(options.paper)
-    view = render_book(book, Medium.PRINT)
+    view = render_book(book, Medium.PRINT, date.date() if date else None)
     return render_print_html(
         view,
         options.paper,
         options.writing_space,
         print_stylesheet(options.paper),
-        date,
+        date.strftime(DATE_FORMAT) if date else "",
         options.glossary_pages,
     )
 
@@ -188,17 +190,18 @@ class InParts:
 
 
 def lay_out_book(
-    book: Book, options: Options, date: str = "", progress: Progress = quiet
+    book: Book, options: Options, date: dt.datetime | None = None, progress: Progress = quiet
 ) -> OnePiece | InParts:
     """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
     check_paper(options.paper)
-    view = render_book(book, Medium.PRINT)
+    view = render_book(book, Medium.PRINT, date.date() if date else None)
     css = print_stylesheet(options.paper)
     plan = parts.plan(view, options.part_size)
+    stamp = date.strftime(DATE_FORMAT) if date else ""
 
     def render(part: PrintPart | None) -> str:
         return render_print_html(
-            view, options.paper, options.writing_space, css, date, options.glossary_pages, part
+            view, options.paper, options.writing_space, css, stamp, options.glossary_pages, part
         )
 
     if len(plan) == 1 and not options.glossary_pages:
