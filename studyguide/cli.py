@@ -7,6 +7,7 @@ The editions' flags (--pdf, --epub, --handout, …) come from the registry
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from dataclasses import replace
@@ -15,6 +16,10 @@ from typing import TYPE_CHECKING
 
 from studyguide.editions import registry
 from studyguide.options import PAPERS, Options
+
+# Modules that add commands of their own: each has `add(commands)`, which adds its
+# subcommands with a `run(args) -> exit code` default.
+COMMAND_MODULES = ("studyguide.authoring.commands",)
 
 if TYPE_CHECKING:
     from studyguide.model import Book
@@ -83,6 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "stats", help="count the annotations: notes and questions per chapter, glossary links"
     )
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).add(commands)
     return parser
 
 
@@ -97,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     root: Path = args.root
     started = time.perf_counter()
     try:
+        if hasattr(args, "run"):
+            return args.run(args)
         return _run(args, root, started)
     except (BuildError, BuildErrors) as error:
         print(error.format(args.root), file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,11 +34,11 @@ def load_book(root: Path) -> Book:
     names = glossary_names(glossary_files, errors)
     terms = parse_glossary(md, glossary_files, names, errors)
     slugs = {s.slug for s in glossary_files}
-    texts = [text.id for text in meta.texts] if meta else []
+    texts = [text.id for text in meta.texts] if meta else None  # None: book.toml is wrong
     matcher = _with_slugs(names, slugs)
     chapters = _parse_chapters(md, chapter_files, matcher, texts, errors)
     _check_order(chapters, errors)
-    _check_paragraph_links(chapters, terms, texts, errors)
+    _check_paragraph_links(chapters, terms, texts or [], errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
     book = Book(meta, root, tuple(chapters), tuple(terms))
@@ -59,14 +60,14 @@ def _parse_chapters(
     md: MarkdownIt,
     files: list[ChapterFile],
     matcher: TermMatcher,
-    texts: list[str],
+    texts: list[str] | None,
     errors: ErrorCollector,
 ) -> list[Chapter]:
     """The chapters in order; each text's paragraphs and parts numbered across its chapters,
-    from 1."""
+    from 1. (`texts` is None when book.toml has mistakes: any text is taken.)"""
     chapters: list[Chapter] = []
-    paragraphs = dict.fromkeys(texts, 0)
-    parts = dict.fromkeys(texts, 0)
+    paragraphs: dict[str, int] = collections.defaultdict(int)
+    parts: dict[str, int] = collections.defaultdict(int)
 
     def numbering(text: str) -> tuple[int, int]:
         return paragraphs[text] + 1, parts[text] + 1

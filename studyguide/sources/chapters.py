@@ -290,9 +290,12 @@ def _kind(front: FrontMatter, errors: ErrorCollector) -> Kind | None:
     return KIND_NAMES[kind_name]
 
 
-def _text_id(front: FrontMatter, texts: list[str], errors: ErrorCollector) -> str | None:
-    """The text an article chapter holds: its `text:` field, or the book's first text."""
+def _text_id(front: FrontMatter, texts: list[str] | None, errors: ErrorCollector) -> str | None:
+    """The text an article chapter holds: its `text:` field, or the book's first text.
+    (`texts` is None when book.toml has mistakes, reported on their own.)"""
     value = front.values.get("text", texts[0] if texts else "")
+    if texts is None:
+        return str(value)
     if value not in texts:
         errors.add(
             BuildError(
@@ -316,7 +319,7 @@ def parse_chapter(
     md: MarkdownIt,
     source: ChapterFile,
     matcher: TermMatcher,
-    texts: list[str],
+    texts: list[str] | None,
     numbering: Numbering,
     errors: ErrorCollector,
 ) -> Chapter | None:
