@@ -14,9 +14,8 @@ if TYPE_CHECKING:
 
     from studyguide.render.views import BookView, ChapterView
 
-# Ruled lines under each question, tried from the most down to the fewest until the
-# chapter's questions fit on one page.
-MOST_LINES = 4
+# Ruled lines under each question, tried from the most (as many as in the book) down to the
+# fewest until the chapter's questions fit on one page.
 FEWEST_LINES = 0
 
 
@@ -77,7 +76,9 @@ def prepare(job: Job) -> Document:
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, job.date.date())
     chapters = [chapter for chapter in view.chapters_html if chapter.questions_html]
-    lines = {c.id: MOST_LINES if options.writing_space else 0 for c in chapters}
+    from studyguide.render.documents import ANSWER_LINES
+
+    lines = {c.id: ANSWER_LINES if options.writing_space else 0 for c in chapters}
     job.progress(f"laying out the question handout ({options.paper.upper()}) with WeasyPrint")
     while True:
         html = handout_html(chapters, view, options.paper, job.date, lines)

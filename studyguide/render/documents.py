@@ -120,6 +120,10 @@ class PrintPart:
     articles_before: int = 0  # article chapters in the parts before: the outline numbers them
 
 
+# Ruled lines for a handwritten answer under each discussion question, in print.
+ANSWER_LINES = 4
+
+
 def render_print_html(
     view: BookView,
     paper: str,
@@ -135,7 +139,7 @@ def render_print_html(
         .render(
             book=view,
             paper=paper,
-            writing_space=writing_space,
+            answer_lines=ANSWER_LINES if writing_space else 0,
             css=css,
             date=date,
             glossary_pages=glossary_pages,

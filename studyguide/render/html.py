@@ -7,6 +7,7 @@ link points (a glossary entry, a paragraph) depends on the edition, and is asked
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from markupsafe import Markup
 
 from studyguide.model import Medium, Node, Note
 from studyguide.render.markup import macros
+from studyguide.render.typeset import Typesetter
 
 # The parser's options as far as rendering reads them: CommonMark's, which emit XHTML.
 OPTIONS = OptionsDict({**commonmark.make()["options"], "html": False, "typographer": False})
@@ -32,6 +34,7 @@ class Targets:
     term_href: Callable[[str], str]  # glossary slug → href
     paragraph_href: Callable[[str, int], str]  # (text id, paragraph number) → href
     paragraph_id: Callable[[str, int], str]  # (text id, paragraph number) → the element's id
+    typesetter: Typesetter | None = None  # print: where words may break (render/typeset.py)
 
 
 @dataclass
@@ -46,6 +49,9 @@ class Fragment:
     paragraphs_inline: bool = False  # render <p> as <span class="np"> (print notes)
     lead_html: str = ""  # inserted at the start of the first paragraph (note back links)
     blocks: int = 0
+    in_heading: bool = False  # no hyphenation in headings
+    last_text: int = 0  # id() of the paragraph's last text node: its last word is not broken
+    inline_depth: int = 0
 
 
 class BookRenderer(RendererHTML):
@@ -59,11 +65,35 @@ class BookRenderer(RendererHTML):
         return env["fragment"]
 
     def renderInline(self, tokens: Sequence[Any], options: OptionsDict, env: Any) -> str:
-        """Inline nodes; a glossary link is rendered whole, by the term_link macro."""
+        """Inline nodes; a glossary link is rendered whole, by the term_link macro. A note
+        call goes after the punctuation that follows it ("Pososkoni,¹" not "Pososkoni¹,")."""
+        state = self._state(env)
+        if state.inline_depth == 0:  # a paragraph's (or heading's) inline nodes, all of them
+            texts = [t for t in tokens if t.type == "text" and t.content.strip()]
+            state.last_text = id(texts[-1]) if texts else 0
+        state.inline_depth += 1
+        try:
+            return self._render_inline(tokens, options, env, state)
+        finally:
+            state.inline_depth -= 1
+
+    def _render_inline(
+        self, tokens: Sequence[Any], options: OptionsDict, env: Any, state: Fragment
+    ) -> str:
         out: list[str] = []
         index = 0
         while index < len(tokens):
             node = tokens[index]
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            if node.type == "footnote_ref" and after is not None and after.type == "text":
+                found = _CALL_AFTER.match(after.content)
+                if found:
+                    moved = found.end()
+                    out.append(escapeHtml(after.content[:moved]))
+                    out.append(self.footnote_ref(tokens, index, options, env))
+                    out.append(self._text(after, after.content[moved:], state))
+                    index += 2
+                    continue
             slug = node.meta.get("term") if node.type == "link_open" else None
             if slug:
                 end = _link_end(tokens, index)
@@ -78,6 +108,23 @@ class BookRenderer(RendererHTML):
                 out.append(self.renderToken(tokens, index, options, env))
             index += 1
         return "".join(out)
+
+    def text(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+        return self._text(tokens[idx], tokens[idx].content, self._state(env))
+
+    def _text(self, node: Node, content: str, state: Fragment) -> str:
+        typesetter = state.targets.typesetter
+        if typesetter is None:
+            return escapeHtml(content)
+        if state.in_heading:
+            return escapeHtml(typesetter.bind_names(content))
+        return escapeHtml(typesetter.text(content, keep_last_word=id(node) == state.last_text))
+
+    def heading_close(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        self._state(env).in_heading = False
+        return self.renderToken(tokens, idx, options, env)
 
     def footnote_ref(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
         state = self._state(env)
@@ -133,6 +180,7 @@ class BookRenderer(RendererHTML):
         return f"<{tag}>"
 
     def heading_open(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+        self._state(env).in_heading = True
         return self._block_open(tokens[idx], tokens[idx].tag, self._state(env))
 
     def bullet_list_open(
@@ -169,6 +217,11 @@ class BookRenderer(RendererHTML):
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
         return "</div>\n"
+
+
+# Punctuation a note call goes after: the call ends the clause or the quotation it annotates
+# (an apostrophe inside a word, "Morales’s", is not one).
+_CALL_AFTER = re.compile(r"[.,;:!?)\]”’»]+(?=\s|$)")
 
 
 def _link_end(tokens: Sequence[Node], start: int) -> int:

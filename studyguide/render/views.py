@@ -14,6 +14,7 @@ from studyguide.labels import Labels, labels_for, primary
 from studyguide.model import Book, Chapter, Medium, Term, TermLink, Text
 from studyguide.render.html import Fragment, Targets, render
 from studyguide.render.markup import macros
+from studyguide.render.typeset import Typesetter
 
 
 @dataclass(frozen=True)
@@ -105,11 +106,13 @@ def book_labels(book: Book) -> Labels:
 def targets(book: Book, medium: Medium) -> Targets:
     """Where links go: inside one document in print, across the EPUB's files on a screen."""
     if medium is Medium.PRINT:
+        names = [name for term in book.glossary for name in (term.term, *term.aliases)]
         return Targets(
             medium,
             lambda slug: f"#term-{slug}",
             lambda text, n: f"#{book.paragraph_id(text, n)}",
             book.paragraph_id,
+            Typesetter.for_book(book.meta.language, names),
         )
     where = book.paragraph_files()
     return Targets(

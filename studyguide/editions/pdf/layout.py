@@ -126,9 +126,11 @@ def layout(html: str, root: Path) -> Document:
     """Lay the print edition out once; the Document serves the PDF and the EPUB's page map."""
     from weasyprint import HTML
 
-    from studyguide.editions.pdf import speedups
+    from studyguide.editions.pdf import speedups, tagging, typesetting
 
     speedups.apply()
+    typesetting.apply()
+    tagging.apply()
     fetcher = _make_fetcher(root)
     document = HTML(
         string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher

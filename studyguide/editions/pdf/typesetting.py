@@ -1,0 +1,273 @@
+"""What WeasyPrint (70) leaves undone in a book's lines, added to its line breaking and drawing.
+
+- At most `MAX_HYPHENATED_IN_A_ROW` hyphenated lines in a row, and a soft hyphen used only
+  when the line would otherwise end more than `HYPHENATION_ZONE` of its width short (CSS's
+  `hyphenate-limit-lines` and `hyphenate-limit-zone`, which WeasyPrint does not apply to
+  soft hyphens). Where a word may break at all is decided before layout
+  (studyguide/render/typeset.py).
+- Balanced headings (CSS's `text-wrap: balance`): a heading of several lines is set in the
+  narrowest width that keeps its number of lines, so its lines are of even length and the
+  last is never a single word.
+- A hyphen added at a line break is drawn inside a marked-content span whose ActualText is
+  a soft hyphen (U+00AD, as ISO 32000 asks of Tagged PDF): copied and extracted text gives
+  the word whole.
+
+Each patch checks that the function it wraps is the version it was written for (pyproject.toml
+pins WeasyPrint), and leaves another version alone with a warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+log = logging.getLogger("studyguide")
+
+MAX_HYPHENATED_IN_A_ROW = 2
+HYPHENATION_ZONE = 0.12  # of the line's width
+SOFT_HYPHEN = "\u00ad"
+# Stands in for a soft hyphen where a line may not break inside a word: as long in UTF-8
+# (two bytes, so every byte offset stays right), invisible, and no break opportunity.
+_NO_BREAK = "\u034f"  # COMBINING GRAPHEME JOINER
+BALANCED_TAGS = frozenset({"h1", "h2", "h3"})
+BALANCED_CLASSES = frozenset({"book-subtitle"})
+LINE_END_HYPHENS = ("-", "\u2010")
+
+# Digests of the functions wrapped here, as shipped in WeasyPrint 70.0.
+_EXPECTED = {
+    "split_first_line": "39ad1016863ca34d",
+    "iter_line_boxes": "04aec48abfcad809",
+    "draw_first_line": "1bb8eae6d88e71b1",
+}
+
+
+class _State:
+    hyphenate = True
+
+
+_STATE = _State()
+
+
+def _digest(function: Any) -> str:
+    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+
+
+def _is_expected(name: str, function: Any) -> bool:
+    if _digest(function) == _EXPECTED[name]:
+        return True
+    log.warning(
+        "studyguide: WeasyPrint's %s is not the version the typesetting patch was written "
+        "for; the patch is skipped: install from requirements.lock",
+        name,
+    )
+    return False
+
+
+# ------------------------------------------------------------------ hyphenation
+
+
+def _hyphenated(result: tuple[Any, ...], style: Any) -> bool:
+    return result[2] is not None and result[0].text.endswith(style["hyphenate_character"])
+
+
+def _unmasked(result: tuple[Any, ...]) -> tuple[Any, ...]:
+    layout = result[0]
+    layout.text = layout.text.replace(_NO_BREAK, SOFT_HYPHEN)
+    return result
+
+
+def limited_split(original: Any) -> Any:
+    def split_first_line(
+        text: str, style: Any, context: Any, max_width: Any, *args: Any, **kwargs: Any
+    ) -> tuple[Any, ...]:
+        result = original(text, style, context, max_width, *args, **kwargs)
+        if SOFT_HYPHEN not in text or not max_width or not _hyphenated(result, style):
+            return result
+        plain = _unmasked(
+            original(
+                text.replace(SOFT_HYPHEN, _NO_BREAK), style, context, max_width, *args, **kwargs
+            )
+        )
+        if not _STATE.hyphenate or max_width - plain[3] <= HYPHENATION_ZONE * max_width:
+            return plain
+        return result
+
+    split_first_line._studyguide = True  # type: ignore[attr-defined]
+    return split_first_line
+
+
+def _last_text(box: Any) -> str:
+    children = getattr(box, "children", None)
+    if children:
+        for child in reversed(children):
+            text = _last_text(child)
+            if text.strip():
+                return text
+        return ""
+    return getattr(box, "text", "") or ""
+
+
+def ends_hyphenated(line: Any) -> bool:
+    return _last_text(line).rstrip(" ").endswith(LINE_END_HYPHENS)
+
+
+def _limit_hyphens(lines: Iterator[Any]) -> Iterator[Any]:
+    """The lines, with hyphenation switched off for a line after two hyphenated ones."""
+    in_a_row = 0
+    while True:
+        previous = _STATE.hyphenate
+        _STATE.hyphenate = in_a_row < MAX_HYPHENATED_IN_A_ROW
+        try:
+            item = next(lines, None)
+        finally:
+            _STATE.hyphenate = previous
+        if item is None:
+            return
+        in_a_row = in_a_row + 1 if ends_hyphenated(item[0]) else 0
+        yield item
+
+
+# ------------------------------------------------------------------ balanced headings
+
+
+def _balanced(box: Any) -> bool:
+    element = getattr(box, "element", None)
+    if element is None or getattr(box, "pseudo_type", None):
+        return False
+    classes = set((element.get("class") or "").split())
+    return getattr(box, "element_tag", "") in BALANCED_TAGS or bool(classes & BALANCED_CLASSES)
+
+
+def _fits(original: Any, args: tuple[Any, ...], block: Any, width: float) -> int | None:
+    """The number of lines at `width`, or None if a line would overflow it or break after a
+    hyphen ("co-/operative" in a title)."""
+    context, linebox, position_y, bottom_space, _skip, _block, *rest = args
+    narrow = block.copy()
+    narrow.width = width
+    count = 0
+    for line, resume in original(
+        context, linebox, position_y, bottom_space, None, narrow, [], [], *rest[2:]
+    ):
+        right = max((c.position_x + c.width for c in line.children), default=0)
+        if right - narrow.content_box_x() > width + 0.01:
+            return None
+        if resume is not None and ends_hyphenated(line):
+            return None
+        count += 1
+    return count
+
+
+def balanced_width(original: Any, args: tuple[Any, ...]) -> Any:
+    """The heading's block, narrowed to the least width that keeps its number of lines."""
+    block = args[5]
+    lines = _fits(original, args, block, block.width)
+    if lines is None or lines < 2:
+        return block
+    low, high = block.width / 2, block.width
+    while high - low > 0.5:
+        middle = (low + high) / 2
+        if _fits(original, args, block, middle) == lines:
+            high = middle
+        else:
+            low = middle
+    narrow = block.copy()
+    narrow.width = high
+    if block.style["text_align_all"] == "center":
+        narrow.position_x += (block.width - high) / 2
+    return narrow
+
+
+def line_breaking(original: Any) -> Any:
+    def iter_line_boxes(*args: Any) -> Iterator[Any]:
+        if args[4] is None and _balanced(args[5]):
+            args = (*args[:5], balanced_width(original, args), *args[6:])
+        yield from _limit_hyphens(original(*args))
+
+    iter_line_boxes._studyguide = True  # type: ignore[attr-defined]
+    return iter_line_boxes
+
+
+# ------------------------------------------------------------------ copied text
+
+
+# The last glyph of a TJ array as WeasyPrint writes it ("<00410042>" or "<00410042>-12"),
+# four hex digits a glyph.
+_LAST_GLYPH = re.compile(r"([0-9a-f]{4})>(-?[\d.]+)?$")
+
+
+class _HyphenAsSoft:
+    """A stream whose last text drawn has its last glyph (the added hyphen) marked with the
+    ActualText of a soft hyphen."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending: str | None = None
+
+    def show_text(self, text: str) -> None:
+        if self._pending is not None:
+            self._stream.show_text(self._pending)
+        self._pending = text
+
+    def flush(self) -> None:
+        text = self._pending
+        if text is None:
+            return
+        last = _LAST_GLYPH.search(text)
+        if last is None:
+            self._stream.show_text(text)
+            return
+        head = text[: last.start(1)]
+        head = head[:-1] if head.endswith("<") else head + ">"
+        if head:
+            self._stream.show_text(head)
+        self._stream.begin_marked_content("Span", "<< /ActualText <FEFF00AD> >>")
+        self._stream.show_text(f"<{last.group(1)}>{last.group(2) or ''}")
+        self._stream.end_marked_content()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def soft_hyphens(original: Any) -> Any:
+    def draw_first_line(stream: Any, textbox: Any, *args: Any) -> Any:
+        text = textbox.pango_layout.text
+        if (
+            not text.endswith(textbox.style["hyphenate_character"])
+            or textbox.style["font_size"] < 1e-6
+        ):
+            return original(stream, textbox, *args)
+        marked = _HyphenAsSoft(stream)
+        emojis = original(marked, textbox, *args)
+        marked.flush()
+        return emojis
+
+    draw_first_line._studyguide = True  # type: ignore[attr-defined]
+    return draw_first_line
+
+
+def apply() -> list[str]:
+    """Wrap WeasyPrint's line breaking and text drawing; the names of the patches applied."""
+    from weasyprint.draw import text as draw_text
+    from weasyprint.layout import block, inline
+
+    applied = []
+    if getattr(inline.split_first_line, "_studyguide", False) or (
+        _is_expected("split_first_line", inline.split_first_line)
+        and setattr(inline, "split_first_line", limited_split(inline.split_first_line)) is None
+    ):
+        applied.append("split_first_line")
+    if getattr(block.iter_line_boxes, "_studyguide", False) or (
+        _is_expected("iter_line_boxes", block.iter_line_boxes)
+        and setattr(block, "iter_line_boxes", line_breaking(block.iter_line_boxes)) is None
+    ):
+        applied.append("iter_line_boxes")
+    if getattr(draw_text.draw_first_line, "_studyguide", False) or (
+        _is_expected("draw_first_line", draw_text.draw_first_line)
+        and setattr(draw_text, "draw_first_line", soft_hyphens(draw_text.draw_first_line)) is None
+    ):
+        applied.append("draw_first_line")
+    return applied

@@ -1,0 +1,105 @@
+"""The print edition's word breaks, decided before layout: soft hyphens where a word may be
+hyphenated, no-break spaces inside the glossary's names.
+
+WeasyPrint is then asked for manual hyphenation only (print.css), so a line can break inside
+a word only where these rules allow it:
+
+- only in words of at least `MIN_WORD` letters, with at least `MIN_SIDE` letters on each side
+  of the break;
+- never in a capitalised word (a name: "Bolivian", "Morales", "India"), nor in either part
+  of a hyphenated compound ("co-operatives" breaks at its own hyphen or not at all), nor in
+  a word with digits;
+- never in the last word of a paragraph, nor in headings (their text is not given here).
+
+What the layout decides (at most two hyphenated lines in a row, whether a line is short
+enough to be worth a hyphen) is in studyguide/editions/pdf/typesetting.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+SOFT_HYPHEN = "\u00ad"
+NO_BREAK_SPACE = "\u00a0"
+MIN_WORD = 6
+MIN_SIDE = 3
+# A multi-word glossary name is kept on one line when it is at most this long; a longer one
+# ("Federación Nacional de Cooperativas Mineras de Bolivia") would leave a gap in its line.
+MAX_BOUND_NAME = 26
+
+_TOKEN = re.compile(r"\S+")
+_LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+(?:['’][^\W\d_]+)?)([^\w]*)$")
+
+
+@cache
+def _dictionary(language: str) -> Any:
+    import pyphen
+
+    return pyphen.Pyphen(
+        lang=pyphen.language_fallback(language) or "en", left=MIN_SIDE, right=MIN_SIDE
+    )
+
+
+def hyphenatable(token: str) -> re.Match[str] | None:
+    """The token's word, if the rules let it be hyphenated: letters only (an apostrophe
+    inside), lower-case first, long enough; punctuation around it is kept aside."""
+    found = _LETTERS.match(token)
+    if found is None:
+        return None
+    word = found.group(2)
+    if len(word) < MIN_WORD or not word[0].islower():
+        return None
+    return found
+
+
+@dataclass(frozen=True)
+class Typesetter:
+    """The word-break rules of one book, for the print edition."""
+
+    language: str
+    names: tuple[str, ...] = ()  # multi-word names to keep on one line
+    _pattern: re.Pattern[str] | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def for_book(cls, language: str, names: Iterable[str]) -> Typesetter:
+        bound = sorted(
+            {n for n in names if " " in n and n[:1].isupper() and len(n) <= MAX_BOUND_NAME},
+            key=len,
+            reverse=True,
+        )
+        pattern = None
+        if bound:
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, bound)) + r")(?!\w)")
+        return cls(language, tuple(bound), pattern)
+
+    def bind_names(self, text: str) -> str:
+        """No-break spaces inside the book's names ("Cerro Posokoni" on one line)."""
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: m.group(0).replace(" ", NO_BREAK_SPACE), text)
+
+    def hyphenate(self, text: str, keep_last_word: bool = False) -> str:
+        """Soft hyphens where the rules allow a break; none in the last word if asked."""
+        tokens = list(_TOKEN.finditer(text))
+        if keep_last_word and tokens:
+            tokens.pop()
+        out: list[str] = []
+        end = 0
+        dictionary = _dictionary(self.language)
+        for token in tokens:
+            found = hyphenatable(token.group(0))
+            if found is None:
+                continue
+            start = token.start() + found.start(2)
+            word = found.group(2)
+            out += [text[end:start], dictionary.inserted(word, hyphen=SOFT_HYPHEN)]
+            end = start + len(word)
+        out.append(text[end:])
+        return "".join(out)
+
+    def text(self, text: str, keep_last_word: bool = False) -> str:
+        return self.hyphenate(self.bind_names(text), keep_last_word)
