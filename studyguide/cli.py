@@ -57,6 +57,13 @@ def _parser() -> argparse.ArgumentParser:
         build.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
+        "--no-blank-pages",
+        dest="blank_pages",
+        action="store_false",
+        help="in the PDF, open each chapter on the next page rather than the next right-hand "
+        "one, with the same margins on every page: for photocopying single-sided",
+    )
+    build.add_argument(
         "--glossary-pages",
         action="store_true",
         help="in the PDF, give the glossary page after the first link to a term in each chapter",
@@ -158,6 +165,7 @@ def _options(args: argparse.Namespace, out: Path) -> Options:
         writing_space=args.writing_space,
         cover=getattr(args, "cover", True),
         glossary_pages=getattr(args, "glossary_pages", False),
+        blank_pages=getattr(args, "blank_pages", True),
     )
     if getattr(args, "part_size", None):
         options = replace(options, part_size=args.part_size)

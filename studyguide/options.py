@@ -26,6 +26,7 @@ class Options:
     cover: bool = True
     glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
     part_size: int = DEFAULT_PART_SIZE  # a longer print edition is laid out in parts
+    blank_pages: bool = True  # chapters open on a right-hand page (False: on the next page)
 
     @property
     def paper_suffix(self) -> str:

@@ -60,6 +60,7 @@ def cache_key(book: Book, options: Options) -> str:
         options.writing_space,
         options.glossary_pages,
         options.part_size,
+        options.blank_pages,
     )
     parts: list[bytes | str] = [__version__, repr(layout_options)]
     for path in source_paths(book.root):

@@ -9,7 +9,7 @@ from typing import Any
 from studyguide.labels import Labels
 from studyguide.model import Book, Kind
 from studyguide.render.markup import environment
-from studyguide.render.views import BookView, ChapterView, book_labels
+from studyguide.render.views import BookView, ChapterView, book_labels, chapter_semantics
 
 
 def style_text(name: str) -> str:
@@ -17,9 +17,13 @@ def style_text(name: str) -> str:
     return (resources.files("studyguide.render") / "styles" / name).read_text(encoding="utf-8")
 
 
-def print_stylesheet(paper: str) -> str:
-    """base.css, print.css and the paper size's sheet, in that order."""
-    return "\n".join(style_text(name) for name in ("base.css", "print.css", f"paper-{paper}.css"))
+def print_stylesheet(paper: str, one_sided: bool = False) -> str:
+    """base.css, print.css and the paper size's sheet, in that order; for one-sided printing
+    (no blank pages), its rules and the paper's one-sided margins after them."""
+    names = ["base.css", "print.css", f"paper-{paper}.css"]
+    if one_sided:
+        names += ["one-sided.css", f"paper-{paper}-one-sided.css"]
+    return "\n".join(style_text(name) for name in names)
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,10 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
     labels = book_labels(book)
     toc = toc_entries(book, labels)
     body = next((c.file_name for c in book.chapters if c.kind is Kind.ARTICLE), toc[0].href)
+    kinds = dict(zip(chapter_semantics(book), (c.file_name for c in book.chapters), strict=False))
+    landmarks = [(kind, kinds[kind]) for kind in ("introduction", "bibliography") if kind in kinds]
     values = {
+        "landmarks": landmarks,
         "book": book,
         "toc": toc,
         "pages": pages,

@@ -35,6 +35,7 @@ class Targets:
     paragraph_href: Callable[[str, int], str]  # (text id, paragraph number) → href
     paragraph_id: Callable[[str, int], str]  # (text id, paragraph number) → the element's id
     typesetter: Typesetter | None = None  # print: where words may break (render/typeset.py)
+    abbreviations: Mapping[str, str] = field(default_factory=dict)  # screen: COB → its name
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Fragment:
     in_heading: bool = False  # no hyphenation in headings
     last_text: int = 0  # id() of the paragraph's last text node: its last word is not broken
     inline_depth: int = 0
+    paragraph: int = 0  # the number of the paragraph being rendered (0: not numbered)
+    placed: dict[str, int] | None = None  # filled in: a term link's id → its paragraph
 
 
 class BookRenderer(RendererHTML):
@@ -98,8 +101,11 @@ class BookRenderer(RendererHTML):
             if slug:
                 end = _link_end(tokens, index)
                 inner = self.renderInline(tokens[index + 1 : end], options, env)
-                href = self._state(env).targets.term_href(slug)
-                out.append(self.macros.term_link(href, node.meta.get("link_id", ""), Markup(inner)))
+                href = state.targets.term_href(slug)
+                link_id = node.meta.get("link_id", "")
+                if link_id and state.placed is not None:
+                    state.placed[link_id] = state.paragraph
+                out.append(self.macros.term_link(href, link_id, Markup(inner)))
                 index = end + 1
                 continue
             if node.type in self.rules:
@@ -115,10 +121,23 @@ class BookRenderer(RendererHTML):
     def _text(self, node: Node, content: str, state: Fragment) -> str:
         typesetter = state.targets.typesetter
         if typesetter is None:
-            return escapeHtml(content)
+            return self._abbreviated(content, state.targets.abbreviations)
         if state.in_heading:
             return escapeHtml(typesetter.bind_names(content))
         return escapeHtml(typesetter.text(content, keep_last_word=id(node) == state.last_text))
+
+    def _abbreviated(self, content: str, abbreviations: Mapping[str, str]) -> str:
+        """Acronyms the glossary spells out, marked as abbreviations with their expansion."""
+        if not abbreviations:
+            return escapeHtml(content)
+        out, end = [], 0
+        for found in ACRONYM.finditer(content):
+            title = abbreviations.get(found.group(0))
+            if title:
+                out += [escapeHtml(content[end : found.start()])]
+                out += [str(self.macros.abbreviation(found.group(0), title))]
+                end = found.end()
+        return "".join([*out, escapeHtml(content[end:])])
 
     def heading_close(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
@@ -159,6 +178,7 @@ class BookRenderer(RendererHTML):
         if state.paragraphs_inline:
             return '<span class="np">' + lead
         number = node.meta.get("pnum")
+        state.paragraph = number or 0
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
             return str(self.macros.paragraph_open(element_id, number)) + lead
@@ -221,6 +241,7 @@ class BookRenderer(RendererHTML):
 
 # Punctuation a note call goes after: the call ends the clause or the quotation it annotates
 # (an apostrophe inside a word, "Morales’s", is not one).
+ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z-]*[A-Z](?![\w-])")
 _CALL_AFTER = re.compile(r"[.,;:!?)\]”’»]+(?=\s|$)")
 
 

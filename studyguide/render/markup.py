@@ -25,6 +25,7 @@ class ApparatusClasses:
     print_only: str = "print-only"
     pagebreak: str = "pagebreak"
     answer_space: str = "answer-space"
+    backlinks: str = "backlinks"  # the EPUB glossary's links back to the text
 
     def all(self) -> frozenset[str]:
         return frozenset(getattr(self, f.name) for f in fields(self))

@@ -4,15 +4,15 @@ ready for the templates."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
 
 from studyguide.labels import Labels, labels_for, primary
-from studyguide.model import Book, Chapter, Medium, Term, TermLink, Text
-from studyguide.render.html import Fragment, Targets, render
+from studyguide.model import Book, Chapter, Kind, Medium, Term, TermLink, Text
+from studyguide.render.html import ACRONYM, Fragment, Targets, render
 from studyguide.render.markup import macros
 from studyguide.render.typeset import Typesetter
 
@@ -31,9 +31,19 @@ class ChapterView:
     body_html: Markup
     notes_html: list[NoteView]
     questions_html: list[Markup]
+    semantics: str = "chapter"  # its epub:type, and its ARIA role with "doc-" before it
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.chapter, name)
+
+
+@dataclass(frozen=True)
+class Backlink:
+    """A way back from a glossary entry to a place that links to it (the EPUB's)."""
+
+    href: str
+    text: str  # "¶ 12", or the chapter's title where the paragraph has no number
+    label: str  # what a screen reader says: "Paragraph 12"
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class TermView:
     term: Term
     html: Markup
     links: list[TermLink]
+    backlinks: list[Backlink] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -120,10 +131,25 @@ def targets(book: Book, medium: Medium) -> Targets:
         lambda slug: f"glossary.xhtml#term-{slug}",
         lambda text, n: f"{where.get((text, n), '')}#{book.paragraph_id(text, n)}",
         book.paragraph_id,
+        abbreviations=abbreviations(book),
     )
 
 
-def render_chapter(chapter: Chapter, links: Targets, first_text: str) -> ChapterView:
+def abbreviations(book: Book) -> dict[str, str]:
+    """The glossary's acronyms ("COB") and what they stand for: the first alias of several
+    words ("Central Obrera Boliviana")."""
+    found = {}
+    for term in book.glossary:
+        if ACRONYM.fullmatch(term.term):
+            spelled = [alias for alias in term.aliases if " " in alias]
+            if spelled:
+                found[term.term] = spelled[0]
+    return found
+
+
+def render_chapter(
+    chapter: Chapter, links: Targets, first_text: str, placed: dict[str, int] | None = None
+) -> ChapterView:
     notes = {note.label: note for note in chapter.notes}
     text = chapter.text or first_text  # where its `#p-N` links point
     notes_html: list[NoteView] = []
@@ -139,7 +165,7 @@ def render_chapter(chapter: Chapter, links: Targets, first_text: str) -> Chapter
             notes_html.append(NoteView(note.id, html))
     body = render(
         chapter.body,
-        Fragment(links, text, notes, note_html, block_ids=f"c{chapter.number}-"),
+        Fragment(links, text, notes, note_html, block_ids=f"c{chapter.number}-", placed=placed),
     )
     questions = [
         render(q.nodes, Fragment(links, text, notes, note_html, paragraphs_inline=True))
@@ -165,13 +191,60 @@ def render_book(book: Book, medium: Medium, built: dt.date | None = None) -> Boo
     book.toml gives none."""
     links = targets(book, medium)
     first = book.meta.texts[0].id if book.meta.texts else ""
-    glossary = [
-        TermView(
-            term,
-            render(term.definition, Fragment(links, first)),
-            first_link_per_chapter(book, term),
-        )
-        for term in book.glossary
+    labels = book_labels(book)
+    placed: dict[str, int] = {}
+    chapters = [
+        replace(render_chapter(chapter, links, first, placed), semantics=semantics)
+        for chapter, semantics in zip(book.chapters, chapter_semantics(book), strict=True)
     ]
-    chapters = [render_chapter(chapter, links, first) for chapter in book.chapters]
-    return BookView(book, chapters, glossary, book_labels(book), book.meta.edition.date or built)
+    glossary = []
+    for term in book.glossary:
+        firsts = first_link_per_chapter(book, term)
+        back = backlinks(book, firsts, placed, labels) if medium is Medium.EPUB else []
+        html = render(term.definition, Fragment(links, first))
+        glossary.append(TermView(term, html, firsts, back))
+    return BookView(book, chapters, glossary, labels, book.meta.edition.date or built)
+
+
+def chapter_semantics(book: Book) -> list[str]:
+    """What each chapter is, as EPUB's structural semantics name it: the first front chapter
+    is the introduction and the other front ones appendices (the chronology); a back chapter
+    is the bibliography if it is the further reading (by its title, or a bibliography block
+    in it), else an appendix; the text's own are chapters."""
+    further_reading = book_labels(book)["further_reading"].casefold()
+    out = []
+    front = 0
+    for chapter in book.chapters:
+        if chapter.kind is Kind.ARTICLE:
+            out.append("chapter")
+        elif chapter.kind is Kind.FRONT:
+            front += 1
+            out.append("introduction" if front == 1 else "appendix")
+        elif chapter.title.casefold() == further_reading or any(
+            node.type == "container_bibliography_open" for node in chapter.body
+        ):
+            out.append("bibliography")
+        else:
+            out.append("appendix")
+    return out
+
+
+def backlinks(
+    book: Book, links: list[TermLink], placed: dict[str, int], labels: Labels
+) -> list[Backlink]:
+    """Where a glossary entry is linked from, as links back: the numbered paragraph, or the
+    chapter where the link is in a part of it that has no number."""
+    chapters = {chapter.path: chapter for chapter in book.chapters}
+    out = []
+    for link in links:
+        chapter = chapters.get(link.source.path)
+        if chapter is None:
+            continue
+        number = placed.get(link.id, 0)
+        href = f"{chapter.file_name}#{link.id}"
+        if number:
+            text = labels.format("paragraph_number", number=number)
+            out.append(Backlink(href, text, labels.format("paragraph_label", number=number)))
+        else:
+            out.append(Backlink(href, chapter.title, chapter.title))
+    return out

@@ -11,6 +11,9 @@ from studyguide.render.documents import EpubDocument, PageEntry
 from studyguide.render.markup import APPARATUS, macros
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+# Places of the print layout that the EPUB shows elsewhere: its contents page is the
+# navigation document's table of contents.
+PRINT_ONLY_PLACES = {"contents": "nav.xhtml#toc", "contents-title": "nav.xhtml#toc"}
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
 
@@ -87,14 +90,23 @@ def insert_markers(
                 where.setdefault(element.get("id"), (index, element))
     entries: list[PageEntry] = []
     changed: set[int] = set()
+    previous = 0
     for page in pages:
+        # Pages with no text of their own (the blank backs of right-hand openers) begin
+        # where the next page does: the page list still has every page.
+        number = int(page.label) if page.label.isdigit() else 0
+        labels = [str(n) for n in range(previous + 1, number)] + [page.label]
+        previous = number or previous
         found = where.get(page.anchor)
         if found is None:
-            continue  # a page of the print edition only (its contents page)
+            if page.anchor in PRINT_ONLY_PLACES:  # the contents: the navigation document's
+                entries += [PageEntry(label, PRINT_ONLY_PLACES[page.anchor]) for label in labels]
+            continue
         index, anchor = found
-        if _place(anchor, page.offset, page.label):
-            changed.add(index)
-            entries.append(PageEntry(page.label, f"{documents[index].file_name}#page-{page.label}"))
+        for label in labels:
+            if _place(anchor, page.offset, label):
+                changed.add(index)
+                entries.append(PageEntry(label, f"{documents[index].file_name}#page-{label}"))
     result = list(documents)
     for index in changed:
         xhtml = etree.tostring(

@@ -57,7 +57,7 @@ def print_html(book: Book, options: Options, date: dt.datetime | None = None) ->
         view,
         options.paper,
         options.writing_space,
-        print_stylesheet(options.paper),
+        print_stylesheet(options.paper, one_sided=not options.blank_pages),
         date.strftime(DATE_FORMAT) if date else "",
         options.glossary_pages,
     )
@@ -197,7 +197,7 @@ def lay_out_book(
     """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
-    css = print_stylesheet(options.paper)
+    css = print_stylesheet(options.paper, one_sided=not options.blank_pages)
     plan = parts.plan(view, options.part_size)
     stamp = date.strftime(DATE_FORMAT) if date else ""
 
@@ -226,7 +226,13 @@ def lay_out_book(
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:
         laid = parts.lay_out(
-            plan, render, lay_out_part, Path(folder.name), progress, options.glossary_pages
+            plan,
+            render,
+            lay_out_part,
+            Path(folder.name),
+            progress,
+            options.glossary_pages,
+            right_hand=options.blank_pages,
         )
     except BaseException:
         folder.cleanup()

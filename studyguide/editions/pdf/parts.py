@@ -148,6 +148,7 @@ def lay_out(
     folder: Path,
     progress: Callable[[str], None],
     glossary_pages: bool = False,
+    right_hand: bool = True,
 ) -> PartsLayout:
     """Lay the parts out in rounds until every page number written into them is right.
 
@@ -172,7 +173,7 @@ def lay_out(
                 done = laid[index] = LaidPart(digest, target, page, pages, starts)
                 changed = True
             page += done.pages
-            if page % 2 == 0:  # the next part opens with a chapter, on a right-hand page
+            if right_hand and page % 2 == 0:  # the next part opens on a right-hand page
                 page += 1
         if not changed:
             return PartsLayout([part for part in laid if part is not None])
