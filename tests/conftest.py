@@ -16,18 +16,22 @@ class Built:
     epub: Path
     pdf: Path
     stderr: str
+    kepub: Path
 
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """The real book, built once with the real command line into a temporary folder."""
     out = tmp_path_factory.mktemp("build")
-    run = studyguide("build", "--out", out, env={"SOURCE_DATE_EPOCH": "1160006400"})
+    run = studyguide(
+        "build", "--pdf", "--epub", "--kepub", "--out", out, env={"SOURCE_DATE_EPOCH": "1160006400"}
+    )
     assert run.code == 0, run.stderr
     written = [Path(line) for line in run.stdout.split()]
-    epub = next(p for p in written if p.suffix == ".epub")
+    epub = next(p for p in written if p.name.endswith(".epub") and ".kepub" not in p.name)
     pdf = next(p for p in written if p.suffix == ".pdf")
-    return Built(out, epub, pdf, run.stderr)
+    kepub = next(p for p in written if p.name.endswith(".kepub.epub"))
+    return Built(out, epub, pdf, run.stderr, kepub)
 
 
 @pytest.fixture(scope="session")

@@ -61,7 +61,12 @@ class Edition:
 
 EDITIONS: dict[str, Edition] = {}
 # The modules that register the project's own editions, in the order --help lists them.
-_MODULES = ("studyguide.editions.pdf", "studyguide.editions.epub", "studyguide.editions.handout")
+_MODULES = (
+    "studyguide.editions.pdf",
+    "studyguide.editions.epub",
+    "studyguide.editions.kepub",
+    "studyguide.editions.handout",
+)
 
 
 def register(edition: Edition) -> Edition:

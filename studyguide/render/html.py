@@ -19,7 +19,7 @@ from markdown_it.utils import OptionsDict
 from markupsafe import Markup
 
 from studyguide.model import Medium, Node, Note
-from studyguide.render.markup import macros
+from studyguide.render.markup import macros, unbroken_compounds
 from studyguide.render.typeset import Typesetter
 
 # The parser's options as far as rendering reads them: CommonMark's, which emit XHTML.
@@ -120,10 +120,11 @@ class BookRenderer(RendererHTML):
 
     def _text(self, node: Node, content: str, state: Fragment) -> str:
         typesetter = state.targets.typesetter
+        if state.in_heading:
+            bound = typesetter.bind_names(content) if typesetter else content
+            return str(unbroken_compounds(bound))
         if typesetter is None:
             return self._abbreviated(content, state.targets.abbreviations)
-        if state.in_heading:
-            return escapeHtml(typesetter.bind_names(content))
         return escapeHtml(typesetter.text(content, keep_last_word=id(node) == state.last_text))
 
     def _abbreviated(self, content: str, abbreviations: Mapping[str, str]) -> str:

@@ -9,12 +9,13 @@ named here once, for the templates (`cls.pnum`), the render rules and the page m
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,19 @@ def _css_string(value: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
+_COMPOUND = re.compile(r"[^\s-]+(?:-[^\s-]+)+")
+
+
+def unbroken_compounds(text: str) -> Markup:
+    """Text with each hyphenated compound kept on one line ("co-operative" in a title): a
+    title breaks between words, never at a compound's hyphen."""
+    out, end = [], 0
+    for found in _COMPOUND.finditer(text):
+        out += [escape(text[end : found.start()]), macros().unbroken(found.group(0))]
+        end = found.end()
+    return Markup("").join([*out, escape(text[end:])])
+
+
 @cache
 def environment() -> Environment:
     """The templates of studyguide/render/templates, autoescaped, strict about names."""
@@ -62,6 +76,7 @@ def environment() -> Environment:
     )
     env.filters["longdate"] = _longdate
     env.filters["css_string"] = _css_string
+    env.filters["unbroken"] = unbroken_compounds
     env.globals["cls"] = CLASSES
     return env
 

@@ -35,6 +35,7 @@ SOFT_HYPHEN = "\u00ad"
 _NO_BREAK = "\u034f"  # COMBINING GRAPHEME JOINER
 BALANCED_TAGS = frozenset({"h1", "h2", "h3"})
 BALANCED_CLASSES = frozenset({"book-subtitle"})
+BALANCE_STEPS = 16
 LINE_END_HYPHENS = ("-", "\u2010")
 
 # Digests of the functions wrapped here, as shipped in WeasyPrint 70.0.
@@ -162,12 +163,21 @@ def _fits(original: Any, args: tuple[Any, ...], block: Any, width: float) -> int
 
 
 def balanced_width(original: Any, args: tuple[Any, ...]) -> Any:
-    """The heading's block, narrowed to the least width that keeps its number of lines."""
+    """The heading's block, narrowed to the least width that keeps its number of lines.
+
+    Whether a width does is not monotonic (a narrower one may avoid a break after a
+    hyphen that a wider one makes), so widths are first tried in `BALANCE_STEPS` steps down
+    to half, then the last step is refined."""
     block = args[5]
     lines = _fits(original, args, block, block.width)
     if lines is None or lines < 2:
         return block
-    low, high = block.width / 2, block.width
+    step = block.width / 2 / BALANCE_STEPS
+    high = block.width
+    for index in range(1, BALANCE_STEPS + 1):
+        if _fits(original, args, block, block.width - index * step) == lines:
+            high = block.width - index * step
+    low = high - step
     while high - low > 0.5:
         middle = (low + high) / 2
         if _fits(original, args, block, middle) == lines:

@@ -1,0 +1,325 @@
+"""The print edition's typography, read back from the real PDF with poppler: word breaks,
+headings and openers, notes, answer lines, paragraph numbers, tags, copied text, and the
+one-sided option."""
+
+from __future__ import annotations
+
+import re
+import statistics
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from pdfwords import SOFT_HYPHEN, Line, pdf_lines, ruled_rows
+from support import ROOT, studyguide
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
+TEXT_PT = 11  # the A4 edition's text size (paper-a4.css)
+
+
+@pytest.fixture(scope="session")
+def book():
+    from studyguide.sources.book import load_book
+
+    return load_book(ROOT)
+
+
+@pytest.fixture(scope="session")
+def lines(built) -> list[list[Line]]:
+    return pdf_lines(built.pdf)
+
+
+@pytest.fixture(scope="session")
+def text_height(lines) -> float:
+    """The height poppler gives a word of the text (the commonest)."""
+    heights = Counter(round(w.height, 2) for page in lines for ln in page for w in ln.words)
+    return heights.most_common(1)[0][0]
+
+
+def _openers(built, book) -> dict[str, int]:
+    from pypdf import PdfReader
+
+    reader = PdfReader(built.pdf)
+    pages = {
+        name: reader.get_destination_page_number(dest) + 1
+        for name, dest in reader.named_destinations.items()
+    }
+    ids = ["contents", *(c.id for c in book.chapters), "glossary"]
+    return {i: pages[i] for i in ids}
+
+
+# ------------------------------------------------------------------ word breaks
+
+
+def _breaks(lines: list[list[Line]]) -> list[tuple[int, Line, Line]]:
+    """(page, line, next line of its block) for each line that ends in a hyphen."""
+    found = []
+    for number, page in enumerate(lines, start=1):
+        for line, after in zip(page, page[1:], strict=False):
+            if line.hyphenated and after.block == line.block:
+                found.append((number, line, after))
+    return found
+
+
+def test_words_break_only_where_the_rules_allow(lines):
+    """A soft-hyphen break: not in a capitalised word, not inside either part of a
+    compound, three letters at least on each side, never the paragraph's last word."""
+    breaks = [(p, a, b) for p, a, b in _breaks(lines) if a.text.endswith(SOFT_HYPHEN)]
+    assert 10 < len(breaks) < 60  # the mechanical hyphenation made 118
+    for page, line, after in breaks:
+        head = line.words[-1].text.rstrip(SOFT_HYPHEN)
+        tail = after.words[0].text
+        word = re.sub(r"^\W+|\W+$", "", head + tail)
+        where = f"p. {page}: {head}-{tail}"
+        assert word[:1].islower(), f"a capitalised word is broken, {where}"
+        assert "-" not in word, f"a compound is broken inside a part, {where}"
+        assert len(re.sub(r"\W", "", head)) >= 3, where
+        assert len(re.sub(r"\W", "", tail)) >= 3, where
+        assert len(after.words) > 1, f"the last word of a paragraph is broken, {where}"
+
+
+def test_no_more_than_two_hyphenated_lines_in_a_row(lines):
+    for number, page in enumerate(lines, start=1):
+        run = 0
+        for line, after in zip(page, page[1:], strict=False):
+            run = run + 1 if line.hyphenated and after.block == line.block else 0
+            assert run <= 2, f"p. {number}: three hyphenated lines in a row, up to {line.text!r}"
+
+
+def test_no_hyphenation_on_the_title_page_or_in_headings(lines, text_height):
+    assert not any(line.hyphenated for line in lines[0]), "the title page is hyphenated"
+    for number, page in enumerate(lines, start=1):
+        for line in page:
+            if line.height > 1.2 * text_height:  # a heading's line
+                assert not line.text.endswith(SOFT_HYPHEN), f"p. {number}: {line.text}"
+
+
+def test_copied_text_has_no_hard_hyphens_at_line_ends(built):
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(built.pdf), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    assert "\u2010" not in text  # the hyphen WeasyPrint adds
+    assert text.count(SOFT_HYPHEN + "\n") > 10  # copied as soft hyphens (ActualText)
+
+
+def test_names_of_the_glossary_are_never_split(lines, book):
+    """No line (nor page) ends inside a name such as "Cerro Posokoni"."""
+    from studyguide.render.typeset import Typesetter
+
+    names = Typesetter.for_book("en", [n for t in book.glossary for n in (t.term, *t.aliases)])
+    assert "Cerro Posokoni" in names.names
+    flat = [line for page in lines for line in page]
+    for name in names.names:
+        words = name.split(" ")
+        for cut in range(1, len(words)):
+            head = re.compile(r"(^|\s)" + re.escape(" ".join(words[:cut])) + "$")
+            tail = re.compile("^" + re.escape(" ".join(words[cut:])) + r"(\W|$)")
+            for line, after in zip(flat, flat[1:], strict=False):
+                split = head.search(line.text) and tail.match(after.text)
+                assert not split, f"{name!r} is split: {line.text!r} / {after.text!r}"
+
+
+# ------------------------------------------------------------------ headings and openers
+
+
+def test_headings_are_balanced(lines, text_height):
+    checked = 0
+    for number, page in enumerate(lines, start=1):
+        headings: dict[int, list[Line]] = {}
+        for line in page:
+            if line.height > 1.2 * text_height:
+                headings.setdefault(line.block, []).append(line)
+        for heading in headings.values():
+            if len(heading) < 2:
+                continue
+            widths = [line.x1 - line.x0 for line in heading]
+            assert len(heading[-1].words) > 1, f"p. {number}: {heading[-1].text!r} alone"
+            assert min(widths) > 0.6 * max(widths), f"p. {number}: {[h.text for h in heading]}"
+            checked += 1
+    assert checked >= 4
+
+
+def test_every_opener_sets_its_title_at_one_height(built, book, lines):
+    tops = {}
+    for element_id, page in _openers(built, book).items():
+        title = max(lines[page - 1], key=lambda line: line.height)
+        tops[element_id] = round(title.y0, 1)
+    assert len(set(tops.values())) == 1, tops
+
+
+def test_no_rule_at_the_top_of_a_page(lines, text_height):
+    """The questions' rule stands over their heading: the heading never opens a page."""
+    for number, page in enumerate(lines, start=1):
+        body = [line for line in page if line.y0 > 60]  # under the running head
+        if body:
+            assert not body[0].text.startswith("Discussion questions"), f"p. {number}"
+
+
+def test_glossary_locators_stay_with_their_entry(built, book, lines):
+    start = _openers(built, book)["glossary"]
+    for number, page in enumerate(lines[start - 1 :], start=start):
+        body = [line for line in page if line.y0 > 60]
+        assert body and not body[0].text.startswith("Linked from"), f"p. {number}"
+
+
+# ------------------------------------------------------------------ notes
+
+
+def test_note_calls_are_two_thirds_of_the_text_and_follow_punctuation(lines, text_height):
+    calls = [
+        (line, index)
+        for page in lines
+        for line in page
+        for index, word in enumerate(line.words)
+        if word.text.isdigit() and 0.5 * text_height < word.height < 0.8 * text_height
+    ]
+    assert len(calls) > 50
+    for line, index in calls:
+        assert 0.64 <= line.words[index].height / text_height <= 0.71
+        if index + 1 < len(line.words):
+            assert not re.match(r"[,.;:]", line.words[index + 1].text), line.text
+
+
+def test_notes_are_set_at_9_pt_in_lines_of_at_most_80_characters(lines, text_height):
+    note_lines = [
+        line
+        for page in lines
+        for line in page
+        if abs(line.height * TEXT_PT / text_height - 9) < 0.3 and len(line.words) > 3
+        if line.y0 > 60  # not the running head
+    ]
+    assert len(note_lines) > 100
+    assert max(len(line.text) for line in note_lines) <= 82
+
+
+# ------------------------------------------------------------------ answer lines, ¶ numbers
+
+
+def _questions_pages(lines, text_height) -> list[tuple[int, int, bool]]:
+    """(page, questions begun on it, whether the questions' heading is on it), for pages
+    with questions (a question's number at the text's size; a note's is smaller)."""
+    found: list[tuple[int, int, bool]] = []
+    for number, page in enumerate(lines, start=1):
+        heading = any(line.text == "Discussion questions" for line in page)
+        if not found and not heading:
+            continue  # the contents' numbered entries, the front matter's lists
+        begun = sum(
+            1
+            for line in page
+            if re.match(r"\d+\. \S", line.text) and abs(line.height - text_height) < 0.1
+        )
+        if begun:
+            found.append((number, begun, heading))
+    return found
+
+
+@pytest.mark.parametrize("dpi", [60, 120])
+def test_every_question_has_four_ruled_lines_at_any_resolution(
+    built, lines, text_height, tmp_path, dpi
+):
+    """Four lines under each question whatever the resolution (a gradient gave 4 or 5, and
+    dropped lines at 60 dpi); the questions' own rule above their heading counts one."""
+    pages = _questions_pages(lines, text_height)[:4]
+    assert len(pages) == 4
+    for page, questions, heading in pages:
+        rows = ruled_rows(built.pdf, page, dpi, tmp_path)
+        assert len(rows) == 4 * questions + heading, f"p. {page} at {dpi} dpi"
+
+
+def test_paragraph_numbers_are_full_size_and_in_one_place(lines, text_height, book):
+    """¶ numbers stand in the margin, right-aligned at one place, at the text's size."""
+    numbers = []
+    for number, page in enumerate(lines, start=1):
+        if not page:
+            continue
+        left = statistics.mode(round(line.x0) for line in page)
+        numbers += [
+            (number, line.words[0])
+            for line in page
+            if line.words[0].text.isdigit() and line.words[0].x1 < left - 3
+        ]
+    assert len(numbers) == sum(len(chapter.paragraphs) for chapter in book.chapters)
+    for page, word in numbers:
+        assert abs(word.height - text_height) < 0.1, f"p. {page}: ¶ {word.text} is not full size"
+    for parity in (0, 1):
+        ends = {round(w.x1) for page, w in numbers if page % 2 == parity}
+        assert len(ends) == 1, ends
+
+
+# ------------------------------------------------------------------ tagging
+
+
+def _structure(pdf: pikepdf.Pdf) -> Counter:
+    kinds: Counter = Counter()
+    stack = [pdf.Root.StructTreeRoot.K[0]]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, pikepdf.Dictionary) and "/S" in element:
+            kinds[str(element.S)] += 1
+            kids = element.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack.extend(kids)
+            elif isinstance(kids, pikepdf.Dictionary):
+                stack.append(kids)
+    return kinds
+
+
+def test_pdf_has_note_reference_label_and_contents_structure(built, book):
+    notes = sum(len(c.notes) for c in book.chapters)
+    with pikepdf.open(built.pdf) as pdf:
+        kinds = _structure(pdf)
+        ids = pikepdf.NameTree(pdf.Root.StructTreeRoot.IDTree)
+        assert len(list(ids.keys())) == kinds["/Note"]
+    assert kinds["/Note"] >= notes
+    assert kinds["/Reference"] >= notes + len(book.chapters)
+    assert kinds["/TOC"] == 1 and kinds["/TOCI"] == len(book.chapters) + 1
+    assert kinds["/Lbl"] >= notes
+
+
+def test_pdfua_checker_finds_nothing(built):
+    """PyPI pdfua: the machine-checkable subset of PDF/UA-1 it implements (veraPDF, the
+    reference validator, cannot be installed here)."""
+    from pdfua import validate
+
+    report = validate(str(built.pdf))
+    assert [(f.rule_id, f.message) for f in report.findings] == []
+    assert report.exit_code == 0
+
+
+# ------------------------------------------------------------------ --no-blank-pages
+
+
+@pytest.fixture(scope="session")
+def one_sided(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("one-sided")
+    run = studyguide("build", "--pdf", "--no-blank-pages", "--out", out, env=EPOCH)
+    assert run.code == 0, run.stderr
+    return Path(run.stdout.split()[-1])
+
+
+def test_no_blank_pages_opens_chapters_on_the_next_page(one_sided, built):
+    pages = pdf_lines(one_sided)
+    blank = [number for number, page in enumerate(pages, start=1) if not page]
+    assert blank == []
+    assert len(pages) < len(pdf_lines(built.pdf)) - 5
+
+
+def test_no_blank_pages_has_the_same_margins_on_every_page(one_sided):
+    lefts: dict[int, list[float]] = {0: [], 1: []}
+    for number, page in enumerate(pdf_lines(one_sided), start=1):
+        body = [line.x0 for line in page if line.y0 > 60 and len(line.words) > 4]
+        if number > 4 and body:
+            lefts[number % 2].append(statistics.mode(round(x) for x in body))
+    assert statistics.mode(lefts[0]) == statistics.mode(lefts[1])
+
+
+def test_the_page_map_key_depends_on_blank_pages(book, tmp_path):
+    from studyguide.options import Options
+    from studyguide.pagemap import cache_key
+
+    assert cache_key(book, Options(out=tmp_path)) != cache_key(
+        book, Options(out=tmp_path, blank_pages=False)
+    )
