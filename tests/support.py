@@ -129,7 +129,7 @@ def pdf_body_pages(path: Path, margin_pt: int = 51) -> list[str]:
 
 def normalise(text: str) -> str:
     """Text as compared in tests: hyphenation joined, whitespace collapsed."""
-    text = text.replace("\u2010\n", "").replace("\u00ad", "")
+    text = text.replace("\u2010\n", "").replace("\u00ad\n", "").replace("\u00ad", "")
     return " ".join(text.replace("\u2010", "-").split())
 
 

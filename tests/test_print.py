@@ -78,7 +78,9 @@ def print_tree(book):
     from studyguide.editions.pdf.layout import print_html
     from studyguide.options import Options
 
-    return html.fromstring(print_html(book, Options(out=ROOT)).encode("utf-8"))
+    # (without the soft hyphens where a word may break: text as a reader sees it)
+    printed = print_html(book, Options(out=ROOT)).replace("\u00ad", "")
+    return html.fromstring(printed.encode("utf-8"))
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ one-sided option."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 import subprocess
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-
 from pdfwords import SOFT_HYPHEN, Line, pdf_lines, ruled_rows
+
 from support import ROOT, studyguide
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
@@ -58,7 +59,7 @@ def _breaks(lines: list[list[Line]]) -> list[tuple[int, Line, Line]]:
     """(page, line, next line of its block) for each line that ends in a hyphen."""
     found = []
     for number, page in enumerate(lines, start=1):
-        for line, after in zip(page, page[1:], strict=False):
+        for line, after in itertools.pairwise(page):
             if line.hyphenated and after.block == line.block:
                 found.append((number, line, after))
     return found
@@ -84,7 +85,7 @@ def test_words_break_only_where_the_rules_allow(lines):
 def test_no_more_than_two_hyphenated_lines_in_a_row(lines):
     for number, page in enumerate(lines, start=1):
         run = 0
-        for line, after in zip(page, page[1:], strict=False):
+        for line, after in itertools.pairwise(page):
             run = run + 1 if line.hyphenated and after.block == line.block else 0
             assert run <= 2, f"p. {number}: three hyphenated lines in a row, up to {line.text!r}"
 
@@ -117,7 +118,7 @@ def test_names_of_the_glossary_are_never_split(lines, book):
         for cut in range(1, len(words)):
             head = re.compile(r"(^|\s)" + re.escape(" ".join(words[:cut])) + "$")
             tail = re.compile("^" + re.escape(" ".join(words[cut:])) + r"(\W|$)")
-            for line, after in zip(flat, flat[1:], strict=False):
+            for line, after in itertools.pairwise(flat):
                 split = head.search(line.text) and tail.match(after.text)
                 assert not split, f"{name!r} is split: {line.text!r} / {after.text!r}"
 

@@ -32,6 +32,9 @@ MIN_SIDE = 3
 MAX_BOUND_NAME = 26
 
 _TOKEN = re.compile(r"\S+")
+# No break between letters the typeface joins in a ligature (ff, fi, fl): the ligature's
+# glyph would stand for the soft hyphen too, and text copied from the PDF would lose it.
+_LIGATURE_BREAK = re.compile("(f)\u00ad([fil])")
 _LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+(?:['’][^\W\d_]+)?)([^\w]*)$")
 
 
@@ -96,7 +99,8 @@ class Typesetter:
                 continue
             start = token.start() + found.start(2)
             word = found.group(2)
-            out += [text[end:start], dictionary.inserted(word, hyphen=SOFT_HYPHEN)]
+            broken = _LIGATURE_BREAK.sub(r"\1\2", dictionary.inserted(word, hyphen=SOFT_HYPHEN))
+            out += [text[end:start], broken]
             end = start + len(word)
         out.append(text[end:])
         return "".join(out)

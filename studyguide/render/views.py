@@ -80,6 +80,12 @@ class BookView:
             return "".join(names)
         return ", ".join(names[:-1]) + f" {self.labels['and']} {names[-1]}"
 
+    def author_names(self) -> str:
+        """The texts' authors by name only ("LOR-CI"), as the EPUB's creators are: what a
+        document's metadata gives as its author."""
+        people = {p.name: p for text in self.book.meta.texts for p in text.authors}
+        return ", ".join(people)
+
     def translated(self, text: Text) -> bool:
         return bool(text.language) and primary(text.language) != primary(self.book.meta.language)
 

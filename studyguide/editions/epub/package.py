@@ -104,7 +104,11 @@ def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> Book
     package.set_language(meta.language)
     people = {p.name: p for text in meta.texts for p in text.authors}
     for number, person in enumerate(people.values(), start=1):
-        package.add_author(person.name, file_as=person.sort, role="aut", uid=f"creator-{number}")
+        # (file-as added here: ebooklib's own gives it the relators' scheme, which is a role's)
+        package.add_author(person.name, role="aut", uid=f"creator-{number}")
+        package.add_metadata(
+            None, "meta", person.sort, {"refines": f"#creator-{number}", "property": "file-as"}
+        )
     package.add_metadata("DC", "contributor", meta.edition.editors, {"id": "editor"})
     package.add_metadata(
         None, "meta", "edt", {"refines": "#editor", "property": "role", "scheme": "marc:relators"}
