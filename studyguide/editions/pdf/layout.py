@@ -131,10 +131,15 @@ def layout(html: str, root: Path) -> Document:
     speedups.apply()
     typesetting.apply()
     tagging.apply()
+    from studyguide.editions.pdf.notes import keep_notes_with_calls
+
     fetcher = _make_fetcher(root)
-    document = HTML(
-        string=html, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher
-    ).render()
+    document = keep_notes_with_calls(
+        html,
+        lambda text: HTML(
+            string=text, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher
+        ).render(),
+    )
     errors = ErrorCollector()
     for url, why in sorted(fetcher.refused.items()):
         errors.add(
