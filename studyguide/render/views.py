@@ -238,8 +238,8 @@ def chapter_semantics(book: Book) -> list[str]:
 def backlinks(
     book: Book, links: list[TermLink], placed: dict[str, int], labels: Labels
 ) -> list[Backlink]:
-    """Where a glossary entry is linked from, as links back: the numbered paragraph, or the
-    chapter where the link is in a part of it that has no number."""
+    """Where a glossary entry is linked from, as links back: the numbered paragraph; the
+    part, for a link in its notes or questions; or the chapter, outside the text."""
     chapters = {chapter.path: chapter for chapter in book.chapters}
     out = []
     for link in links:
@@ -251,6 +251,9 @@ def backlinks(
         if number:
             text = labels.format("paragraph_number", number=number)
             out.append(Backlink(href, text, labels.format("paragraph_label", number=number)))
+        elif chapter.part_number:  # in a note or a question of a part: "Part 3"
+            text = labels.format("part", number=chapter.part_number)
+            out.append(Backlink(href, text, text))
         else:
             out.append(Backlink(href, chapter.title, chapter.title))
     return out
