@@ -15,7 +15,7 @@ from lxml import etree
 from pdfwords import pdf_lines
 
 from studyguide.sources.meta import load_meta
-from support import NS, ROOT, epub_files, epub_xhtml, text_of
+from support import NS, ROOT, epub_files, epub_xhtml
 
 OPF = {"o": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 EPUB_TYPE = f"{{{NS['epub']}}}type"
