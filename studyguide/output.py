@@ -91,6 +91,11 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
         raise
 
 
+def _prefix(target: Path) -> str:
+    """The start of a temporary file's name: hidden, the target's name, this process."""
+    return f".{target.name}.{os.getpid()}-"
+
+
 class Staging:
     """A build's editions, each written to a temporary file beside its target and put in
     place together by `commit`, once all are complete: a failed or interrupted build leaves
@@ -98,13 +103,17 @@ class Staging:
 
     def __init__(self) -> None:
         self.staged: list[tuple[Path, Path]] = []  # (temporary file, target)
+        # Targets whose temporary file is being made: an interrupt (Ctrl-C) inside
+        # NamedTemporaryFile, after it has made the file, leaves it behind otherwise.
+        self.opening: list[Path] = []
 
     @contextlib.contextmanager
     def open(self, target: Path) -> Iterator[BinaryIO]:
         """A temporary file for `target`, kept (not renamed) when the block succeeds."""
+        self.opening.append(target)
         try:
             handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below)
-                dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
+                dir=target.parent, prefix=_prefix(target), suffix=".part", delete=False
             )
         except OSError as exc:
             raise BuildError(
@@ -156,3 +165,7 @@ class Staging:
         for temporary, _ in self.staged:
             temporary.unlink(missing_ok=True)
         self.staged = []
+        for target in self.opening:  # this process's own, by the process id in the name
+            for leftover in target.parent.glob(f"{_prefix(target)}*.part"):
+                leftover.unlink(missing_ok=True)
+        self.opening = []
