@@ -235,7 +235,6 @@ CHROMIUM_PROBE = """() => {
     sizes: nums.map((n) => getComputedStyle(n).fontSize),
     text: getComputedStyle(document.querySelector('p.para')).fontSize,
     aligns: nums.map((n) => getComputedStyle(n).verticalAlign),
-    firstWords: nums.map((n) => box(n.nextElementSibling || n).left),
     termBorder: term.borderBottomStyle,
     termDecoration: term.textDecorationLine,
   };

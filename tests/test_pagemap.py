@@ -59,12 +59,13 @@ def test_page_list_has_every_pdf_page_the_contents_and_blank_ones_too(built):
     pages = pdf_pages(built.pdf)
     assert labels == [str(n) for n in range(1, len(pages) + 1)]
     contents = next(i + 1 for i, p in enumerate(pages) if p.startswith("Contents"))
-    assert entries[str(contents)] == "nav.xhtml#toc"
+    assert entries[str(contents)] == f"nav.xhtml#page-{contents}"
     documents = epub_xhtml(built.epub)
-    for label, href in entries.items():
+    for label, href in entries.items():  # each to a page break (as DAISY Ace asks)
         name, _, target = href.partition("#")
-        root = documents[name]
-        assert root.find(f".//*[@id='{target}']") is not None, (label, href)
+        marker = documents[name].find(f".//*[@id='{target}']")
+        assert marker is not None, (label, href)
+        assert marker.get(f"{{{NS['epub']}}}type") == "pagebreak", (label, href)
     ncx = etree.fromstring(files["EPUB/toc.ncx"])
     targets = ncx.iterfind(
         ".//n:pageList/n:pageTarget", {"n": "http://www.daisy.org/z3986/2005/ncx/"}

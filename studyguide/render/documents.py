@@ -99,6 +99,7 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
     kinds = dict(zip(chapter_semantics(book), (c.file_name for c in book.chapters), strict=False))
     landmarks = [(kind, kinds[kind]) for kind in ("introduction", "bibliography") if kind in kinds]
     values = {
+        "nav_pages": [p.label for p in pages if p.href.startswith("nav.xhtml#")],
         "landmarks": landmarks,
         "book": book,
         "toc": toc,

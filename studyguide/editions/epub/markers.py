@@ -12,8 +12,9 @@ from studyguide.render.markup import APPARATUS, macros
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 # Places of the print layout that the EPUB shows elsewhere: its contents page is the
-# navigation document's table of contents.
-PRINT_ONLY_PLACES = {"contents": "nav.xhtml#toc", "contents-title": "nav.xhtml#toc"}
+# navigation document's table of contents, which carries that page's marker
+# (render/templates/nav.xhtml.j2).
+PRINT_ONLY_PLACES = {"contents": "nav.xhtml", "contents-title": "nav.xhtml"}
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
 
@@ -100,7 +101,8 @@ def insert_markers(
         found = where.get(page.anchor)
         if found is None:
             if page.anchor in PRINT_ONLY_PLACES:  # the contents: the navigation document's
-                entries += [PageEntry(label, PRINT_ONLY_PLACES[page.anchor]) for label in labels]
+                document = PRINT_ONLY_PLACES[page.anchor]
+                entries += [PageEntry(label, f"{document}#page-{label}") for label in labels]
             continue
         index, anchor = found
         for label in labels:
