@@ -91,6 +91,11 @@ def _summary(path: Path) -> dict:
         "marked content per page": marked,
         "broken": broken,
         "catalog": sorted(pdf.Root.keys()),
+        "element ids": {
+            str(name): str(element.S)
+            for name, element in NameTree(root.IDTree).items()
+            if "/IDTree" in root
+        },
         "identifier": bytes(pdf.trailer.ID[0]),
         "information": {key: str(value) for key, value in pdf.docinfo.items()},
     }

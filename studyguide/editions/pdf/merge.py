@@ -7,7 +7,8 @@ identifier; every part gives its pages, and what refers to them is joined up:
 - the structure tree: each part's structure elements go under the first part's Document
   element, and the parent tree's keys (a page's StructParents, a link's StructParent) are
   moved up past the keys of the parts before;
-- named destinations, in one name tree, and bookmarks, in one outline;
+- named destinations, in one name tree, and bookmarks, in one outline; the structure
+  elements' IDs (the notes'), in one IDTree;
 - links to another part (`ANCHOR_URI` + id) become links to that named destination, as
   WeasyPrint writes a link inside one document;
 - each part's font subsets get subset tags of their own, as the PDF format asks of different
@@ -35,6 +36,7 @@ def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
         document_element = tree.K[0]
         parent_tree = dict(NumberTree(tree.ParentTree).items())
         destinations = dict(NameTree(merged.Root.Names.Dests).items())
+        element_ids = dict(NameTree(tree.IDTree).items()) if "/IDTree" in tree else {}
         for index, (path, blank_before) in enumerate(parts[1:], start=1):
             part = pikepdf.open(path)
             _retag_font_subsets(part, index)
@@ -56,6 +58,9 @@ def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
                 parent_tree[key + offset] = _copy(merged, value)
             for name, value in NameTree(part.Root.Names.Dests).items():
                 destinations[name] = _copy(merged, value)
+            if "/IDTree" in part_tree:
+                for name, value in NameTree(part_tree.IDTree).items():
+                    element_ids[name] = merged.copy_foreign(value)
             if "/Outlines" in part.Root:
                 _append_outline(merged, merged.copy_foreign(part.Root.Outlines))
             _take_stream_data(merged, part)
@@ -65,6 +70,11 @@ def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
         for name in sorted(destinations):
             names[name] = destinations[name]
         merged.Root.Names.Dests = names.obj
+        if element_ids:
+            ids = NameTree.new(merged)
+            for name in sorted(element_ids):
+                ids[name] = element_ids[name]
+            tree.IDTree = ids.obj
         _join_links(merged, set(destinations))
         merged.save(
             output,
