@@ -9,7 +9,7 @@ from typing import Any
 from studyguide.labels import Labels
 from studyguide.model import Book, Kind
 from studyguide.render.markup import environment
-from studyguide.render.views import BookView, ChapterView, book_labels
+from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, book_labels
 
 
 def style_text(name: str) -> str:
@@ -61,6 +61,8 @@ def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubD
         )
     if view.glossary_html:
         documents.append(document("glossary.xhtml", labels.glossary, "glossary", "backmatter"))
+    if view.references:
+        documents.append(document(SOURCES_FILE, labels.sources, "references", "backmatter"))
     return documents
 
 
@@ -84,6 +86,8 @@ def toc_entries(book: Book, labels: Labels) -> list[NavEntry]:
     ]
     if book.glossary:
         entries.append(NavEntry(labels.glossary, "glossary.xhtml"))
+    if book.references:
+        entries.append(NavEntry(labels.sources, SOURCES_FILE))
     return entries
 
 

@@ -32,6 +32,7 @@ class Targets:
     term_href: Callable[[str], str]  # glossary slug → href
     paragraph_href: Callable[[str, int], str]  # (text id, paragraph number) → href
     paragraph_id: Callable[[str, int], str]  # (text id, paragraph number) → the element's id
+    reference: Callable[[str], tuple[str, str]]  # source key → (href, label: "Klein 2011")
 
 
 @dataclass
@@ -159,6 +160,20 @@ class BookRenderer(RendererHTML):
         if start is not None and str(start) != "1":
             opening = opening[:-1] + f' start="{start}">'
         return opening + "\n"
+
+    def citation(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+        reference = self._state(env).targets.reference
+        return str(self.macros.citation([reference(key) for key in tokens[idx].meta["keys"]]))
+
+    def container_bibliography_open(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        return '<div class="bibliography">\n'
+
+    def container_bibliography_close(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        return "</div>\n"
 
     def container_signature_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any

@@ -83,6 +83,16 @@ class BookView:
             "all-rights-reserved": labels.format("rights_reserved", holder=holder),
         }[rights.status]
 
+    def source_date(self, date: str) -> str:
+        """A source's date as precise as it is given: "2007", "March 2007", "14 March 2007"."""
+        parts = [int(part) for part in date.split("-")] if date else []
+        if len(parts) == 3:
+            return self.labels.date(dt.date(*parts))
+        if len(parts) == 2:
+            day = self.labels.date(dt.date(parts[0], parts[1], 1))
+            return day.split(" ", 1)[1].removeprefix("de ") if " " in day else day
+        return str(parts[0]) if parts else self.labels["no_date"]
+
     def annotations_line(self) -> str:
         edition = self.book.meta.edition
         if edition.licence:
@@ -97,6 +107,9 @@ class BookView:
         )
 
 
+SOURCES_FILE = "sources.xhtml"  # the EPUB's "Sources for the notes"
+
+
 def book_labels(book: Book) -> Labels:
     """The words of the book's language, with the book's own [labels]."""
     return labels_for(book.meta.language, book.meta.labels)
@@ -104,12 +117,14 @@ def book_labels(book: Book) -> Labels:
 
 def targets(book: Book, medium: Medium) -> Targets:
     """Where links go: inside one document in print, across the EPUB's files on a screen."""
+    labels = {reference.key: reference.label for reference in book.references}
     if medium is Medium.PRINT:
         return Targets(
             medium,
             lambda slug: f"#term-{slug}",
             lambda text, n: f"#{book.paragraph_id(text, n)}",
             book.paragraph_id,
+            lambda key: (f"#ref-{key}", labels[key]),
         )
     where = book.paragraph_files()
     return Targets(
@@ -117,6 +132,7 @@ def targets(book: Book, medium: Medium) -> Targets:
         lambda slug: f"glossary.xhtml#term-{slug}",
         lambda text, n: f"{where.get((text, n), '')}#{book.paragraph_id(text, n)}",
         book.paragraph_id,
+        lambda key: (f"{SOURCES_FILE}#ref-{key}", labels[key]),
     )
 
 
