@@ -193,7 +193,13 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         f"text identical to the published article), {notes} notes, "
         f"{len(book.glossary)} glossary entries"
     )
-    for warning in unlinked_terms(book):
+    from studyguide.sources.book import citations
+    from studyguide.sources.references import uncited
+
+    warnings = unlinked_terms(book) + uncited(
+        citations(book.chapters, book.glossary), list(book.references), book.root
+    )
+    for warning in warnings:
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
     if args.command == "check":
         return 0

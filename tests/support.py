@@ -176,7 +176,7 @@ def make_book(
 def copy_real_book(folder: Path) -> Path:
     """A copy of the real book's sources, to change without touching the repository."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in ("book.toml",):
+    for name in ("book.toml", "references.toml"):
         shutil.copy(ROOT / name, folder / name)
     for name in ("chapters", "glossary", "source"):
         shutil.copytree(ROOT / name, folder / name)

@@ -123,7 +123,9 @@ def _split_text(text: Token, parse: ParseState, line: int) -> list[Token]:
         opener = Token("link_open", "a", 1)
         opener.attrs = {"href": TERM_SCHEME + slug}
         opener.meta = {"term": slug, "link_id": link_id, "auto": True}
-        out.extend([opener, _text(match[0]), Token("link_close", "a", -1)])
+        # A name of several words is not broken across lines or pages ("Cerro Posokoni").
+        name = match[0].replace(" ", "\u00a0")
+        out.extend([opener, _text(name), Token("link_close", "a", -1)])
         cursor = match.end()
     if not out:
         return [text]
@@ -146,12 +148,14 @@ def _citation_rule(state: Any, silent: bool) -> bool:
     if found is None:
         # Something like a citation that is not one: kept, to be reported (an escaped
         # \[@ never gets here: the escape rule takes it first).
-        found = re.compile(r"\[@[^\]\n]{0,80}\]").match(state.src, state.pos)
+        found = re.compile(r"\[@[^\]\n]{1,80}\]").match(state.src, state.pos)
         if found is None:
             return False
         keys: tuple[str, ...] = ()
     else:
         keys = (found[1], *re.findall(r"@([a-z0-9-]+)", found[2]))
+    if state.src.startswith(("(", "["), found.end()):
+        return False  # [@…](…) is a link, [@…][…] a reference link: not a citation
     if not silent:
         token = state.push("citation", "", 0)
         token.meta = {"keys": keys}
