@@ -57,6 +57,9 @@ def make_plan(book: Book, options: Options, editions: list[Edition]) -> Plan:
 
 def build(book: Book, options: Options, names: list[str], progress: Progress) -> list[Path]:
     """Write the editions named (in the registry's order) for `book`; their paths."""
+    from studyguide.render.typeface import check_book
+
+    check_book(book)  # the typeface is there, and shows every character of the sources
     available = registry()
     editions = [edition for name, edition in available.items() if name in names]
     plan = make_plan(book, options, editions)

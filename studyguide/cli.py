@@ -202,6 +202,9 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
     for warning in warnings:
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
     if args.command == "check":
+        from studyguide.render.typeface import check_book
+
+        check_book(book)
         return 0
     if args.command == "stats":
         _print_stats(book)

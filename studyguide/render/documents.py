@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from studyguide.labels import Labels
 from studyguide.model import Book, Kind
-from studyguide.render.markup import environment
+from studyguide.render.markup import STYLES_DIR, render_template
 from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, book_labels
 
 
-def style_text(name: str) -> str:
-    """One stylesheet of studyguide/render/styles."""
+def style_text(name: str, root: Path | None = None) -> str:
+    """One stylesheet: the book's own styles/NAME if it has one (a regular file inside the
+    book), else the package's."""
+    if root is not None:
+        folder = (root / STYLES_DIR).resolve()
+        path = (folder / name).resolve()
+        if path.is_relative_to(folder) and path.is_file():
+            from studyguide.sources.files import read_text
+
+            return read_text(path)
     return (resources.files("studyguide.render") / "styles" / name).read_text(encoding="utf-8")
 
 
-def print_stylesheet(paper: str) -> str:
-    """base.css, print.css and the paper size's sheet, in that order."""
-    return "\n".join(style_text(name) for name in ("base.css", "print.css", f"paper-{paper}.css"))
+def font_stylesheet(book: Book, faces: Sequence[Any] = (), print_: bool = False) -> str:
+    return render_template(
+        book.root, "fonts.css.j2", family=book.meta.typeface, faces=faces, print=print_
+    )
+
+
+def print_stylesheet(book: Book, paper: str) -> str:
+    """base.css, print.css and the paper size's sheet, in that order, and the typeface."""
+    sheets = [
+        style_text(name, book.root) for name in ("base.css", "print.css", f"paper-{paper}.css")
+    ]
+    return "\n".join([*sheets, font_stylesheet(book, print_=True)])
 
 
 @dataclass(frozen=True)
@@ -33,12 +52,12 @@ class EpubDocument:
 
 
 def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubDocument]:
-    template = environment().get_template("epub_document.xhtml.j2")
-
     def document(
         file_name: str, title: str, part: str, body_type: str = "", chapter: Any = None
     ) -> EpubDocument:
-        xhtml = template.render(
+        xhtml = render_template(
+            view.book.root,
+            "epub_document.xhtml.j2",
             book=view,
             cover_image=cover_image or "",
             chapter=chapter,
@@ -106,10 +125,9 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
         "max_page": max((int(p.label) for p in pages if p.label.isdigit()), default=0),
         "labels": labels,
     }
-    env = environment()
     return (
-        env.get_template("nav.xhtml.j2").render(**values),
-        env.get_template("toc.ncx.j2").render(**values),
+        render_template(book.root, "nav.xhtml.j2", **values),
+        render_template(book.root, "toc.ncx.j2", **values),
     )
 
 
@@ -133,16 +151,14 @@ def render_print_html(
     glossary_pages: bool = False,
     part: PrintPart | None = None,
 ) -> str:
-    return (
-        environment()
-        .get_template("print_book.html.j2")
-        .render(
-            book=view,
-            paper=paper,
-            writing_space=writing_space,
-            css=css,
-            date=date,
-            glossary_pages=glossary_pages,
-            part=part,
-        )
+    return render_template(
+        view.book.root,
+        "print_book.html.j2",
+        book=view,
+        paper=paper,
+        writing_space=writing_space,
+        css=css,
+        date=date,
+        glossary_pages=glossary_pages,
+        part=part,
     )

@@ -18,7 +18,6 @@ from markdown_it.utils import OptionsDict
 from markupsafe import Markup
 
 from studyguide.model import Medium, Node, Note
-from studyguide.render.markup import macros
 
 # The parser's options as far as rendering reads them: CommonMark's, which emit XHTML.
 OPTIONS = OptionsDict({**commonmark.make()["options"], "html": False, "typographer": False})
@@ -33,6 +32,7 @@ class Targets:
     paragraph_href: Callable[[str, int], str]  # (text id, paragraph number) → href
     paragraph_id: Callable[[str, int], str]  # (text id, paragraph number) → the element's id
     reference: Callable[[str], tuple[str, str]]  # source key → (href, label: "Klein 2011")
+    macros: Any  # the book's _markup.html.j2 macros
 
 
 @dataclass
@@ -52,10 +52,6 @@ class Fragment:
 class BookRenderer(RendererHTML):
     """markdown-it's XHTML renderer with the book's notes, term links and paragraph numbers."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.macros = macros()
-
     def _state(self, env: Any) -> Fragment:
         return env["fragment"]
 
@@ -70,7 +66,11 @@ class BookRenderer(RendererHTML):
                 end = _link_end(tokens, index)
                 inner = self.renderInline(tokens[index + 1 : end], options, env)
                 href = self._state(env).targets.term_href(slug)
-                out.append(self.macros.term_link(href, node.meta.get("link_id", ""), Markup(inner)))
+                out.append(
+                    self._state(env).targets.macros.term_link(
+                        href, node.meta.get("link_id", ""), Markup(inner)
+                    )
+                )
                 index = end + 1
                 continue
             if node.type in self.rules:
@@ -87,8 +87,10 @@ class BookRenderer(RendererHTML):
         if state.targets.medium is Medium.PRINT:
             # WeasyPrint floats the note itself to the foot of the page (float: footnote).
             # The empty anchor stays at the call: the PDF keeps a destination there.
-            return str(self.macros.print_note(note, Markup(state.note_html[label])))
-        return str(self.macros.noteref(note))
+            return str(
+                self._state(env).targets.macros.print_note(note, Markup(state.note_html[label]))
+            )
+        return str(self._state(env).targets.macros.noteref(note))
 
     def link_open(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
         node = tokens[idx]
@@ -115,7 +117,7 @@ class BookRenderer(RendererHTML):
         number = node.meta.get("pnum")
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
-            return str(self.macros.paragraph_open(element_id, number)) + lead
+            return str(self._state(env).targets.macros.paragraph_open(element_id, number)) + lead
         return self._block_open(node, "p", state) + lead
 
     def paragraph_close(
@@ -163,7 +165,11 @@ class BookRenderer(RendererHTML):
 
     def citation(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
         reference = self._state(env).targets.reference
-        return str(self.macros.citation([reference(key) for key in tokens[idx].meta["keys"]]))
+        return str(
+            self._state(env).targets.macros.citation(
+                [reference(key) for key in tokens[idx].meta["keys"]]
+            )
+        )
 
     def container_bibliography_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
@@ -203,12 +209,9 @@ def _attributes(pairs: Mapping[str, Any]) -> str:
     return "".join(f' {escapeHtml(k)}="{escapeHtml(str(v))}"' for k, v in pairs.items())
 
 
-_RENDERER: BookRenderer | None = None
+RENDERER = BookRenderer()
 
 
 def render(nodes: Sequence[Node], fragment: Fragment) -> Markup:
     """Block nodes → an XHTML fragment, as `fragment` says."""
-    global _RENDERER
-    if _RENDERER is None:
-        _RENDERER = BookRenderer()
-    return Markup(_RENDERER.render(nodes, OPTIONS, {"fragment": fragment}))
+    return Markup(RENDERER.render(nodes, OPTIONS, {"fragment": fragment}))

@@ -125,6 +125,7 @@ def targets(book: Book, medium: Medium) -> Targets:
             lambda text, n: f"#{book.paragraph_id(text, n)}",
             book.paragraph_id,
             lambda key: (f"#ref-{key}", labels[key]),
+            macros(book.root),
         )
     where = book.paragraph_files()
     return Targets(
@@ -133,6 +134,7 @@ def targets(book: Book, medium: Medium) -> Targets:
         lambda text, n: f"{where.get((text, n), '')}#{book.paragraph_id(text, n)}",
         book.paragraph_id,
         lambda key: (f"{SOURCES_FILE}#ref-{key}", labels[key]),
+        macros(book.root),
     )
 
 
@@ -147,7 +149,7 @@ def render_chapter(chapter: Chapter, links: Targets, first_text: str) -> Chapter
                 note.nodes, Fragment(links, text, paragraphs_inline=True)
             )
         else:
-            back = str(macros().backlink(note))
+            back = str(links.macros.backlink(note))
             html = render(note.nodes, Fragment(links, text, lead_html=back))
             notes_html.append(NoteView(note.id, html))
     body = render(
