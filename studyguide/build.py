@@ -14,12 +14,14 @@ together.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from studyguide import pagemap
+from studyguide import cache, pagemap
 from studyguide.editions import Edition, Job, Needs, registry
 from studyguide.model import Book
 from studyguide.options import Options, Progress
@@ -60,19 +62,57 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
     from studyguide.render.typeface import check_book
 
     check_book(book)  # the typeface is there, and shows every character of the sources
+    date = build_date(book.root)
+    key = _build_key(book.root, options, names, date.isoformat())  # before: sources may change
     available = registry()
     editions = [edition for name, edition in available.items() if name in names]
     plan = make_plan(book, options, editions)
-    job = Job(book, options, build_date(book.root), progress)
+    job = Job(book, options, date, progress)
     staging = Staging()
     try:
         if plan.in_two_processes:
             _write_beside_the_layout(plan, job, staging)
         else:
             _write_in_order(plan, job, staging)
-        return staging.commit()
+        written = staging.commit()
     finally:
         staging.discard()
+    _remember(options, names, key, written)
+    return written
+
+
+# ------------------------------------------------------------ nothing to do
+
+
+def _build_key(root: Path, options: Options, names: list[str], date: str) -> str:
+    return cache.inputs_digest(root, "build", repr(options), repr(sorted(names)), date)
+
+
+def _manifest(options: Options, names: list[str], key: str) -> Path:
+    return cache.entry(options.out, "build-" + "-".join(sorted(names)), key, ".json")
+
+
+def _remember(options: Options, names: list[str], key: str, written: list[Path]) -> None:
+    files = {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+    cache.write(_manifest(options, names, key), json.dumps(files, indent=1).encode("utf-8"))
+
+
+def up_to_date(root: Path, options: Options, names: list[str]) -> list[Path] | None:
+    """The editions of the last build, if it had these sources, options and date and its
+    files are there unchanged: then there is nothing to do."""
+    key = _build_key(root, options, names, build_date(root).isoformat())
+    data = cache.read(_manifest(options, names, key))
+    try:
+        files = json.loads(data) if data else None
+    except ValueError:
+        return None
+    if not isinstance(files, dict) or not files:
+        return None
+    for name, digest in files.items():
+        path = Path(name)
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return None
+    return [Path(name) for name in files]
 
 
 def lay_out(plan: Plan, job: Job) -> Any:
