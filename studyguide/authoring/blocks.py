@@ -144,7 +144,11 @@ def cut(lines: Sequence[Line], start: str | None, end: str | None, path: Path) -
             raise BuildError(
                 SourceRef(path, lines[first].number if lines else 0),
                 f"no line from {where} on reads or begins with '{_short(end)}' (--end)",
-                (f"it is on line {lines[before].number}, before the start; " if before else "")
+                (
+                    f"it is on line {lines[before].number}, before the start; "
+                    if before is not None
+                    else ""
+                )
                 + _closest(lines[first:], end)
                 + "quotes and spaces are compared loosely, everything else exactly",
                 "import.end-not-found",

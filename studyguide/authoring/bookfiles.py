@@ -61,14 +61,17 @@ class Placement:
     width: int  # digits in a chapter number
 
 
-def place(others: list[ChapterFile], count: int) -> Placement:
-    """The new chapters follow the front chapters and the other texts' chapters; back chapters
-    in the way are renumbered after them, in their order (their files are only renamed)."""
-    before = [c.number for c in others if c.kind != "back"]
-    after = max(before, default=0)
+def place(others: list[ChapterFile], count: int, replaced: list[int]) -> Placement:
+    """The new chapters take the place of those they replace (`replaced`: their numbers);
+    else they follow the front chapters and the other texts' chapters. Chapters in the way
+    are renumbered after them, in their order (their files are only renamed)."""
+    if replaced:
+        after = max((c.number for c in others if c.number < min(replaced)), default=0)
+    else:
+        after = max((c.number for c in others if c.kind != "back"), default=0)
     numbers = list(range(after + 1, after + count + 1))
-    back = [c for c in others if c.kind == "back" and c.number > after]
-    moved = back if back and back[0].number <= after + count else []
+    following = [c for c in others if c.number > after]
+    moved = following if following and following[0].number <= after + count else []
     highest = max([after + count + len(moved), *(c.number for c in others)])
     width = max(2, len(str(highest)))
     renames = [

@@ -89,7 +89,8 @@ def run_new(args: argparse.Namespace) -> int:
     from studyguide.authoring.new import new_book
 
     folder: Path = args.folder
-    return _report(folder, lambda: new_book(folder, args.title, args.language))
+    # Paths in messages as the user gave them: the folder is new to them.
+    return _report(Path.cwd(), lambda: new_book(folder, args.title, args.language))
 
 
 def run_import(args: argparse.Namespace) -> int:

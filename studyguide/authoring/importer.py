@@ -166,17 +166,17 @@ def _replaced(root: Path, target: Target, chapters: list[ChapterFile], force: bo
 
 
 def _plans(imported: Imported, title: str, path: Path) -> list[ChapterPlan]:
-    plans = shaping.shape(imported.blocks, title)
-    if not any(role == "paragraph" for plan in plans for role, _ in plan.blocks):
+    if not any(not block.heading_like for block in imported.blocks):
         first, last = imported.lines
         where = f"between line {first} and line {last}" if first else "in the file"
         raise BuildError(
             SourceRef(path, first),
-            f"there is no paragraph of text {where}",
+            f"there is no paragraph of text {where}, only "
+            + ("short lines that look like headings" if imported.blocks else "blank lines"),
             "check --start and --end (both lines are taken), or the file: is it the text?",
             "import.empty",
         )
-    return plans
+    return shaping.shape(imported.blocks, title)
 
 
 def _text_title(request: Request, target: Target, imported: Imported) -> str:
@@ -185,9 +185,12 @@ def _text_title(request: Request, target: Target, imported: Imported) -> str:
         return " ".join(request.title.split())
     if target.title and target.title not in placeholder_titles():
         return target.title
-    headings = [b.text for b in imported.blocks if b.kind != "paragraph"]
-    stem = request.file.stem.replace("-", " ").replace("_", " ")
-    return imported.title or (headings[0] if headings else stem[:1].upper() + stem[1:])
+    if imported.title:
+        return imported.title
+    if imported.blocks and imported.blocks[0].kind != "paragraph":
+        return imported.blocks[0].text  # the text begins with a heading: its title, likely
+    stem = " ".join(request.file.stem.replace("-", " ").replace("_", " ").split())
+    return stem[:1].upper() + stem[1:]
 
 
 def _book_toml(meta: BookMeta, target: Target, title: str, source: str) -> str:
@@ -223,7 +226,7 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     plans = _plans(imported, title, request.file)
     source = f"{SOURCE_DIR}/{target.id}.txt"
     others = [c for c in chapters if c.path not in replaced]
-    placement = place(others, len(plans))
+    placement = place(others, len(plans), [c.number for c in chapters if c.path in replaced])
     files = {
         root / CHAPTERS_DIR / f"{number:0{placement.width}d}-{_slug(plan, n)}.md": chapter_text(
             plan, target.id, source, request.file
@@ -265,12 +268,13 @@ def _summary(
     headings = sum(plan.title_is_heading for plan in plans)
     paragraphs = sum(role == "paragraph" for plan in plans for role, _ in plan.blocks)
     signature = sum(role == "signature" for plan in plans for role, _ in plan.blocks)
+    chapters = names[0] if len(plans) == 1 else f"{names[0]} to {names[len(plans) - 1]}"
+    signature = f", a signature of {_count(signature, 'line')}" if signature else ""
     done = [
-        f"read {request.file}: lines {imported.lines[0]} to {imported.lines[1]}, {headings} "
-        f"headings, {paragraphs} paragraphs"
-        + (f", a signature of {signature} lines" if signature else ""),
-        f"wrote {names[0]} to {names[len(plans) - 1]}: {len(plans)} chapters of the text "
-        f"'{target.id}', ready to annotate",
+        f"read {request.file}: lines {imported.lines[0]} to {imported.lines[1]}, "
+        f"{_count(headings, 'heading')}, {_count(paragraphs, 'paragraph')}{signature}",
+        f"wrote {chapters}: {_count(len(plans), 'chapter')} of the text '{target.id}', "
+        "ready to annotate",
         f"wrote {names[-2]}: the text as published, which `studyguide check` compares the "
         "chapters with",
         f"updated {METADATA_FILE}: the text '{target.id}' is titled '{title}', its source is "
@@ -290,3 +294,7 @@ def _summary(
         f"rights in {METADATA_FILE}; annotate; then `studyguide check` and `studyguide build`"
     )
     return done
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

@@ -79,8 +79,8 @@ def _check_folder(folder: Path, files: list[Path]) -> None:
         raise BuildError(
             folder / METADATA_FILE,
             "there is a book in this folder already",
-            "nothing was changed; work on it with `studyguide --root "
-            f"{folder} …`, or give `studyguide new` another folder",
+            f"work on it with `studyguide --root {folder} …`, or give `studyguide new` "
+            "another folder",
             "new.exists",
         )
     for path in files:
@@ -88,7 +88,7 @@ def _check_folder(folder: Path, files: list[Path]) -> None:
             raise BuildError(
                 path,
                 "the new book would overwrite this file",
-                "nothing was changed; move the file away, or give `studyguide new` another folder",
+                "move the file away, or give `studyguide new` another folder",
                 "new.file-exists",
             )
 

@@ -64,8 +64,9 @@ def read_page(path: Path) -> etree._Element:
 
 
 def page_title(root: etree._Element) -> str:
-    """The text's title: the page's only <h1>, else its <title>."""
-    h1 = root.findall(".//h1")
+    """The text's title: the page's only <h1> (outside its header, navigation and the like),
+    else its <title>."""
+    h1 = [h for h in root.iter("h1") if not any(a.tag in DROPPED for a in h.iterancestors())]
     if len(h1) == 1:
         return collapse(h1[0].text_content())
     title = root.find(".//title")
