@@ -408,3 +408,37 @@ def test_back_chapters_make_room_and_a_second_text_is_added(tmp_path, speech, ca
         ("reply", "The reply"),
     ]
     assert "# my own comment\n" in (book / "book.toml").read_text(encoding="utf-8")
+
+
+def test_the_authoring_guide_quotes_the_real_messages(tmp_path, capsys):
+    """Each message that docs/authoring.md shows for `new` and `import` is what they print."""
+    printed: list[str] = []
+
+    def run(*args: str, where: Path) -> None:
+        assert main(list(args)) == 1
+        printed.append(capsys.readouterr().err.replace(f"{where}/", ""))
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["new", str(first / "guide")]) == 0
+    run("new", str(first / "guide"), where=first)
+    (second / "guide").mkdir(parents=True)
+    (second / "guide" / "README.md").write_text("mine", encoding="utf-8")
+    run("new", str(second / "guide"), where=second)
+    book = first / "guide"
+    speech = tmp_path / "speech.txt"
+    speech.write_text(SPEECH, encoding="utf-8")
+    (tmp_path / "speech.pdf").write_bytes(b"%PDF-1.7")
+    on_book = ("--root", str(book), "import")
+    run(*on_book, str(tmp_path / "speech.pdf"), where=tmp_path)
+    run(*on_book, str(speech), "--start", "The second parts", where=tmp_path)
+    run(*on_book, str(speech), "--start", "The second part", "--end", "A speech", where=tmp_path)
+    run(*on_book, str(speech), "--start", "The second part", "--end", "The second part",
+        where=tmp_path)  # fmt: skip
+    assert main([*on_book, str(speech)]) == 0
+    run(*on_book, str(speech), where=tmp_path)
+    guide = (ROOT / "docs" / "authoring.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## Mistakes in `new` and `import`") :]
+    quoted = [block.strip() for block in section.split("```")[1::2]]
+    assert len(quoted) == 7
+    for block in quoted:
+        assert any(block in output for output in printed), block
