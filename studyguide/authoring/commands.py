@@ -11,6 +11,17 @@ from studyguide.errors import BuildError, BuildErrors
 
 
 def add(commands: argparse._SubParsersAction) -> None:
+    _add_new(commands)
+    _add_import(commands)
+    migrate = commands.add_parser(
+        "migrate",
+        help="rewrite an old book.toml (one [original] article) as [[texts]]; "
+        "book.toml.bak keeps the old one",
+    )
+    migrate.set_defaults(run=run_migrate)
+
+
+def _add_new(commands: argparse._SubParsersAction) -> None:
     new = commands.add_parser(
         "new",
         help="start a book in a new folder: book.toml, a sample introduction and glossary "
@@ -26,6 +37,8 @@ def add(commands: argparse._SubParsersAction) -> None:
     )
     new.set_defaults(run=run_new)
 
+
+def _add_import(commands: argparse._SubParsersAction) -> None:
     bring = commands.add_parser(
         "import",
         help="bring a text (.txt, .md, .html) into a book: its chapters, and the text as "
@@ -36,10 +49,14 @@ def add(commands: argparse._SubParsersAction) -> None:
         "--into", type=Path, default=None, metavar="DIR", help="the book (default: --root)"
     )
     bring.add_argument(
-        "--start", metavar="TEXT", help="the text begins at the first line that reads TEXT"
+        "--start",
+        metavar="TEXT",
+        help="the text begins at the first line that reads TEXT (else, that begins with it)",
     )
     bring.add_argument(
-        "--end", metavar="TEXT", help="the text ends at the last line that reads TEXT"
+        "--end",
+        metavar="TEXT",
+        help="the text ends at the last line that reads TEXT (else, that begins with it)",
     )
     bring.add_argument(
         "--text",
@@ -60,13 +77,6 @@ def add(commands: argparse._SubParsersAction) -> None:
         "replaced/<time>/, not deleted",
     )
     bring.set_defaults(run=run_import)
-
-    migrate = commands.add_parser(
-        "migrate",
-        help="rewrite an old book.toml (one [original] article) as [[texts]]; "
-        "book.toml.bak keeps the old one",
-    )
-    migrate.set_defaults(run=run_migrate)
 
 
 def _report(root: Path, work: Callable[[], list[str]]) -> int:

@@ -238,8 +238,7 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     # Everything is checked: from here on, files are written.
     folder = replaced_folder(root, now or dt.datetime.now())
     if replaced:
-        (folder / METADATA_FILE).parent.mkdir(parents=True, exist_ok=True)
-        (folder / METADATA_FILE).write_bytes(meta.path.read_bytes())
+        write_whole(folder / METADATA_FILE, read_text(meta.path))
         move_away(replaced, root, folder)
     rename_all(placement.renames)
     for path, text in files.items():
