@@ -30,6 +30,8 @@ _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([#>+=:~|-])")
 _LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
 _MARKS = {"em": "*", "strong": "**"}
+# What a chapter reads as a call of a note, however it is escaped (sources/inline.py).
+NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 FRONT_MATTER_HELP = """\
 # The text's own words, as published: `studyguide check` compares them with {source}.
@@ -90,6 +92,15 @@ def _reads_back(markdown: str, text: str, tag: str) -> bool:
 
 def block_markdown(block: Block, path: Path, heading: bool = False) -> str:
     """A paragraph (or a `##` heading) as one line of Markdown."""
+    call = NOTE_CALL.search(block.text)
+    if call:
+        raise BuildError(
+            SourceRef(path, block.line),
+            f"the text holds '{call[0]}', which a chapter would read as the call of a note",
+            "a chapter cannot hold these characters as text: change them in the file (to "
+            f"'[{call[1]}]', say), or leave that part out with --start and --end",
+            "import.note-call",
+        )
     tag = "h2" if heading else "p"
     prefix = "## " if heading else ""
     for markdown in (_with_markup(block.spans), escape(block.text)):
