@@ -68,6 +68,10 @@ class BookView:
             return "".join(names)
         return ", ".join(names[:-1]) + f" {self.labels['and']} {names[-1]}"
 
+    def holds(self, text: Text) -> bool:
+        """Whether chapters hold the text (and so were checked against it word for word)."""
+        return any(chapter.text == text.id for chapter in self.book.article_chapters)
+
     def translated(self, text: Text) -> bool:
         return bool(text.language) and primary(text.language) != primary(self.book.meta.language)
 
