@@ -7,9 +7,9 @@ together.
 3. lay out once: the print layout (studyguide/editions/pdf/layout.py), only if an edition
    needs it and the kept page map does not do;
 4. page map: where each print page begins, kept for the next build (studyguide/pagemap.py);
-5. editions: each prepared and written to a temporary file; with the layout to make and an
-   edition waiting only for its page map, that edition is prepared in a second process
-   meanwhile; all files are renamed into place once every one is complete.
+5. editions: each prepared and written to a temporary file (or folder); with the layout to
+   make and an edition waiting only for its page map, that edition is prepared in a second
+   process meanwhile; all are renamed into place once every one is complete.
 """
 
 from __future__ import annotations
@@ -87,6 +87,10 @@ def lay_out(plan: Plan, job: Job) -> Any:
 def _write(edition: Edition, job: Job, prepared: Any, staging: Staging) -> None:
     target = edition.target(job.book.meta, job.options)
     job.progress(f"writing {target}")
+    if edition.folder:
+        with staging.open_folder(target) as folder:
+            edition.write(job, prepared, folder)
+        return
     with staging.open(target) as handle:
         edition.write(job, prepared, handle)
 
