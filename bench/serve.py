@@ -48,8 +48,7 @@ def settled(url: str) -> bool:
 
 def start_server(book: Path, out: Path) -> tuple[subprocess.Popen, str]:
     server = subprocess.Popen(
-        [PYTHON, "-m", "studyguide", "--root", str(book), "serve", "--port", "0"]
-        + ["--out", str(out)],
+        [PYTHON, "-m", "studyguide", "--root", str(book), "serve", "--port", "0", "--out", out],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -112,7 +111,10 @@ def main() -> None:
         raise SystemExit(f"no browser at {CHROMIUM}: scripts/install-system-deps installs it")
     with tempfile.TemporaryDirectory(prefix="studyguide-bench-serve-") as tmp:
         work = Path(tmp)
-        book = copy_book(work / "book") if args.factor == 1 else scaled_book(work / "book", args.factor)
+        if args.factor == 1:
+            book = copy_book(work / "book")
+        else:
+            book = scaled_book(work / "book", args.factor)
         reloads, rebuilds, numbers = measure(book, work / "out", args.runs)
     print(f"studyguide serve: {args.runs} saves of one chapter's note, book x{args.factor}\n")
     print("| figure | median s | min s | max s | note |")
