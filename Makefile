@@ -59,9 +59,11 @@ test: | $(STAMPS)/venv
 ace: all
 	scripts/run-ace $(filter %.epub,$(DEFAULT))
 
-## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article
+## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article;
+## the preview: save → page reloaded in Chromium
 bench: | $(STAMPS)/venv
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/serve.py
 
 lint: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench
