@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import io
 import os
+import re
 import select
 import signal
 import socket
@@ -187,6 +188,27 @@ def test_any_path_answers_a_generated_page_or_not_found(served, path):
     status, body = _get(served, "/" + quote(path, safe="/%.?=&"))
     assert status in (200, 404), (path, status)
     assert body in pages if status == 200 else body == b"not found\n"
+
+
+def test_a_book_with_a_mistake_from_the_start_shows_it_until_it_is_fixed(tmp_path):
+    book = _book(tmp_path / "book")
+    chapter = book / "chapters" / "01-intro.md"
+    chapter.write_text(INTRO.replace("title:", "titel:"), encoding="utf-8")
+    process = _serve(book, "--port", "0", "--out", str(tmp_path / "out"))
+    served = Served(process, _url(process), book)
+    try:
+        status, page = _get(served, "/")
+        assert status == 200 and b'class="build-error">chapters/01-intro.md:' in page, page
+        assert _get(served, "/chapter-01.html")[0] == 404  # there is no book to show yet
+        version = re.search(rb'name="studyguide-preview" content="(\w+)"', page)[1].decode()
+        chapter.write_text(INTRO, encoding="utf-8")
+        _, newer = _get(served, f"/_preview/wait?version={version}")  # answers on a change
+        assert newer.decode() != version
+        status, page = _get(served, "/chapter-01.html")
+        assert status == 200 and b"Welcome to the study group." in page
+        assert b"build-error" not in page
+    finally:
+        _stop(process)
 
 
 def test_a_taken_port_is_a_clear_error_and_the_docs_quote_it(tmp_path):

@@ -141,21 +141,30 @@ def is_source(path: Path, root: Path, out: Path) -> bool:
     return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS)
 
 
-def watch_sources(session: Session, stop: threading.Event) -> None:
-    """Rebuild after every save of a source, until `stop` is set."""
+def watch_sources(session: Session, stop: threading.Event, ready: threading.Event) -> None:
+    """Rebuild after every save of a source, until `stop` is set; `ready` is set once the
+    watch is in place (a save before it would be missed)."""
     import watchfiles
 
     root, out = session.root.resolve(), session.options.out.resolve()
-    for _ in watchfiles.watch(
-        root,
-        watch_filter=lambda change, path: is_source(Path(path), root, out),
-        debounce=400,  # the longest a burst of changes is gathered
-        step=20,  # changes are taken once the files have been quiet this long (ms)
-        stop_event=stop,
-        rust_timeout=500,
-        raise_interrupt=False,
-    ):
-        session.rebuild()
+    try:
+        for changes in watchfiles.watch(
+            root,
+            watch_filter=lambda change, path: is_source(Path(path), root, out),
+            debounce=400,  # the longest a burst of changes is gathered (ms)
+            step=20,  # changes are taken once the files have been quiet this long
+            stop_event=stop,
+            rust_timeout=250,  # an empty answer after this long without a change: watching
+            yield_on_timeout=True,
+            raise_interrupt=False,
+        ):
+            ready.set()
+            if changes:
+                session.rebuild()
+    except OSError as exc:  # no more inotify watches, say: the pages stay, not rebuilt
+        session.progress(f"error: cannot watch the sources for changes: {exc}")
+    finally:
+        ready.set()
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -176,8 +185,10 @@ def serve(session: Session, port: int, progress: Progress) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
+        ready = threading.Event()
+        threading.Thread(target=watch_sources, args=(session, stop, ready), daemon=True).start()
+        ready.wait(timeout=60)
         session.rebuild()
-        threading.Thread(target=watch_sources, args=(session, stop), daemon=True).start()
         url = f"http://{HOST}:{server.port}/"
         print(url, flush=True)
         progress(f"serving the preview at {url} (Ctrl-C stops it)")
