@@ -182,13 +182,18 @@ def test_a_request_for_another_host_name_is_refused(served):
 SITE = ("index.html", "colophon.html", "chapter-01.html", "chapter-02.html", "glossary.html")
 
 
+@pytest.fixture(scope="module")
+def generated(served) -> set[bytes]:
+    """Every file the preview made: what it serves, and all it serves."""
+    return {_get(served, "/" + name)[1] for name in (*SITE, "style.css")}
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.text(max_size=40))
-def test_any_path_answers_a_generated_page_or_not_found(served, path):
-    pages = {_get(served, "/" + name)[1] for name in (*SITE, "style.css")}
+def test_any_path_answers_a_generated_page_or_not_found(served, generated, path):
     status, body = _get(served, "/" + quote(path, safe="/%.?=&"))
     assert status in (200, 404), (path, status)
-    assert body in pages if status == 200 else body == b"not found\n"
+    assert body in generated if status == 200 else body == b"not found\n"
 
 
 def test_a_book_with_a_mistake_from_the_start_shows_it_until_it_is_fixed(tmp_path):

@@ -268,7 +268,7 @@ def test_replace_folder_leaves_the_new_folder_and_nothing_beside_it(tmp_path, sw
 
 
 @settings(
-    max_examples=60,
+    max_examples=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
