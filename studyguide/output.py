@@ -96,9 +96,9 @@ def atomic_output(target: Path) -> Iterator[BinaryIO]:
 
 
 class Staging:
-    """A build's editions, each written to a temporary file beside its target and put in
-    place together by `commit`, once all are complete: a failed or interrupted build leaves
-    every edition of the last good build as it was, never a mixed set."""
+    """A build's editions, each written to a temporary file (or folder) beside its target
+    and put in place together by `commit`, once all are complete: a failed or interrupted
+    build leaves every edition of the last good build as it was, never a mixed set."""
 
     def __init__(self) -> None:
         self.staged: list[tuple[Path, Path]] = []  # (temporary file, target)
