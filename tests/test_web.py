@@ -255,6 +255,20 @@ def test_a_build_puts_the_folder_in_place_whole_or_keeps_the_last_one(tmp_path):
     assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache"]
 
 
+def test_without_a_page_map_the_glossary_links_back_by_chapter(tmp_path):
+    """The preview's first pages, before any print layout: no page numbers, every link."""
+    book = load_book(_small_book(tmp_path / "book"))
+    files = render_site(render_book(book, Medium.WEB), ())
+    glossary, _ = parse(files["glossary.html"])
+    line = next(p for p in glossary.iter("p") if "linked-from" in p.get("class", ""))
+    assert " ".join("".join(line.itertext()).split()) == "Linked from One"
+    assert line.find("a").get("href") == "chapter-01.html#tl-1-1"
+    chapter, _ = parse(files["chapter-01.html"])
+    assert chapter.find(".//a[@id='tl-1-1']").get("href") == "glossary.html#term-comibol"
+    assert b"doc-pagebreak" not in files["chapter-01.html"]
+    assert b"toc-page" not in files["index.html"]
+
+
 @pytest.mark.parametrize("swap", [True, False], ids=["exchanged", "moved-aside"])
 def test_replace_folder_leaves_the_new_folder_and_nothing_beside_it(tmp_path, swap):
     target, new = tmp_path / "site", tmp_path / ".site.x.part"

@@ -81,20 +81,31 @@ def render_site(
 ) -> dict[str, bytes]:
     """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB."""
     pages = site_pages(view)
-    documents = [_render_page(view, page, pages, preview, Numbers()) for page in pages]
-    documents, _ = insert_markers(documents, page_map)
-    trees = [etree.fromstring(d.xhtml.encode("utf-8")) for d in documents]
-    numbers = _numbers(view, pages, trees)
-    if numbers.pages:  # the contents and the glossary again, now with the page numbers
-        again = [i for i, page in enumerate(pages) if page.part in ("index", "glossary")]
-        redone, _ = insert_markers(
-            [_render_page(view, pages[i], pages, preview, numbers) for i in again], page_map
-        )
-        for index, document in zip(again, redone, strict=True):
-            trees[index] = etree.fromstring(document.xhtml.encode("utf-8"))
-    files = {page.name: html5(tree) for page, tree in zip(pages, trees, strict=True)}
+    trees: dict[str, etree._Element] = {}
+    # The text first, then the pages that give its print page numbers: the contents and
+    # the glossary's links back to the text.
+    text = [page for page in pages if page.part not in ("index", "glossary")]
+    trees.update(_with_markers(view, text, pages, preview, Numbers(), page_map))
+    numbers = _numbers(view, pages, [trees[page.name] for page in text])
+    rest = [page for page in pages if page.part in ("index", "glossary")]
+    trees.update(_with_markers(view, rest, pages, preview, numbers, page_map))
+    files = {page.name: html5(trees[page.name]) for page in pages}
     files[STYLESHEET] = stylesheet().encode("utf-8")
     return files
+
+
+def _with_markers(
+    view: BookView,
+    these: list[Page],
+    pages: list[Page],
+    preview: Preview | None,
+    numbers: Numbers,
+    page_map: Sequence[PageStart],
+) -> dict[str, etree._Element]:
+    """Pages rendered, with a page-break marker where each print page begins in them."""
+    documents = [_render_page(view, page, pages, preview, numbers) for page in these]
+    documents, _ = insert_markers(documents, page_map)
+    return {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
 
 
 def write_site(files: Mapping[str, bytes], folder: Path) -> None:
