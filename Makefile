@@ -66,9 +66,11 @@ ace:
 	@[ "$(EPUB)" != "$(filter %.epub,$(DEFAULT))" ] || $(MAKE) --no-print-directory all
 	scripts/run-ace $(EPUB)
 
-## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article
+## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article;
+## the preview: save → page reloaded in Chromium
 bench: | $(STAMPS)/venv
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/serve.py
 
 lint: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench

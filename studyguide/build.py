@@ -7,9 +7,9 @@ together.
 3. lay out once: the print layout (studyguide/editions/pdf/layout.py), only if an edition
    needs it and the kept page map does not do;
 4. page map: where each print page begins, kept for the next build (studyguide/pagemap.py);
-5. editions: each prepared and written to a temporary file; with the layout to make and an
-   edition waiting only for its page map, that edition is prepared in a second process
-   meanwhile; all files are renamed into place once every one is complete.
+5. editions: each prepared and written to a temporary file (or folder); with the layout to
+   make and an edition waiting only for its page map, that edition is prepared in a second
+   process meanwhile; all are renamed into place once every one is complete.
 """
 
 from __future__ import annotations
@@ -92,8 +92,18 @@ def _manifest(options: Options, names: list[str], key: str) -> Path:
     return cache.entry(options.out, "build-" + "-".join(sorted(names)), key, ".json")
 
 
+def _fingerprint(path: Path) -> str:
+    """A digest of an edition: a file's bytes, or a folder's files and their names."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    return cache.digest(
+        part for p in files for part in (p.relative_to(path).as_posix(), p.read_bytes())
+    )
+
+
 def _remember(options: Options, names: list[str], key: str, written: list[Path]) -> None:
-    files = {str(path): hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+    files = {str(path): _fingerprint(path) for path in written}
     cache.write(_manifest(options, names, key), json.dumps(files, indent=1).encode("utf-8"))
 
 
@@ -109,8 +119,7 @@ def up_to_date(root: Path, options: Options, names: list[str]) -> list[Path] | N
     if not isinstance(files, dict) or not files:
         return None
     for name, digest in files.items():
-        path = Path(name)
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if not digest or _fingerprint(Path(name)) != digest:
             return None
     return [Path(name) for name in files]
 
@@ -130,6 +139,10 @@ def lay_out(plan: Plan, job: Job) -> Any:
 def _write(edition: Edition, job: Job, prepared: Any, staging: Staging) -> None:
     target = edition.target(job.book.meta, job.options)
     job.progress(f"writing {target}")
+    if edition.folder:
+        with staging.open_folder(target) as folder:
+            edition.write(job, prepared, folder)
+        return
     with staging.open(target) as handle:
         edition.write(job, prepared, handle)
 

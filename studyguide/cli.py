@@ -19,7 +19,7 @@ from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
-COMMAND_MODULES = ("studyguide.authoring.commands",)
+COMMAND_MODULES = ("studyguide.authoring.commands", "studyguide.preview.commands")
 
 if TYPE_CHECKING:
     from studyguide.model import Book

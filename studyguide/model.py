@@ -26,10 +26,11 @@ class Kind(StrEnum):
 
 
 class Medium(StrEnum):
-    """What a rendering is for: a screen (EPUB documents) or the printed page."""
+    """What a rendering is for: a screen (EPUB documents, web pages) or the printed page."""
 
     EPUB = "epub"
     PRINT = "print"
+    WEB = "web"  # as the EPUB, with its documents as the web edition's .html pages
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,7 @@ def text_of(element: etree._Element) -> str:
 
 
 # Shown beside the article's words, not part of them.
-APPARATUS = {"pnum", "noteref", "pagebreak", "footnote", "print-only"}
+APPARATUS = {"pnum", "noteref", "pagebreak", "footnote", "print-only", "web-only"}
 
 
 def _reading_pieces(element: etree._Element, markers: dict[str, int] | None = None) -> list[str]:

@@ -41,6 +41,7 @@ class ApparatusClasses:
     print_only: str = "print-only"
     pagebreak: str = "pagebreak"
     answer_space: str = "answer-space"
+    web_only: str = "web-only"  # the web edition's links from a glossary entry to the text
 
     def all(self) -> frozenset[str]:
         return frozenset(getattr(self, f.name) for f in fields(self))

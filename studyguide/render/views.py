@@ -120,7 +120,8 @@ def book_labels(book: Book) -> Labels:
 
 
 def targets(book: Book, medium: Medium) -> Targets:
-    """Where links go: inside one document in print, across the EPUB's files on a screen."""
+    """Where links go: inside one document in print, across the documents (EPUB) or pages
+    (web) on a screen."""
     labels = {reference.key: reference.label for reference in book.references}
     if medium is Medium.PRINT:
         return Targets(
@@ -131,15 +132,23 @@ def targets(book: Book, medium: Medium) -> Targets:
             lambda key: (f"#ref-{key}", labels[key]),
             macros(book.root),
         )
-    where = book.paragraph_files()
+    where = {place: document_name(name, medium) for place, name in book.paragraph_files().items()}
+    glossary = document_name("glossary.xhtml", medium)
+    sources = document_name(SOURCES_FILE, medium)
     return Targets(
         medium,
-        lambda slug: f"glossary.xhtml#term-{slug}",
+        lambda slug: f"{glossary}#term-{slug}",
         lambda text, n: f"{where.get((text, n), '')}#{book.paragraph_id(text, n)}",
         book.paragraph_id,
-        lambda key: (f"{SOURCES_FILE}#ref-{key}", labels[key]),
+        lambda key: (f"{sources}#ref-{key}", labels[key]),
         macros(book.root),
     )
+
+
+def document_name(name: str, medium: Medium) -> str:
+    """An EPUB document's name (`chapter-04.xhtml`) as `medium` names it: the web edition's
+    pages are `chapter-04.html`."""
+    return name.removesuffix(".xhtml") + ".html" if medium is Medium.WEB else name
 
 
 def render_chapter(chapter: Chapter, links: Targets, first_text: str) -> ChapterView:
