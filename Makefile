@@ -13,7 +13,7 @@ SOURCES := book.toml source/article.txt $(wildcard chapters/*.md) $(wildcard glo
 CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css')
 
 .DEFAULT_GOAL := all
-.PHONY: all setup check test lint lock ace bench clean distclean $(EDITIONS)
+.PHONY: all setup check test lint lock epubcheck ace bench clean distclean $(EDITIONS)
 
 all: $(DEFAULT)
 
@@ -29,8 +29,8 @@ $(STAMPS)/system: scripts/install-system-deps
 $(STAMPS)/venv: requirements.lock pyproject.toml $(STAMPS)/system
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
 ## lock: resolve pyproject.toml's dependencies again and write requirements.lock, with hashes
@@ -55,13 +55,22 @@ test: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench
 	$(BIN)/python -m pytest
 
-## ace: DAISY Ace accessibility check of the EPUB (installs Chromium and Ace on first use)
-ace: all
-	scripts/run-ace $(filter %.epub,$(DEFAULT))
+## epubcheck, ace: EPUBCheck and DAISY Ace on this book's EPUB, or on any book's:
+## make epubcheck EPUB=../other-book/build/other.epub (Ace installs Chromium and Ace on first use)
+EPUB ?= $(filter %.epub,$(DEFAULT))
+epubcheck: | $(STAMPS)/venv
+	@[ "$(EPUB)" != "$(filter %.epub,$(DEFAULT))" ] || $(MAKE) --no-print-directory all
+	scripts/run-epubcheck $(EPUB)
 
-## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article
+ace:
+	@[ "$(EPUB)" != "$(filter %.epub,$(DEFAULT))" ] || $(MAKE) --no-print-directory all
+	scripts/run-ace $(EPUB)
+
+## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article;
+## the preview: save → page reloaded in Chromium
 bench: | $(STAMPS)/venv
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/serve.py
 
 lint: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench

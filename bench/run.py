@@ -162,6 +162,10 @@ def main() -> None:
             studyguide(book, "build", "--epub", "--out", str(out)),
         )
         timed(
+            "web edition only, page map kept",
+            studyguide(book, "build", "--web", "--out", str(out)),
+        )
+        timed(
             "EPUB only, cold (lays the book out once)",
             studyguide(book, "build", "--epub", "--out", str(out)),
             prepare=fresh,

@@ -7,19 +7,21 @@ together.
 3. lay out once: the print layout (studyguide/editions/pdf/layout.py), only if an edition
    needs it and the kept page map does not do;
 4. page map: where each print page begins, kept for the next build (studyguide/pagemap.py);
-5. editions: each prepared and written to a temporary file; with the layout to make and an
-   edition waiting only for its page map, that edition is prepared in a second process
-   meanwhile; all files are renamed into place once every one is complete.
+5. editions: each prepared and written to a temporary file (or folder); with the layout to
+   make and an edition waiting only for its page map, that edition is prepared in a second
+   process meanwhile; all are renamed into place once every one is complete.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from studyguide import pagemap
+from studyguide import cache, pagemap
 from studyguide.editions import Edition, Job, Needs, registry
 from studyguide.model import Book
 from studyguide.options import Options, Progress
@@ -57,19 +59,69 @@ def make_plan(book: Book, options: Options, editions: list[Edition]) -> Plan:
 
 def build(book: Book, options: Options, names: list[str], progress: Progress) -> list[Path]:
     """Write the editions named (in the registry's order) for `book`; their paths."""
+    from studyguide.render.typeface import check_book
+
+    check_book(book)  # the typeface is there, and shows every character of the sources
+    date = build_date(book.root)
+    key = _build_key(book.root, options, names, date.isoformat())  # before: sources may change
     available = registry()
     editions = [edition for name, edition in available.items() if name in names]
     plan = make_plan(book, options, editions)
-    job = Job(book, options, build_date(book.root), progress)
+    job = Job(book, options, date, progress)
     staging = Staging()
     try:
         if plan.in_two_processes:
             _write_beside_the_layout(plan, job, staging)
         else:
             _write_in_order(plan, job, staging)
-        return staging.commit()
+        written = staging.commit()
     finally:
         staging.discard()
+    _remember(options, names, key, written)
+    return written
+
+
+# ------------------------------------------------------------ nothing to do
+
+
+def _build_key(root: Path, options: Options, names: list[str], date: str) -> str:
+    return cache.inputs_digest(root, "build", repr(options), repr(sorted(names)), date)
+
+
+def _manifest(options: Options, names: list[str], key: str) -> Path:
+    return cache.entry(options.out, "build-" + "-".join(sorted(names)), key, ".json")
+
+
+def _fingerprint(path: Path) -> str:
+    """A digest of an edition: a file's bytes, or a folder's files and their names."""
+    if not path.is_dir():
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+    files = sorted(p for p in path.rglob("*") if p.is_file())
+    return cache.digest(
+        part for p in files for part in (p.relative_to(path).as_posix(), p.read_bytes())
+    )
+
+
+def _remember(options: Options, names: list[str], key: str, written: list[Path]) -> None:
+    files = {str(path): _fingerprint(path) for path in written}
+    cache.write(_manifest(options, names, key), json.dumps(files, indent=1).encode("utf-8"))
+
+
+def up_to_date(root: Path, options: Options, names: list[str]) -> list[Path] | None:
+    """The editions of the last build, if it had these sources, options and date and its
+    files are there unchanged: then there is nothing to do."""
+    key = _build_key(root, options, names, build_date(root).isoformat())
+    data = cache.read(_manifest(options, names, key))
+    try:
+        files = json.loads(data) if data else None
+    except ValueError:
+        return None
+    if not isinstance(files, dict) or not files:
+        return None
+    for name, digest in files.items():
+        if not digest or _fingerprint(Path(name)) != digest:
+            return None
+    return [Path(name) for name in files]
 
 
 def lay_out(plan: Plan, job: Job) -> Any:
@@ -87,6 +139,10 @@ def lay_out(plan: Plan, job: Job) -> Any:
 def _write(edition: Edition, job: Job, prepared: Any, staging: Staging) -> None:
     target = edition.target(job.book.meta, job.options)
     job.progress(f"writing {target}")
+    if edition.folder:
+        with staging.open_folder(target) as folder:
+            edition.write(job, prepared, folder)
+        return
     with staging.open(target) as handle:
         edition.write(job, prepared, handle)
 

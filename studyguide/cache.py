@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from importlib import resources
 from pathlib import Path
 
+from studyguide import __version__
 from studyguide.errors import BuildError
 from studyguide.output import atomic_output
 
@@ -22,6 +24,33 @@ def digest(parts: Iterable[bytes | str]) -> str:
         data = part.encode("utf-8") if isinstance(part, str) else part
         hasher.update(len(data).to_bytes(8, "big") + data)
     return hasher.hexdigest()[:32]
+
+
+def _package_files() -> list[tuple[str, bytes]]:
+    """The package's code, templates and styles: a change to any may change an edition."""
+    found: list[tuple[str, bytes]] = []
+
+    def walk(folder: object, prefix: str) -> None:
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):  # type: ignore[attr-defined]
+            if item.is_dir() and item.name != "__pycache__":
+                walk(item, f"{prefix}{item.name}/")
+            elif item.name.endswith((".py", ".j2", ".css")):
+                found.append((prefix + item.name, item.read_bytes()))
+
+    walk(resources.files("studyguide"), "")
+    return found
+
+
+def inputs_digest(root: Path, *extra: str) -> str:
+    """A digest of the book's sources, the package, and `extra` (the options that matter)."""
+    from studyguide.sources.files import source_paths
+
+    parts: list[bytes | str] = [__version__, *extra]
+    for path in source_paths(root):
+        parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    for name, data in _package_files():
+        parts += [name, data]
+    return digest(parts)
 
 
 def entry(out: Path, kind: str, key: str, suffix: str = "") -> Path:

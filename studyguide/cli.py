@@ -19,7 +19,7 @@ from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
-COMMAND_MODULES = ("studyguide.authoring.commands",)
+COMMAND_MODULES = ("studyguide.authoring.commands", "studyguide.preview.commands")
 
 if TYPE_CHECKING:
     from studyguide.model import Book
@@ -189,39 +189,61 @@ def _write_debug_html(book: Book, options: Options, target: Path) -> None:
     _progress(f"wrote the print HTML to {target}")
 
 
-def _run(args: argparse.Namespace, root: Path, started: float) -> int:
-    from studyguide.sources.book import load_book
+def _load(root: Path) -> Book:
+    """The book, checked, with what was checked and any warnings said."""
+    from studyguide.sources.book import citations, load_book
     from studyguide.sources.checks import unlinked_terms
+    from studyguide.sources.references import uncited
 
     _progress(f"reading the sources in {root.resolve()}")
     book = load_book(root)
     notes = sum(len(c.notes) for c in book.chapters)
     _progress(
-        f"checked {len(book.chapters)} chapters ({len(book.article_chapters)} of the article, "
-        f"text identical to the published article), {notes} notes, "
-        f"{len(book.glossary)} glossary entries"
+        f"checked {len(book.chapters)} chapters ({len(book.article_chapters)} of the text, "
+        f"identical to the text as published), {notes} notes, "
+        f"{len(book.glossary)} glossary entries, {len(book.references)} sources"
     )
-    for warning in unlinked_terms(book):
+    warnings = unlinked_terms(book) + uncited(
+        citations(book.chapters, book.glossary), list(book.references), book.root
+    )
+    for warning in warnings:
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
-    if args.command == "check":
-        return 0
-    if args.command == "stats":
-        _print_stats(book)
+    return book
+
+
+def _wanted(args: argparse.Namespace) -> list[str]:
+    editions = registry()
+    if args.command == "handout":
+        return ["handout"]
+    wanted = [name for name in editions if getattr(args, name, False)]
+    return wanted or [name for name, edition in editions.items() if edition.default]
+
+
+def _run(args: argparse.Namespace, root: Path, started: float) -> int:
+    if args.command in ("check", "stats"):
+        book = _load(root)
+        if args.command == "stats":
+            _print_stats(book)
+        else:
+            from studyguide.render.typeface import check_book
+
+            check_book(book)
         return 0
 
-    from studyguide.build import build
+    from studyguide.build import build, up_to_date
     from studyguide.output import prepare_output_dir
 
     options = _options(args, prepare_output_dir(args.out or root / "build"))
-    editions = registry()
-    if args.command == "handout":
-        wanted = ["handout"]
+    wanted = _wanted(args)
+    debug_html = getattr(args, "debug_html", None)
+    written = None if debug_html else up_to_date(root, options, wanted)
+    if written is not None:
+        _progress("nothing to do: the sources and options are those of the last build")
     else:
-        if args.debug_html:
-            _write_debug_html(book, options, args.debug_html)
-        wanted = [name for name in editions if getattr(args, name, False)]
-        wanted = wanted or [name for name, edition in editions.items() if edition.default]
-    written = build(book, options, wanted, _progress)
+        book = _load(root)
+        if debug_html:
+            _write_debug_html(book, options, debug_html)
+        written = build(book, options, wanted, _progress)
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:
         print(path)

@@ -18,7 +18,6 @@ EN = {
     "part": "Part {number}",
     "linked_from_page": "Linked from p.",
     "linked_from_pages": "Linked from pp.",
-    "linked_from": "Linked from",
     "paragraph_number": "¶ {number}",
     "paragraph_label": "Paragraph {number}",
     "page_abbreviation": "p.",
@@ -57,6 +56,16 @@ EN = {
     "notes as footnotes, and the page numbers of the print edition. The cover image has a "
     "text alternative and repeats the title.",
     "no_date": "n.d.",
+    # the web edition and its preview (studyguide/editions/web, studyguide/preview)
+    "skip_to_text": "Skip to the text",
+    "previous": "Previous",
+    "next": "Next",
+    "pager": "Previous and next chapter",
+    "linked_from": "Linked from",
+    "preview": "Preview",
+    "print_view": "Print view (PDF)",
+    "preview_error": "The sources have a mistake: this is the last good version.",
+    "pages_updating": "The print page numbers are being updated.",
 }
 ES = {
     "and": "y",
@@ -68,7 +77,6 @@ ES = {
     "part": "Parte {number}",
     "linked_from_page": "Enlazado desde la p.",
     "linked_from_pages": "Enlazado desde las pp.",
-    "linked_from": "Enlazado desde",
     "paragraph_number": "¶ {number}",
     "paragraph_label": "Párrafo {number}",
     "page_abbreviation": "p.",
@@ -107,6 +115,15 @@ ES = {
     "a pie de página y los números de página de la edición impresa. La imagen de cubierta "
     "tiene una alternativa textual y repite el título.",
     "no_date": "s. f.",
+    "skip_to_text": "Saltar al texto",
+    "previous": "Anterior",
+    "next": "Siguiente",
+    "pager": "Capítulo anterior y siguiente",
+    "linked_from": "Enlazado desde",
+    "preview": "Vista previa",
+    "print_view": "Vista de impresión (PDF)",
+    "preview_error": "Las fuentes tienen un error: esta es la última versión correcta.",
+    "pages_updating": "Se están actualizando los números de página de la edición impresa.",
 }
 FR = {
     "and": "et",
@@ -118,7 +135,6 @@ FR = {
     "part": "Partie {number}",
     "linked_from_page": "Cité p.",
     "linked_from_pages": "Cité pp.",
-    "linked_from": "Cité dans",
     "paragraph_number": "§ {number}",
     "paragraph_label": "Paragraphe {number}",
     "page_abbreviation": "p.",
@@ -157,6 +173,15 @@ FR = {
     "notes de bas de page et numéros de page de l’édition imprimée. L’image de couverture a une "
     "alternative textuelle et reprend le titre.",
     "no_date": "s. d.",
+    "skip_to_text": "Aller au texte",
+    "previous": "Précédent",
+    "next": "Suivant",
+    "pager": "Chapitre précédent et suivant",
+    "linked_from": "Lié depuis",
+    "preview": "Aperçu",
+    "print_view": "Version imprimée (PDF)",
+    "preview_error": "Les sources contiennent une erreur : voici la dernière version correcte.",
+    "pages_updating": "Les numéros de page de l’édition imprimée sont en cours de mise à jour.",
 }
 DE = {
     "and": "und",
@@ -168,7 +193,6 @@ DE = {
     "part": "Teil {number}",
     "linked_from_page": "Verwiesen von S.",
     "linked_from_pages": "Verwiesen von S.",
-    "linked_from": "Verwiesen von",
     "paragraph_number": "¶ {number}",
     "paragraph_label": "Absatz {number}",
     "page_abbreviation": "S.",
@@ -206,6 +230,15 @@ DE = {
     "der Druckausgabe ausgezeichnet. Das Umschlagbild hat eine Textalternative und wiederholt "
     "den Titel.",
     "no_date": "o. J.",
+    "skip_to_text": "Zum Text springen",
+    "previous": "Zurück",
+    "next": "Weiter",
+    "pager": "Vorheriges und nächstes Kapitel",
+    "linked_from": "Verlinkt von",
+    "preview": "Vorschau",
+    "print_view": "Druckansicht (PDF)",
+    "preview_error": "Die Quellen enthalten einen Fehler: Dies ist die letzte fehlerfreie Fassung.",
+    "pages_updating": "Die Seitenzahlen der Druckausgabe werden aktualisiert.",
 }
 TABLES = {"en": EN, "es": ES, "fr": FR, "de": DE}
 

@@ -26,10 +26,11 @@ class Kind(StrEnum):
 
 
 class Medium(StrEnum):
-    """What a rendering is for: a screen (EPUB documents) or the printed page."""
+    """What a rendering is for: a screen (EPUB documents, web pages) or the printed page."""
 
     EPUB = "epub"
     PRINT = "print"
+    WEB = "web"  # as the EPUB, with its documents as the web edition's .html pages
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,32 @@ class TermLink:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """A citation of a source of references.toml: `[@key]` in a note, a chapter or an entry."""
+
+    key: str
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A source the annotations cite (references.toml), in the "Sources for the notes"."""
+
+    key: str
+    author: str  # as listed: "Klein, Herbert S.", "Reuters", "Kohl, Benjamin; Farthing, Linda"
+    title: str
+    publisher: str
+    date: str  # "2011", "2007-03" or "2007-03-14", as precise as the source; "" if none
+    url: str
+    note: str
+    label: str  # what a citation shows: "Klein 2011", "Reuters 2007a"
+
+    @property
+    def id(self) -> str:
+        return f"ref-{self.key}"
+
+
+@dataclass(frozen=True)
 class Chapter:
     number: int  # the NN of NN-slug.md
     slug: str
@@ -214,6 +241,7 @@ class Chapter:
     part_number: int = 0  # 1…N for a text's chapters, 0 otherwise
     paragraphs: tuple[int, ...] = ()  # the numbers of its text's paragraphs in it
     text: str = ""  # the id of the text an article chapter holds
+    citations: tuple[Citation, ...] = ()
 
     @property
     def id(self) -> str:
@@ -234,6 +262,8 @@ class Term:
     aliases: tuple[str, ...]
     definition: Nodes
     path: Path
+    sort: str = ""  # how it sorts, where not by `term`: "Morales, Evo"
+    citations: tuple[Citation, ...] = ()
 
     @property
     def id(self) -> str:
@@ -246,6 +276,7 @@ class Book:
     root: Path
     chapters: tuple[Chapter, ...]
     glossary: tuple[Term, ...]  # sorted for display
+    references: tuple[Reference, ...] = ()  # the sources cited, sorted for display
 
     @property
     def article_chapters(self) -> list[Chapter]:

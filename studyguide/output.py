@@ -1,10 +1,14 @@
-"""Write safely: to a temporary file beside the target, renamed into place when complete; a
-build's editions all together, once every one of them is complete."""
+"""Write safely: to a temporary file (or folder) beside the target, renamed into place when
+complete; a build's editions all together, once every one of them is complete."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
+import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,9 +101,9 @@ def _prefix(target: Path) -> str:
 
 
 class Staging:
-    """A build's editions, each written to a temporary file beside its target and put in
-    place together by `commit`, once all are complete: a failed or interrupted build leaves
-    every edition of the last good build as it was, never a mixed set."""
+    """A build's editions, each written to a temporary file (or folder) beside its target
+    and put in place together by `commit`, once all are complete: a failed or interrupted
+    build leaves every edition of the last good build as it was, never a mixed set."""
 
     def __init__(self) -> None:
         self.staged: list[tuple[Path, Path]] = []  # (temporary file, target)
@@ -142,6 +146,36 @@ class Staging:
             raise
         self.staged.append((temporary, target))
 
+    @contextlib.contextmanager
+    def open_folder(self, target: Path) -> Iterator[Path]:
+        """An empty temporary folder for `target`, kept (not renamed) when the block succeeds."""
+        try:
+            temporary = Path(
+                tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+            )
+        except OSError as exc:
+            raise BuildError(
+                target.parent,
+                f"cannot write in the output folder: {exc.strerror or exc}",
+                _HINT,
+                "output.permission",
+            ) from None
+        try:
+            yield temporary
+            os.chmod(temporary, 0o755)
+        except OSError as exc:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise BuildError(
+                target,
+                f"cannot write the folder: {exc.strerror or exc}",
+                "free some space, or choose another folder with --out",
+                "output.write",
+            ) from exc
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+        self.staged.append((temporary, target))
+
     def adopt(self, temporary: Path, target: Path) -> None:
         """A file staged by another process of the build."""
         self.staged.append((temporary, target))
@@ -149,7 +183,10 @@ class Staging:
     def commit(self) -> list[Path]:
         for temporary, target in self.staged:
             try:
-                os.replace(temporary, target)
+                if temporary.is_dir():
+                    replace_folder(temporary, target)
+                else:
+                    os.replace(temporary, target)
             except OSError as exc:
                 raise BuildError(
                     target,
@@ -163,9 +200,55 @@ class Staging:
 
     def discard(self) -> None:
         for temporary, _ in self.staged:
-            temporary.unlink(missing_ok=True)
+            if temporary.is_dir():
+                shutil.rmtree(temporary, ignore_errors=True)
+            else:
+                temporary.unlink(missing_ok=True)
         self.staged = []
         for target in self.opening:  # this process's own, by the process id in the name
             for leftover in target.parent.glob(f"{_prefix(target)}*.part"):
                 leftover.unlink(missing_ok=True)
         self.opening = []
+
+
+def replace_folder(temporary: Path, target: Path, swap: bool = True) -> None:
+    """Put the complete folder `temporary` at `target`, in place of the folder there.
+
+    Where the system can exchange two names in one step (Linux's renameat2), a reader of
+    `target` sees the old folder or the new one, never none; elsewhere (or with
+    swap=False) the old folder is moved aside first. The old folder is removed after.
+    """
+    if not os.path.lexists(target):
+        os.rename(temporary, target)
+        return
+    if not target.is_dir() or target.is_symlink():
+        raise NotADirectoryError(errno.ENOTDIR, "a file stands where the folder goes", str(target))
+    if swap and _exchange(temporary, target):
+        shutil.rmtree(temporary)  # it holds the old folder now
+        return
+    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.rename(target, aside / target.name)
+    os.rename(temporary, target)
+    shutil.rmtree(aside)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one step; False where the system or the file system cannot."""
+    if not sys.platform.startswith("linux"):
+        return False
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:  # a C library older than glibc 2.28
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if done == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))

@@ -15,13 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from importlib import resources
 from pathlib import Path
 
-from studyguide import __version__, cache
+from studyguide import cache
 from studyguide.model import Book
 from studyguide.options import Options
-from studyguide.sources.files import source_paths
 
 NOT_COUNTED = {"\u2010", "\u00ad"}  # added by hyphenation
 
@@ -38,21 +36,6 @@ def count_visible(text: str) -> int:
     return sum(1 for c in text if not c.isspace() and c not in NOT_COUNTED)
 
 
-def _package_files() -> list[tuple[str, bytes]]:
-    """The package's code, templates and styles: a change to any may move a page break."""
-    found: list[tuple[str, bytes]] = []
-
-    def walk(folder: object, prefix: str) -> None:
-        for item in sorted(folder.iterdir(), key=lambda i: i.name):  # type: ignore[attr-defined]
-            if item.is_dir() and item.name != "__pycache__":
-                walk(item, f"{prefix}{item.name}/")
-            elif item.name.endswith((".py", ".j2", ".css")):
-                found.append((prefix + item.name, item.read_bytes()))
-
-    walk(resources.files("studyguide"), "")
-    return found
-
-
 def cache_key(book: Book, options: Options) -> str:
     """A digest of everything the layout depends on: sources, the package, the options."""
     layout_options = (
@@ -62,12 +45,7 @@ def cache_key(book: Book, options: Options) -> str:
         options.part_size,
         options.blank_pages,
     )
-    parts: list[bytes | str] = [__version__, repr(layout_options)]
-    for path in source_paths(book.root):
-        parts += [path.relative_to(book.root).as_posix(), path.read_bytes()]
-    for name, data in _package_files():
-        parts += [name, data]
-    return cache.digest(parts)
+    return cache.inputs_digest(book.root, "pagemap", repr(layout_options))
 
 
 def cache_path(book: Book, options: Options) -> Path:

@@ -35,8 +35,10 @@ def test_an_epub_only_rebuild_of_unchanged_sources_needs_no_weasyprint(tmp_path)
     first = _build(book, out, "--epub")
     assert first.returncode == 0, first.stderr
     assert "weasyprint" in first.stderr  # the first build lays the book out once
-    again = _build(book, out, "--epub")
+    # Another EPUB option, the same layout: the page map kept from the first build serves.
+    again = _build(book, out, "--epub", "--no-cover")
     assert again.returncode == 0, again.stderr
+    assert "using the page map of the unchanged sources" in again.stderr
     assert "weasyprint" not in again.stderr
     assert "using the page map of the unchanged sources" in again.stderr
 
@@ -63,3 +65,21 @@ def test_a_file_where_the_cache_goes_is_a_clear_error(tmp_path):
     assert run.returncode == 1
     assert "error: cannot keep the build cache here" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_build_of_unchanged_sources_and_options_does_nothing(tmp_path):
+    book = copy_real_book(tmp_path / "book")
+    out = tmp_path / "out"
+    first = _build(book, out, "--epub", "--no-cover")
+    assert first.returncode == 0, first.stderr
+    epub = out / "huanuni-study-guide.epub"
+    made = epub.read_bytes()
+    again = _build(book, out, "--epub", "--no-cover")
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do" in again.stderr
+    assert "markdown_it" not in again.stderr  # not even the sources were parsed
+    assert again.stdout.split() == [str(epub)]
+    # An edition changed or removed since is written again.
+    epub.write_bytes(b"not an EPUB")
+    third = _build(book, out, "--epub", "--no-cover")
+    assert "nothing to do" not in third.stderr and epub.read_bytes() == made

@@ -342,6 +342,181 @@ CASES = [
     ),
 ]
 
+
+def _article(chapter: str, source: str | None) -> Callable[[Path], None]:
+    """A chapter of the text, and the text as published (None: no stored text)."""
+
+    def change(book: Path) -> None:
+        _write(book / "chapters" / "03-three.md", chapter)
+        if source is not None:
+            (book / "source").mkdir(exist_ok=True)
+            _write(book / "source" / "text.txt", source)
+
+    return change
+
+
+TEXT = """
+    # The agreement
+
+    Last week the workers and peasants of the region blocked the roads,
+    and the government agreed to their demands.
+
+    The deal is a victory.
+    """
+ARTICLE = """\
+    ---
+    title: "The agreement"
+    ---
+
+    Last week the workers and peasants of the region blocked the roads,
+    and the government agreed to their demands.
+
+    The deal is a victory.
+    """
+OLD_META = """\
+    title = "A small study guide"
+    language = "en"
+    identifier = "urn:uuid:0b6c5d1e-2f3a-4b5c-8d7e-9f0a1b2c3d4e"
+
+    [original]
+    author = "LOR-CI"
+    date = 2006-10-05
+    publication = "Left Voice"
+    published = 2006-10-16
+
+    [edition]
+    editors = "The studyguide project"
+    year = 2026
+    """
+
+
+def _template(book: Path) -> None:
+    (book / "templates").mkdir()
+    _write(book / "templates" / "nav.xhtml.j2", "<nav>\n{{ labels.no_such_label }}\n</nav>\n")
+
+
+CASES += [
+    Case(
+        "meta-missing",
+        "A required metadata field left out",
+        lambda book: _replace(book / "book.toml", 'editors = "The studyguide project"\n', ""),
+        "book.toml:7",
+        "meta.missing",
+    ),
+    Case(
+        "meta-old-format",
+        "A book.toml of the old form",
+        lambda book: _write(book / "book.toml", OLD_META),
+        "book.toml:5",
+        "meta.old-format",
+    ),
+    Case(
+        "meta-whitespace",
+        "A metadata value with a line break or spaces around it",
+        lambda book: _replace(
+            book / "book.toml", 'slug = "small-guide"', 'slug = "small-guide\\n"'
+        ),
+        "book.toml:3",
+        "meta.whitespace",
+    ),
+    Case(
+        "meta-value",
+        "A metadata value that is not one of its choices",
+        lambda book: _replace(book / "book.toml", '"all-rights-reserved"', '"copyleft"'),
+        "book.toml:16",
+        "meta.value",
+    ),
+    Case(
+        "text-unknown",
+        "A chapter of a text the book does not have",
+        _ch3("Text.", front='title: "Three"\ntext: "speech"'),
+        "chapters/03-three.md:3",
+        "frontmatter.text",
+    ),
+    Case(
+        "fidelity-missing",
+        "The text as published is missing",
+        _article(ARTICLE, None),
+        "source/text.txt",
+        "fidelity.missing",
+    ),
+    Case(
+        "fidelity-differs",
+        "A word of the text changed",
+        _article(ARTICLE.replace("agreed to their", "gave in to their"), TEXT),
+        "chapters/03-three.md:6",
+        "fidelity.differs",
+    ),
+    Case(
+        "fidelity-missing-text",
+        "A paragraph of the text left out",
+        _article(ARTICLE.replace("\n    The deal is a victory.\n", ""), TEXT),
+        "chapters/03-three.md:5",
+        "fidelity.missing-text",
+    ),
+    Case(
+        "fidelity-extra-text",
+        "Words that are not in the text",
+        _article(ARTICLE + "\n    A comment of ours.\n", TEXT),
+        "chapters/03-three.md:10",
+        "fidelity.extra-text",
+    ),
+    Case(
+        "fidelity-heading",
+        "A heading of the text missing from the chapters",
+        _article(ARTICLE, TEXT.replace("The deal is", "# The deal\n\n    The deal is")),
+        "chapters/03-three.md:8",
+        "fidelity.heading",
+    ),
+    Case(
+        "fidelity-split",
+        "A split marker with nothing to split",
+        _article(ARTICLE.replace("Last week", "+++\n\n    Last week"), TEXT),
+        "chapters/03-three.md:5",
+        "fidelity.split",
+    ),
+    Case(
+        "references-unknown",
+        "A citation of an unknown source",
+        _ch3(
+            "A fact.[^n]\n\n[^n]: As reported [@reuters-2006].", front="title: Three\nkind: front"
+        ),
+        "chapters/03-three.md:8",
+        "references.unknown",
+    ),
+    Case(
+        "references-in-text",
+        "A citation in the text's own words",
+        _article(ARTICLE.replace("a victory.", "a victory [@reuters-2006]."), TEXT),
+        "chapters/03-three.md:8",
+        "references.in-text",
+    ),
+    Case(
+        "typeface-missing",
+        "A typeface that is not installed",
+        lambda book: _replace(
+            book / "book.toml", 'language = "en"', 'language = "en"\ntypeface = "No Such Font"'
+        ),
+        "book.toml:5",
+        "typeface.missing",
+    ),
+    Case(
+        "typeface-coverage",
+        "A character the typeface cannot show",
+        _ch3("In Chinese, the country is 中国.", front="title: Three\nkind: front"),
+        "chapters/03-three.md:6:28",
+        "typeface.coverage",
+    ),
+    Case(
+        "template-error",
+        "A mistake in a book's own template",
+        _template,
+        "templates/nav.xhtml.j2:2",
+        "template.error",
+    ),
+]
+
+
 # What each case printed, for docs/errors.md.
 PRINTED: dict[str, str] = {}
 

@@ -22,6 +22,7 @@ from studyguide.errors import BuildError, BuildErrors
 from studyguide.model import Medium
 from studyguide.options import Options
 from studyguide.render.documents import render_epub_documents, render_navigation
+from studyguide.render.typeface import check_book
 from studyguide.render.views import render_book
 from studyguide.sources.book import load_book
 from support import epub_xhtml, epubcheck, make_book, studyguide
@@ -370,7 +371,7 @@ def test_fuzzed_books_that_build_pass_epubcheck(
     folder = tmp_path_factory.mktemp("fuzz-cli")
     root = _write(folder / "book", chapters, [])
     try:
-        load_book(root)
+        check_book(load_book(root))  # (the typeface must show every character, too)
     except (BuildError, BuildErrors):
         assume(False)  # spend the slow examples on books that build
     run = studyguide("build", "--epub", "--no-cover", "--out", folder / "out", root=root)

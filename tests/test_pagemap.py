@@ -40,17 +40,20 @@ def test_every_page_marker_is_where_its_pdf_page_begins(built):
         markers.update(found)
     assert len(markers) > 20
     for label, following in markers.items():
-        expected = _words(following, 6)
         # A glossary entry's page references are print only: the EPUB has no place for them.
         number = int(label)
         while not pages[number - 1].strip():  # a blank page: its marker is the next page's
             number += 1
         page = re.sub(r"^Linked from pp?\.[\s\d,–-]*", "", pages[number - 1])
-        found = _words(page, 6)
+        # Compared without spaces: a web address may break across lines in print.
+        # Compared without paragraph numbers, note calls and list markers (_words).
+        expected = "".join(_words(following, 40))[:80]
+        found = "".join(_words(page, 40))[:30]
         # A page that begins inside a hyphenated word has its marker before the word.
-        assert expected[0].endswith(found[0]) and expected[1:] == found[1:], (
-            f"page {label}: the EPUB marker is followed by {expected}, "
-            f"the PDF page begins with {found}"
+        first_word = _words(following, 1)[0]
+        assert 0 <= expected.find(found) < len(first_word), (
+            f"page {label}: the EPUB marker is followed by {_words(following, 6)}, "
+            f"the PDF page begins with {_words(page, 6)}"
         )
 
 

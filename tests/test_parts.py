@@ -6,6 +6,7 @@ from __future__ import annotations
 import collections
 import re
 import subprocess
+import types
 from pathlib import Path
 
 import pikepdf
@@ -202,7 +203,7 @@ def test_plan_keeps_the_order_and_the_budget_and_a_small_first_part():
 
     chapters = [_chapter("front", 500), _chapter("front", 500)]
     chapters += [_chapter("article", 400) for _ in range(10)] + [_chapter("back", 300)]
-    view = BookView(None, chapters, [])
+    view = BookView(types.SimpleNamespace(references=()), chapters, [])
     parts = plan(view, 1000)
     assert [c for part in parts for c in part.chapters] == chapters
     assert parts[0].front and parts[0].chapters == chapters[:2]

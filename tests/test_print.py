@@ -124,7 +124,7 @@ def _squeezed(text: str) -> str:
 
 
 def _chapter_ids(book) -> list[str]:
-    return [chapter.id for chapter in book.chapters] + ["glossary"]
+    return [chapter.id for chapter in book.chapters] + ["glossary", "references"]
 
 
 # ------------------------------------------------------------------ paper sizes
@@ -177,7 +177,7 @@ def test_note_numbers_start_again_in_each_chapter(a4, book, print_tree):
 
 def test_contents_page_numbers_are_the_pages_where_chapters_start(edition, book):
     contents = next(p for p in edition.pages if p.startswith("Contents"))
-    titles = [c.title for c in book.chapters] + ["Glossary"]
+    titles = [c.title for c in book.chapters] + ["Glossary", "Sources for the notes"]
     cursor = 0
     for title, chapter_id in zip(titles, _chapter_ids(book), strict=True):
         # A title may wrap, and break at its own hyphen, which pdftotext then drops.
@@ -203,13 +203,14 @@ def test_running_heads_are_the_book_title_left_and_the_chapter_title_right(editi
     title = book.meta.title
     ids = _chapter_ids(book)
     starts = [edition.destinations[i] for i in ids] + [len(edition.pages) + 1]
-    chapters = [*book.chapters, None]  # None: the glossary
+    back = ["Glossary", "Sources for the notes"]  # the back matter after the chapters
+    chapters = [c.title for c in book.chapters] + back
     for chapter, start, end in zip(chapters, starts[:-1], starts[1:], strict=True):
         for page in range(start + 1, end):
             if not edition.pages[page - 1]:
                 assert edition.head_words(page) == [], f"blank page {page} has a head"
                 continue
-            expected = title if page % 2 == 0 else (chapter.title if chapter else "Glossary")
+            expected = title if page % 2 == 0 else chapter
             assert " ".join(edition.head_words(page)) == expected, f"page {page}"
 
 
@@ -363,7 +364,7 @@ def test_bookmarks_are_title_page_contents_chapters_and_glossary(edition, book):
     assert all(not isinstance(item, list) for item in outline), "no nested bookmarks"
     titles = [item.title for item in outline]
     chapters = [(f"{c.part_number}. " if c.part_number else "") + c.title for c in book.chapters]
-    assert titles == [book.meta.title, "Contents", *chapters, "Glossary"]
+    assert titles == [book.meta.title, "Contents", *chapters, "Glossary", "Sources for the notes"]
     pages = [edition.reader.get_destination_page_number(item) + 1 for item in outline]
     assert pages[2:] == [edition.destinations[i] for i in _chapter_ids(book)]
 

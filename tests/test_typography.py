@@ -276,7 +276,8 @@ def test_pdf_has_note_reference_label_and_contents_structure(built, book):
         assert len(list(ids.keys())) == kinds["/Note"]
     assert kinds["/Note"] >= notes
     assert kinds["/Reference"] >= notes + len(book.chapters)
-    assert kinds["/TOC"] == 1 and kinds["/TOCI"] == len(book.chapters) + 1
+    entries = len(book.chapters) + 1 + bool(book.references)  # chapters, glossary, sources
+    assert kinds["/TOC"] == 1 and kinds["/TOCI"] == entries
     assert kinds["/Lbl"] >= notes
 
 

@@ -1,8 +1,8 @@
 """The editions a book is built into, in one registry: the command line's flags, the
 scheduler (studyguide/build.py) and the Makefile's targets are all read from it.
 
-An edition is one module that registers an `Edition`: its name, the file it writes, what it
-needs of the print layout, and how it writes. Adding one is that module, one line in
+An edition is one module that registers an `Edition`: its name, the file (or folder) it
+writes, what it needs of the print layout, and how it writes. Adding one is that module, one line in
 `_MODULES` below, and its tests. Importing this package loads no third-party library (the
 Makefile reads the registry before the virtualenv exists); edition modules import what they
 need inside their functions.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from studyguide.model import Book, BookMeta
 from studyguide.options import Options, Progress
@@ -49,11 +49,14 @@ class Edition:
     label: str  # what messages call it: "the EPUB"
     summary: str  # one line for --help
     file_name: Callable[[BookMeta, Options], str]
-    write: Callable[[Job, Any, IO[bytes]], None]  # (job, what prepare made, the file)
+    # (job, what prepare made, the open file: an IO[bytes]; for a folder edition, the Path
+    # of an empty folder to fill)
+    write: Callable[[Job, Any, Any], None]
     needs: Needs = Needs.NOTHING
     default: bool = False  # written by a plain `studyguide build`
     # Work that needs no layout, done while the book is laid out (in a second process).
     prepare: Callable[[Job], Any] | None = field(default=None)
+    folder: bool = False  # writes a folder of files (the web edition), put in place whole
 
     def target(self, meta: BookMeta, options: Options) -> Path:
         return options.out / self.file_name(meta, options)
@@ -66,6 +69,7 @@ _MODULES = (
     "studyguide.editions.epub",
     "studyguide.editions.kepub",
     "studyguide.editions.handout",
+    "studyguide.editions.web",
 )
 
 

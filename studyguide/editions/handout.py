@@ -23,10 +23,10 @@ def file_name(meta: BookMeta, options: Options) -> str:
     return f"{meta.slug}-questions{options.paper_suffix}.pdf"
 
 
-def handout_css(paper: str) -> str:
+def handout_css(book: BookView, paper: str) -> str:
     from studyguide.render.documents import print_stylesheet, style_text
 
-    return print_stylesheet(paper) + "\n" + style_text("handout.css")
+    return print_stylesheet(book.book, paper) + "\n" + style_text("handout.css", book.book.root)
 
 
 def handout_html(
@@ -37,20 +37,18 @@ def handout_html(
     lines: dict[str, int],
 ) -> str:
     """The handout as one HTML document; `lines` gives each chapter's ruled lines (0: none)."""
-    from studyguide.render.markup import environment
+    from studyguide.render.markup import render_template
 
-    return (
-        environment()
-        .get_template("handout.html.j2")
-        .render(
-            book=book,
-            chapters=chapters,
-            paper=paper,
-            date=date,
-            created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            lines=lines,
-            css=handout_css(paper),
-        )
+    return render_template(
+        book.book.root,
+        "handout.html.j2",
+        book=book,
+        chapters=chapters,
+        paper=paper,
+        date=date,
+        created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        lines=lines,
+        css=handout_css(book, paper),
     )
 
 

@@ -2,28 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from studyguide.labels import Labels
 from studyguide.model import Book, Kind
-from studyguide.render.markup import environment
-from studyguide.render.views import BookView, ChapterView, book_labels, chapter_semantics
+from studyguide.render.markup import STYLES_DIR, render_template
+from studyguide.render.views import (
+    SOURCES_FILE,
+    BookView,
+    ChapterView,
+    book_labels,
+    chapter_semantics,
+)
 
 
-def style_text(name: str) -> str:
-    """One stylesheet of studyguide/render/styles."""
+def style_text(name: str, root: Path | None = None) -> str:
+    """One stylesheet: the book's own styles/NAME if it has one (a regular file inside the
+    book), else the package's."""
+    if root is not None:
+        folder = (root / STYLES_DIR).resolve()
+        path = (folder / name).resolve()
+        if path.is_relative_to(folder) and path.is_file():
+            from studyguide.sources.files import read_text
+
+            return read_text(path)
     return (resources.files("studyguide.render") / "styles" / name).read_text(encoding="utf-8")
 
 
-def print_stylesheet(paper: str, one_sided: bool = False) -> str:
-    """base.css, print.css and the paper size's sheet, in that order; for one-sided printing
-    (no blank pages), its rules and the paper's one-sided margins after them."""
+def font_stylesheet(book: Book, faces: Sequence[Any] = (), print_: bool = False) -> str:
+    return render_template(
+        book.root, "fonts.css.j2", family=book.meta.typeface, faces=faces, print=print_
+    )
+
+
+def print_stylesheet(book: Book, paper: str, one_sided: bool = False) -> str:
+    """base.css, print.css and the paper size's sheet, in that order (for one-sided printing,
+    with no blank pages, its rules and the paper's one-sided margins after them), and the
+    typeface."""
     names = ["base.css", "print.css", f"paper-{paper}.css"]
     if one_sided:
         names += ["one-sided.css", f"paper-{paper}-one-sided.css"]
-    return "\n".join(style_text(name) for name in names)
+    sheets = [style_text(name, book.root) for name in names]
+    return "\n".join([*sheets, font_stylesheet(book, print_=True)])
 
 
 @dataclass(frozen=True)
@@ -37,12 +61,12 @@ class EpubDocument:
 
 
 def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubDocument]:
-    template = environment().get_template("epub_document.xhtml.j2")
-
     def document(
         file_name: str, title: str, part: str, body_type: str = "", chapter: Any = None
     ) -> EpubDocument:
-        xhtml = template.render(
+        xhtml = render_template(
+            view.book.root,
+            "epub_document.xhtml.j2",
             book=view,
             cover_image=cover_image or "",
             chapter=chapter,
@@ -65,6 +89,8 @@ def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubD
         )
     if view.glossary_html:
         documents.append(document("glossary.xhtml", labels.glossary, "glossary", "backmatter"))
+    if view.references:
+        documents.append(document(SOURCES_FILE, labels.sources, "references", "backmatter"))
     return documents
 
 
@@ -88,6 +114,8 @@ def toc_entries(book: Book, labels: Labels) -> list[NavEntry]:
     ]
     if book.glossary:
         entries.append(NavEntry(labels.glossary, "glossary.xhtml"))
+    if book.references:
+        entries.append(NavEntry(labels.sources, SOURCES_FILE))
     return entries
 
 
@@ -110,10 +138,9 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
         "max_page": max((int(p.label) for p in pages if p.label.isdigit()), default=0),
         "labels": labels,
     }
-    env = environment()
     return (
-        env.get_template("nav.xhtml.j2").render(**values),
-        env.get_template("toc.ncx.j2").render(**values),
+        render_template(book.root, "nav.xhtml.j2", **values),
+        render_template(book.root, "toc.ncx.j2", **values),
     )
 
 
@@ -141,16 +168,14 @@ def render_print_html(
     glossary_pages: bool = False,
     part: PrintPart | None = None,
 ) -> str:
-    return (
-        environment()
-        .get_template("print_book.html.j2")
-        .render(
-            book=view,
-            paper=paper,
-            answer_lines=ANSWER_LINES if writing_space else 0,
-            css=css,
-            date=date,
-            glossary_pages=glossary_pages,
-            part=part,
-        )
+    return render_template(
+        view.book.root,
+        "print_book.html.j2",
+        book=view,
+        paper=paper,
+        answer_lines=ANSWER_LINES if writing_space else 0,
+        css=css,
+        date=date,
+        glossary_pages=glossary_pages,
+        part=part,
     )

@@ -19,7 +19,7 @@ from markdown_it.utils import OptionsDict
 from markupsafe import Markup
 
 from studyguide.model import Medium, Node, Note
-from studyguide.render.markup import macros, unbroken_compounds
+from studyguide.render.markup import unbroken_compounds
 from studyguide.render.typeset import Typesetter
 
 # The parser's options as far as rendering reads them: CommonMark's, which emit XHTML.
@@ -34,6 +34,8 @@ class Targets:
     term_href: Callable[[str], str]  # glossary slug → href
     paragraph_href: Callable[[str, int], str]  # (text id, paragraph number) → href
     paragraph_id: Callable[[str, int], str]  # (text id, paragraph number) → the element's id
+    reference: Callable[[str], tuple[str, str]]  # source key → (href, label: "Klein 2011")
+    macros: Any  # the book's _markup.html.j2 macros
     typesetter: Typesetter | None = None  # print: where words may break (render/typeset.py)
     abbreviations: Mapping[str, str] = field(default_factory=dict)  # screen: COB → its name
 
@@ -59,10 +61,6 @@ class Fragment:
 
 class BookRenderer(RendererHTML):
     """markdown-it's XHTML renderer with the book's notes, term links and paragraph numbers."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.macros = macros()
 
     def _state(self, env: Any) -> Fragment:
         return env["fragment"]
@@ -105,7 +103,7 @@ class BookRenderer(RendererHTML):
                 link_id = node.meta.get("link_id", "")
                 if link_id and state.placed is not None:
                     state.placed[link_id] = state.paragraph
-                out.append(self.macros.term_link(href, link_id, Markup(inner)))
+                out.append(state.targets.macros.term_link(href, link_id, Markup(inner)))
                 index = end + 1
                 continue
             if node.type in self.rules:
@@ -124,11 +122,12 @@ class BookRenderer(RendererHTML):
             bound = typesetter.bind_names(content) if typesetter else content
             return str(unbroken_compounds(bound))
         if typesetter is None:
-            return self._abbreviated(content, state.targets.abbreviations)
+            return self._abbreviated(content, state.targets)
         return escapeHtml(typesetter.text(content, keep_last_word=id(node) == state.last_text))
 
-    def _abbreviated(self, content: str, abbreviations: Mapping[str, str]) -> str:
+    def _abbreviated(self, content: str, targets: Targets) -> str:
         """Acronyms the glossary spells out, marked as abbreviations with their expansion."""
+        abbreviations = targets.abbreviations
         if not abbreviations:
             return escapeHtml(content)
         out, end = [], 0
@@ -136,7 +135,7 @@ class BookRenderer(RendererHTML):
             title = abbreviations.get(found.group(0))
             if title:
                 out += [escapeHtml(content[end : found.start()])]
-                out += [str(self.macros.abbreviation(found.group(0), title))]
+                out += [str(targets.macros.abbreviation(found.group(0), title))]
                 end = found.end()
         return "".join([*out, escapeHtml(content[end:])])
 
@@ -153,8 +152,10 @@ class BookRenderer(RendererHTML):
         if state.targets.medium is Medium.PRINT:
             # WeasyPrint floats the note itself to the foot of the page (float: footnote).
             # The empty anchor stays at the call: the PDF keeps a destination there.
-            return str(self.macros.print_note(note, Markup(state.note_html[label])))
-        return str(self.macros.noteref(note))
+            return str(
+                self._state(env).targets.macros.print_note(note, Markup(state.note_html[label]))
+            )
+        return str(self._state(env).targets.macros.noteref(note))
 
     def link_open(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
         node = tokens[idx]
@@ -182,7 +183,7 @@ class BookRenderer(RendererHTML):
         state.paragraph = number or 0
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
-            return str(self.macros.paragraph_open(element_id, number)) + lead
+            return str(self._state(env).targets.macros.paragraph_open(element_id, number)) + lead
         return self._block_open(node, "p", state) + lead
 
     def paragraph_close(
@@ -229,6 +230,24 @@ class BookRenderer(RendererHTML):
             opening = opening[:-1] + f' start="{start}">'
         return opening + "\n"
 
+    def citation(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+        reference = self._state(env).targets.reference
+        return str(
+            self._state(env).targets.macros.citation(
+                [reference(key) for key in tokens[idx].meta["keys"]]
+            )
+        )
+
+    def container_bibliography_open(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        return '<div class="bibliography">\n'
+
+    def container_bibliography_close(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        return "</div>\n"
+
     def container_signature_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
@@ -263,12 +282,9 @@ def _attributes(pairs: Mapping[str, Any]) -> str:
     return "".join(f' {escapeHtml(k)}="{escapeHtml(str(v))}"' for k, v in pairs.items())
 
 
-_RENDERER: BookRenderer | None = None
+RENDERER = BookRenderer()
 
 
 def render(nodes: Sequence[Node], fragment: Fragment) -> Markup:
     """Block nodes → an XHTML fragment, as `fragment` says."""
-    global _RENDERER
-    if _RENDERER is None:
-        _RENDERER = BookRenderer()
-    return Markup(_RENDERER.render(nodes, OPTIONS, {"fragment": fragment}))
+    return Markup(RENDERER.render(nodes, OPTIONS, {"fragment": fragment}))

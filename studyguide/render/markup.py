@@ -10,12 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import traceback
 from dataclasses import dataclass, fields
 from functools import cache
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+)
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
+
+from studyguide.errors import BuildError, SourceRef
+
+TEMPLATES_DIR = "templates"
+STYLES_DIR = "styles"
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,7 @@ class ApparatusClasses:
     pagebreak: str = "pagebreak"
     answer_space: str = "answer-space"
     backlinks: str = "backlinks"  # the EPUB glossary's links back to the text
+    web_only: str = "web-only"  # the web edition's links from a glossary entry to the text
 
     def all(self) -> frozenset[str]:
         return frozenset(getattr(self, f.name) for f in fields(self))
@@ -63,11 +80,33 @@ def unbroken_compounds(text: str) -> Markup:
     return Markup("").join([*out, escape(text[end:])])
 
 
+class BookLoader(BaseLoader):
+    """Templates of the book's own templates/ folder: regular files inside the book only."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.folder = self.root / TEMPLATES_DIR
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        path = (self.folder / template).resolve() if self.folder.is_dir() else None
+        if path is None or not path.is_relative_to(self.folder) or not path.is_file():
+            raise TemplateNotFound(template)
+        from studyguide.sources.files import read_text
+
+        text = read_text(path)
+        mtime = path.stat().st_mtime_ns
+        return text, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime
+
+
 @cache
-def environment() -> Environment:
-    """The templates of studyguide/render/templates, autoescaped, strict about names."""
-    env = Environment(
-        loader=PackageLoader("studyguide.render", "templates"),
+def environment(root: Path | None = None) -> Environment:
+    """The templates: the book's own (root/templates/, shadowing by name) before the
+    package's. Sandboxed: a book's template reaches only what the templates are given."""
+    loaders: list[BaseLoader] = [PackageLoader("studyguide.render", "templates")]
+    if root is not None:
+        loaders.insert(0, BookLoader(root))
+    env = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -81,6 +120,32 @@ def environment() -> Environment:
     return env
 
 
-def macros() -> Any:
+def render_template(root: Path | None, name: str, **values: Any) -> str:
+    """A template rendered; a mistake in a book's own template is our error, with its line."""
+    try:
+        return environment(root).get_template(name).render(**values)
+    except TemplateError as exc:
+        raise template_error(exc, name) from None
+
+
+def template_error(exc: TemplateError, name: str) -> BuildError:
+    line = getattr(exc, "lineno", None) or 0
+    path = getattr(exc, "filename", None) or ""
+    if not path:
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+        if frames:
+            path, line = frames[-1].filename, frames[-1].lineno or 0
+    return BuildError(
+        SourceRef(Path(path or name), line),
+        f"the template cannot be rendered: {exc.message or exc}",
+        "fix the book's template (templates/…), or remove it to use the package's own",
+        "template.error",
+    )
+
+
+def macros(root: Path | None = None) -> Any:
     """The macros of _markup.html.j2 (noteref, print_note, backlink, term_link, …)."""
-    return environment().get_template("_markup.html.j2").module
+    try:
+        return environment(root).get_template("_markup.html.j2").module
+    except TemplateError as exc:
+        raise template_error(exc, "_markup.html.j2") from None

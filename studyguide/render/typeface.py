@@ -1,68 +1,123 @@
-"""The book's typeface: find the installed font files, and subset them for the EPUB."""
+"""The book's typeface: its installed faces (through fontconfig), the characters it covers, and
+subsets of it for the EPUB."""
 
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from studyguide.errors import BuildError
+from studyguide.errors import BuildError, SourceRef
+from studyguide.model import Book
 
-FAMILY = "Charis SIL"
-# (style name for fontconfig, CSS weight, CSS style, file stem in the EPUB)
-FACES = [
-    ("Regular", "normal", "normal", "charis-regular"),
-    ("Italic", "normal", "italic", "charis-italic"),
-    ("Bold", "bold", "normal", "charis-bold"),
-    ("Bold Italic", "bold", "italic", "charis-bold-italic"),
-]
-KNOWN_DIRS = [Path("/usr/share/fonts/truetype/charis"), Path("/usr/local/share/fonts")]
-_INSTALL_HINT = "run `make setup` (it installs Debian's fonts-sil-charis)"
+_INSTALL_HINT = (
+    "install it, or name an installed family in book.toml (`fc-list : family` lists them); "
+    "the default, Charis SIL, is Debian's fonts-sil-charis (`make setup` installs it)"
+)
+# (CSS weight, CSS style) of the four faces a book uses; a missing one falls back to regular.
+STYLES = (("normal", "normal"), ("normal", "italic"), ("bold", "normal"), ("bold", "italic"))
 
 
 @dataclass(frozen=True)
 class Face:
     path: Path
-    weight: str
-    style: str
-    stem: str
+    weight: str  # CSS font-weight: normal, bold
+    style: str  # CSS font-style: normal, italic
+    stem: str  # its file name in the EPUB, without .ttf
+    index: int = 0  # the face's number in a font collection (.ttc)
 
 
-def find_faces() -> list[Face]:
-    """The four faces of the book's typeface, as installed on this machine."""
-    faces: list[Face] = []
-    for style_name, weight, style, stem in FACES:
-        # Debian's place first: asking fontconfig costs a process per face.
-        guess = f"CharisSIL-{style_name.replace(' ', '')}.ttf"
-        path = next((d / guess for d in KNOWN_DIRS if (d / guess).is_file()), None)
-        if path is None:
-            path = _fontconfig_file(f"{FAMILY}:style={style_name}")
-        if path is None:
-            raise BuildError(
-                None,
-                f"the font {FAMILY} {style_name} is not installed",
-                _INSTALL_HINT,
-                "fonts.missing",
-            )
-        faces.append(Face(path, weight, style, stem))
-    return faces
+def _slug(family: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", family.lower())) or "font"
 
 
-def _fontconfig_file(pattern: str) -> Path | None:
-    if shutil.which("fc-match") is None:
-        return None
+@cache
+def _installed(family: str) -> tuple[tuple[str, int, int, int, str], ...]:
+    """(style, weight, slant, index, file) of each installed face of `family`."""
+    if shutil.which("fc-list") is None:
+        return ()
     result = subprocess.run(
-        ["fc-match", "-f", "%{family}\n%{file}", pattern],
+        ["fc-list", "--format", "%{family}|%{style}|%{weight}|%{slant}|%{index}|%{file}\n", family],
         capture_output=True,
         text=True,
         check=False,
+        timeout=30,
     )
-    lines = result.stdout.splitlines()
-    if result.returncode or len(lines) < 2 or FAMILY not in lines[0]:
-        return None
-    return Path(lines[1])
+    faces = []
+    for line in result.stdout.splitlines():
+        parts = line.split("|")
+        if len(parts) != 6 or family not in [f.strip() for f in parts[0].split(",")]:
+            continue
+        try:
+            weight, slant, index = int(parts[2]), int(parts[3]), int(parts[4])
+        except ValueError:
+            continue
+        faces.append((parts[1], weight, slant, index, parts[5]))
+    return tuple(sorted(faces, key=lambda f: (f[4], f[3])))
+
+
+def find_faces(family: str, where: SourceRef | None = None) -> list[Face]:
+    """The book's regular, italic, bold and bold italic faces, as installed here."""
+    installed = _installed(family)
+    if not installed:
+        raise BuildError(
+            where, f"the typeface '{family}' is not installed", _INSTALL_HINT, "typeface.missing"
+        )
+    faces = []
+    for weight, style in STYLES:
+        wanted_weight = 200 if weight == "bold" else 80  # fontconfig: regular 80, bold 200
+        candidates = [f for f in installed if (f[2] > 0) == (style == "italic")] or list(installed)
+        best = min(candidates, key=lambda f: (abs(f[1] - wanted_weight), f[4]))
+        stem = f"{_slug(family)}-{'bold' if weight == 'bold' else 'regular'}"
+        stem += "-italic" if style == "italic" else ""
+        faces.append(Face(Path(best[4]), weight, style, stem, best[3]))
+    return faces
+
+
+@cache
+def covered(path: Path, index: int = 0) -> frozenset[int]:
+    """The code points a face has glyphs for."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, fontNumber=index, lazy=True) as font:
+        return frozenset(font.getBestCmap() or {})
+
+
+def _uncovered(text: str, faces: list[Face]) -> Iterable[tuple[int, str]]:
+    have = covered(faces[0].path, faces[0].index)
+    for index, char in enumerate(text):
+        if ord(char) not in have and not char.isspace() and ord(char) >= 0x20:
+            yield index, char
+
+
+def coverage_errors(book: Book, faces: list[Face], texts: dict[Path, str]) -> list[BuildError]:
+    """A character of the sources that the typeface cannot show: where it first is, in each
+    file (a reader would otherwise see it in some other font, or as a box)."""
+    errors = []
+    for path, text in texts.items():
+        seen: set[str] = set()
+        for index, char in _uncovered(text, faces):
+            if char in seen:
+                continue
+            seen.add(char)
+            line = text.count("\n", 0, index) + 1
+            column = index - (text.rfind("\n", 0, index) + 1) + 1
+            errors.append(
+                BuildError(
+                    SourceRef(path, line, column),
+                    f"the typeface {book.meta.typeface} has no glyph for '{char}' "
+                    f"(U+{ord(char):04X})",
+                    "set a typeface that covers it in book.toml (typeface = …), or remove "
+                    "the character",
+                    "typeface.coverage",
+                )
+            )
+    return errors
 
 
 def subset_font(face: Face, text: str) -> bytes:
@@ -78,7 +133,7 @@ def subset_font(face: Face, text: str) -> bytes:
     # Graphite tables (SIL's own shaping): e-readers use OpenType; fontTools cannot subset them.
     options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat"]
     options.recalc_timestamp = False  # the same input gives the same bytes
-    font = TTFont(face.path, recalcTimestamp=False)
+    font = TTFont(face.path, fontNumber=face.index, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
     characters = set(text) | {chr(c) for c in range(0x20, 0x7F)} | {"\u2010", "\u00ad"}
     subsetter.populate(text="".join(sorted(characters)))
@@ -86,3 +141,21 @@ def subset_font(face: Face, text: str) -> bytes:
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
+
+
+def check_book(book: Book) -> list[Face]:
+    """The book's faces, once the typeface is found and covers every character of the
+    sources; every character it lacks is an error, at its first place in each file."""
+    from studyguide.errors import BuildErrors
+    from studyguide.sources.files import displayed_sources
+    from studyguide.sources.tomlfile import locate
+
+    meta_text = book.meta.path.read_text(encoding="utf-8") if book.meta.path.is_file() else ""
+    where = SourceRef(book.meta.path, locate(meta_text).get(("typeface",), 0))
+    faces = find_faces(book.meta.typeface, where)
+    errors = coverage_errors(book, faces, displayed_sources(book.root))
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise BuildErrors(errors)
+    return faces

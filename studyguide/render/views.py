@@ -86,6 +86,10 @@ class BookView:
         people = {p.name: p for text in self.book.meta.texts for p in text.authors}
         return ", ".join(people)
 
+    def holds(self, text: Text) -> bool:
+        """Whether chapters hold the text (and so were checked against it word for word)."""
+        return any(chapter.text == text.id for chapter in self.book.article_chapters)
+
     def translated(self, text: Text) -> bool:
         return bool(text.language) and primary(text.language) != primary(self.book.meta.language)
 
@@ -101,6 +105,16 @@ class BookView:
             "all-rights-reserved": labels.format("rights_reserved", holder=holder),
         }[rights.status]
 
+    def source_date(self, date: str) -> str:
+        """A source's date as precise as it is given: "2007", "March 2007", "14 March 2007"."""
+        parts = [int(part) for part in date.split("-")] if date else []
+        if len(parts) == 3:
+            return self.labels.date(dt.date(*parts))
+        if len(parts) == 2:
+            day = self.labels.date(dt.date(parts[0], parts[1], 1))
+            return day.split(" ", 1)[1].removeprefix("de ") if " " in day else day
+        return str(parts[0]) if parts else self.labels["no_date"]
+
     def annotations_line(self) -> str:
         edition = self.book.meta.edition
         if edition.licence:
@@ -115,13 +129,18 @@ class BookView:
         )
 
 
+SOURCES_FILE = "sources.xhtml"  # the EPUB's "Sources for the notes"
+
+
 def book_labels(book: Book) -> Labels:
     """The words of the book's language, with the book's own [labels]."""
     return labels_for(book.meta.language, book.meta.labels)
 
 
 def targets(book: Book, medium: Medium) -> Targets:
-    """Where links go: inside one document in print, across the EPUB's files on a screen."""
+    """Where links go: inside one document in print, across the documents (EPUB) or pages
+    (web) on a screen."""
+    labels = {reference.key: reference.label for reference in book.references}
     if medium is Medium.PRINT:
         names = [name for term in book.glossary for name in (term.term, *term.aliases)]
         return Targets(
@@ -129,14 +148,20 @@ def targets(book: Book, medium: Medium) -> Targets:
             lambda slug: f"#term-{slug}",
             lambda text, n: f"#{book.paragraph_id(text, n)}",
             book.paragraph_id,
+            lambda key: (f"#ref-{key}", labels[key]),
+            macros(book.root),
             Typesetter.for_book(book.meta.language, names),
         )
-    where = book.paragraph_files()
+    where = {place: document_name(name, medium) for place, name in book.paragraph_files().items()}
+    glossary = document_name("glossary.xhtml", medium)
+    sources = document_name(SOURCES_FILE, medium)
     return Targets(
         medium,
-        lambda slug: f"glossary.xhtml#term-{slug}",
+        lambda slug: f"{glossary}#term-{slug}",
         lambda text, n: f"{where.get((text, n), '')}#{book.paragraph_id(text, n)}",
         book.paragraph_id,
+        lambda key: (f"{sources}#ref-{key}", labels[key]),
+        macros(book.root),
         abbreviations=abbreviations(book),
     )
 
@@ -153,6 +178,12 @@ def abbreviations(book: Book) -> dict[str, str]:
     return found
 
 
+def document_name(name: str, medium: Medium) -> str:
+    """An EPUB document's name (`chapter-04.xhtml`) as `medium` names it: the web edition's
+    pages are `chapter-04.html`."""
+    return name.removesuffix(".xhtml") + ".html" if medium is Medium.WEB else name
+
+
 def render_chapter(
     chapter: Chapter, links: Targets, first_text: str, placed: dict[str, int] | None = None
 ) -> ChapterView:
@@ -166,7 +197,7 @@ def render_chapter(
                 note.nodes, Fragment(links, text, paragraphs_inline=True)
             )
         else:
-            back = str(macros().backlink(note))
+            back = str(links.macros.backlink(note))
             html = render(note.nodes, Fragment(links, text, lead_html=back))
             notes_html.append(NoteView(note.id, html))
     body = render(

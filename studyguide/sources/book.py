@@ -9,7 +9,8 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector, SourceRef
-from studyguide.model import Book, BookMeta, Chapter, Kind, Node, Term
+from studyguide.labels import labels_for
+from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
 from studyguide.sources.files import ChapterFile, read_chapter_files, read_glossary_files
@@ -17,6 +18,7 @@ from studyguide.sources.glossary import glossary_names, parse_glossary
 from studyguide.sources.markdown import TermMatcher, make_parser
 from studyguide.sources.meta import load_meta
 from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
+from studyguide.sources.references import check_citations, load_references
 
 
 def load_book(root: Path) -> Book:
@@ -39,11 +41,19 @@ def load_book(root: Path) -> Book:
     chapters = _parse_chapters(md, chapter_files, matcher, texts, errors)
     _check_order(chapters, errors)
     _check_paragraph_links(chapters, terms, texts or [], errors)
+    labels = labels_for(meta.language, meta.labels) if meta else labels_for("en")
+    references = load_references(root, labels, errors)
+    check_citations(citations(chapters, terms), references, errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
-    book = Book(meta, root, tuple(chapters), tuple(terms))
+    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references))
     check_fidelity(book)
     return book
+
+
+def citations(chapters: Iterable[Chapter], terms: Iterable[Term]) -> list[Citation]:
+    """Every citation of the book, in the order of the sources."""
+    return [c for source in (*chapters, *terms) for c in source.citations]
 
 
 def _with_slugs(names: dict[str, str], slugs: set[str]) -> TermMatcher:

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.model import Chapter, Kind, Note, Question, TermLink, TextBlock
+from studyguide.model import Chapter, Citation, Kind, Note, Question, TermLink, TextBlock
 from studyguide.sources.files import ChapterFile
 from studyguide.sources.frontmatter import (
     FrontMatter,
@@ -345,11 +345,13 @@ def parse_chapter(
     links = tuple(
         TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
     )
+    citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
     if kind is not Kind.ARTICLE:
         if parts.continued:
             errors.add(_split_outside_text(path, parts))
         body, numbers, blocks, part_number = freeze_all(parts.body), (), (), 0
     else:
+        _no_citations_in_the_text(parts.body, path, errors)
         first_paragraph, part_number = numbering(text)
         body, numbers = freeze_numbered(parts.body, first_paragraph)
         title_block = TextBlock(title, front.at("title"), "title")
@@ -369,7 +371,22 @@ def parse_chapter(
         part_number=part_number,
         paragraphs=numbers,
         text=text,
+        citations=citations,
     )
+
+
+def _no_citations_in_the_text(body: list[Token], path: Path, errors: ErrorCollector) -> None:
+    """A citation belongs in a note: in the text's own words it would pass for the text's."""
+    for child, line, _ in walk_inline(body):
+        if child.type == "citation":
+            errors.add(
+                BuildError(
+                    SourceRef(path, line),
+                    f"a citation {child.content} in the text's own words",
+                    "cite sources in a note ([^id]: … [@key]), not in the text itself",
+                    "references.in-text",
+                )
+            )
 
 
 def _split_outside_text(path: Path, parts: _Parts) -> BuildError:

@@ -223,3 +223,13 @@ def source_paths(root: Path) -> list[Path]:
         if (root / folder).is_dir():
             paths += sorted(p for p in (root / folder).rglob("*") if p.is_file())
     return [p for p in paths if p.is_file()]
+
+
+def displayed_sources(root: Path) -> dict[Path, str]:
+    """The text of every file whose words the editions show: the metadata, the references,
+    the chapters and the glossary (read again, for checks that need the files' own lines)."""
+    paths = [root / METADATA_FILE, root / REFERENCES_FILE]
+    for folder in (CHAPTERS_DIR, GLOSSARY_DIR):
+        if (root / folder).is_dir():
+            paths += sorted(p for p in (root / folder).iterdir() if p.suffix == ".md")
+    return {path: read_text(path) for path in paths if path.is_file()}

@@ -8,14 +8,14 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.model import Term
+from studyguide.model import Citation, Term
 from studyguide.sources.files import GlossaryFile
 from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
 from studyguide.sources.inline import check_inline, unknown_term
 from studyguide.sources.markdown import ParseState, TermMatcher, make_front_matter_parser
 from studyguide.sources.nodes import freeze_all
 
-GLOSSARY_KEYS = {"term", "aliases"}
+GLOSSARY_KEYS = {"term", "aliases", "sort"}
 
 
 def glossary_names(glossary_files: list[GlossaryFile], errors: ErrorCollector) -> dict[str, str]:
@@ -105,9 +105,21 @@ def parse_term(
                 )
             )
             break
+    sort = front.values.get("sort", "")
+    if "sort" in front.values and (not isinstance(sort, str) or not sort.strip()):
+        errors.add(
+            BuildError(
+                front.at("sort"),
+                "'sort' should be a line of text: how the entry sorts",
+                'write for a person `sort: "Morales, Evo"` (surname first)',
+                "frontmatter.type",
+            )
+        )
+        sort = ""
     if term is None:
         return None
-    return Term(source.slug, term, aliases, freeze_all(body), path)
+    citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
+    return Term(source.slug, term, aliases, freeze_all(body), path, sort.strip(), citations)
 
 
 def parse_glossary(
@@ -123,6 +135,7 @@ def parse_glossary(
     terms: list[Term] = []
     for source in glossary_files:
         state.unknown_links.clear()
+        state.citations.clear()
         term = parse_term(md, source, state, errors)
         for slug, line in state.unknown_links:
             errors.add(unknown_term(slug, SourceRef(source.path, line), explicit_only))
@@ -132,5 +145,6 @@ def parse_glossary(
 
 
 def sort_key(term: Term) -> str:
-    decomposed = unicodedata.normalize("NFKD", term.term.casefold())
+    """Alphabetical, accents and case aside; people by surname (their `sort:` field)."""
+    decomposed = unicodedata.normalize("NFKD", (term.sort or term.term).casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))

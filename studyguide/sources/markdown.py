@@ -1,4 +1,5 @@
-"""The markdown-it-py parser with the book's plugins: notes, questions, signature, term links."""
+"""The markdown-it-py parser with the book's plugins: notes, questions, signature, bibliography,
+term links and citations."""
 
 from __future__ import annotations
 
@@ -14,9 +15,14 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 QUESTIONS = "questions"
 SIGNATURE = "signature"
+BIBLIOGRAPHY = "bibliography"  # a list of works: no glossary links are made inside it
 TERM_SCHEME = "term:"
-# A glossary name matches only as a whole word: not inside "MASS" or "co-operativists".
+# A glossary name matches only as a whole word: not inside "MASS" or "co-operativists"; a
+# possessive or plural of it matches too ("bondsman’s", "co-operatives", "taxes").
 _WORD_EDGE = r"[\w’'\-]"
+_ENDINGS = r"(?:[’']s|es|s)?"
+# [@key] or [@key; @other]: a citation of references.toml's entries.
+CITATION = re.compile(r"\[@([a-z0-9]+(?:-[a-z0-9]+)*)((?:\s*;\s*@[a-z0-9]+(?:-[a-z0-9]+)*)*)\]")
 
 
 @dataclass
@@ -31,7 +37,9 @@ class TermMatcher:
         if not names:
             return cls({}, None)
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        pattern = re.compile(rf"(?<!{_WORD_EDGE})(?:{alternatives})(?!{_WORD_EDGE}|\w)")
+        pattern = re.compile(
+            rf"(?<!{_WORD_EDGE})(?P<name>{alternatives}){_ENDINGS}(?!{_WORD_EDGE}|\w)"
+        )
         return cls(dict(names), pattern)
 
 
@@ -45,6 +53,8 @@ class ParseState:
     # (slug, link id, 1-based line) for each link made; (slug, line) for unknown explicit links
     links: list[tuple[str, str, int]] = field(default_factory=list)
     unknown_links: list[tuple[str, int]] = field(default_factory=list)
+    # (key, 1-based line) for each key cited; a malformed citation is given whole, "[@…]"
+    citations: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _glossary_links_rule(state: Any) -> None:
@@ -53,10 +63,16 @@ def _glossary_links_rule(state: Any) -> None:
     if parse is None:
         return
     tokens: list[Token] = state.tokens
+    in_bibliography = 0
     for position, block in enumerate(tokens):
+        if block.type == f"container_{BIBLIOGRAPHY}_open":
+            in_bibliography += 1
+        elif block.type == f"container_{BIBLIOGRAPHY}_close":
+            in_bibliography -= 1
         if block.type != "inline" or not block.children:
             continue
         in_heading = position > 0 and tokens[position - 1].type == "heading_open"
+        in_heading = in_heading or in_bibliography > 0
         children: list[Token] = []
         link_depth = 0
         lines_before = 0
@@ -64,6 +80,9 @@ def _glossary_links_rule(state: Any) -> None:
             line = (block.map[0] + 1 if block.map else 0) + lines_before
             if child.type in ("softbreak", "hardbreak"):
                 lines_before += 1
+            if child.type == "citation":
+                keys = child.meta["keys"] or (child.content,)  # (not a key: reported)
+                parse.citations.extend((key, line) for key in keys)
             if child.type == "link_open":
                 link_depth += 1
                 href = str(child.attrGet("href") or "")
@@ -93,7 +112,7 @@ def _split_text(text: Token, parse: ParseState, line: int) -> list[Token]:
     content = text.content
     cursor = 0
     for match in parse.matcher.pattern.finditer(content):
-        slug = parse.matcher.slug_of[match[0]]
+        slug = parse.matcher.slug_of[match["name"]]
         if slug in parse.linked:
             continue
         parse.linked.add(slug)
@@ -104,7 +123,9 @@ def _split_text(text: Token, parse: ParseState, line: int) -> list[Token]:
         opener = Token("link_open", "a", 1)
         opener.attrs = {"href": TERM_SCHEME + slug}
         opener.meta = {"term": slug, "link_id": link_id, "auto": True}
-        out.extend([opener, _text(match[0]), Token("link_close", "a", -1)])
+        # A name of several words is not broken across lines or pages ("Cerro Posokoni").
+        name = match[0].replace(" ", "\u00a0")
+        out.extend([opener, _text(name), Token("link_close", "a", -1)])
         cursor = match.end()
     if not out:
         return [text]
@@ -117,6 +138,30 @@ def _text(content: str) -> Token:
     token = Token("text", "", 0)
     token.content = content
     return token
+
+
+def _citation_rule(state: Any, silent: bool) -> bool:
+    """`[@key]` and `[@key; @other]`: a citation token holding the keys."""
+    if not state.src.startswith("[@", state.pos):
+        return False
+    found = CITATION.match(state.src, state.pos)
+    if found is None:
+        # Something like a citation that is not one: kept, to be reported (an escaped
+        # \[@ never gets here: the escape rule takes it first).
+        found = re.compile(r"\[@[^\]\n]{1,80}\]").match(state.src, state.pos)
+        if found is None:
+            return False
+        keys: tuple[str, ...] = ()
+    else:
+        keys = (found[1], *re.findall(r"@([a-z0-9-]+)", found[2]))
+    if state.src.startswith(("(", "["), found.end()):
+        return False  # [@…](…) is a link, [@…][…] a reference link: not a citation
+    if not silent:
+        token = state.push("citation", "", 0)
+        token.meta = {"keys": keys}
+        token.content = found[0]
+    state.pos = found.end()
+    return True
 
 
 def make_front_matter_parser() -> MarkdownIt:
@@ -137,7 +182,9 @@ def make_parser() -> MarkdownIt:
         .use(footnote_plugin)
         .use(container_plugin, QUESTIONS)
         .use(container_plugin, SIGNATURE)
+        .use(container_plugin, BIBLIOGRAPHY)
     )
     md.disable("footnote_tail")
+    md.inline.ruler.before("link", "citation", _citation_rule)
     md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
     return md

@@ -26,6 +26,7 @@ from studyguide.sources.tomlfile import Key, TomlFile, read_toml
 
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
 SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+TYPEFACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")  # a font family's name
 RIGHTS = ("public-domain", "licence", "permission", "all-rights-reserved")
 DEFAULT_TYPEFACE = "Charis SIL"
 _TYPE_NAMES = {str: "a string", int: "a whole number", dt.date: "a date (YYYY-MM-DD)"}
@@ -83,7 +84,7 @@ TOP = {
     "language": Field(str, True, LANGUAGE, example='language = "en"'),
     "slug": Field(str, pattern=SLUG, example='slug = "huanuni-study-guide"'),
     "identifier": Field(str, True, example='identifier = "urn:uuid:…"'),
-    "typeface": Field(str, example='typeface = "Charis SIL"'),
+    "typeface": Field(str, pattern=TYPEFACE, example='typeface = "Charis SIL"'),
     "subjects": Field("strings", example='subjects = ["Bolivia", "Mining"]'),
     "edition": Field("table", True),
     "texts": Field("tables", True),
@@ -217,6 +218,12 @@ def _pattern_message(name: str, value: str, rule: Field) -> tuple[str, str, str]
             f"{name} '{value}' is not lowercase words joined by hyphens",
             f"write for example {rule.example}",
             "meta.slug",
+        )
+    if rule.pattern is TYPEFACE:
+        return (
+            f"typeface '{value}' is not a font family's name",
+            'write the family as fontconfig lists it, for example typeface = "Charis SIL"',
+            "meta.typeface",
         )
     return (f"field '{name}' is not a web address: '{value}'", "write https://…", "meta.url")
 

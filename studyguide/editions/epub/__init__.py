@@ -31,12 +31,12 @@ def prepare(job: Job) -> Prepared:
     from studyguide.editions.epub import cover, package
     from studyguide.model import Medium
     from studyguide.render.documents import render_epub_documents
-    from studyguide.render.typeface import find_faces, subset_font
+    from studyguide.render.typeface import check_book, subset_font
     from studyguide.render.views import render_book
 
     book, out = job.book, job.options.out
     job.progress("rendering the EPUB's documents")
-    faces = find_faces()
+    faces = check_book(book)
     cover_png = None
     if job.options.cover:
         key = cache.digest(
@@ -69,7 +69,7 @@ def write(job: Job, prepared: Prepared, handle: IO[bytes]) -> None:
     from studyguide.editions.epub import package
     from studyguide.editions.epub.markers import insert_markers
 
-    documents, entries = insert_markers(prepared.documents, job.page_map or ())
+    documents, entries = insert_markers(prepared.documents, job.page_map or (), job.book.root)
     data = package.build_epub_package(
         job.book, documents, prepared.fonts, entries, prepared.cover_png, job.date
     )

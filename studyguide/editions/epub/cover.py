@@ -35,11 +35,16 @@ def render_cover(book: Book, faces: Sequence[Face], built: dt.date) -> bytes:
     """A 1600×2560 PNG: title, subtitle and the original author, in Charis SIL."""
     from PIL import Image, ImageDraw, ImageFont
 
-    by_style = {(f.weight, f.style): f.path for f in faces}
-    bold = ImageFont.truetype(str(by_style[("bold", "normal")]), 132)
-    italic = ImageFont.truetype(str(by_style[("normal", "italic")]), 64)
-    small = ImageFont.truetype(str(by_style[("normal", "normal")]), 56)
-    caps = ImageFont.truetype(str(by_style[("normal", "normal")]), 60)
+    by_style = {(f.weight, f.style): f for f in faces}
+
+    def font(weight: str, style: str, size: int) -> ImageFont.FreeTypeFont:
+        face = by_style[(weight, style)]
+        return ImageFont.truetype(str(face.path), size, index=face.index)
+
+    bold = font("bold", "normal", 132)
+    italic = font("normal", "italic", 64)
+    small = font("normal", "normal", 56)
+    caps = font("normal", "normal", 60)
 
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)

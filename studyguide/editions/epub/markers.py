@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from lxml import etree
 
@@ -22,20 +23,20 @@ def _skipped(element: etree._Element) -> bool:
     return bool(set((element.get("class") or "").split()) & APPARATUS)
 
 
-def _marker(label: str) -> etree._Element:
+def _marker(label: str, root: Path | None) -> etree._Element:
     """The page_marker macro's element, in the XHTML and EPUB namespaces."""
-    wrapped = f'<w xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}">{macros().page_marker(label)}</w>'
-    return etree.fromstring(wrapped)[0]
+    marker = macros(root).page_marker(label)
+    return etree.fromstring(f'<w xmlns="{XHTML_NS}" xmlns:epub="{EPUB_NS}">{marker}</w>')[0]
 
 
-def _place(anchor: etree._Element, offset: int, label: str) -> bool:
+def _place(anchor: etree._Element, offset: int, label: str, root: Path | None) -> bool:
     """Put a page-break marker before the visible character number `offset` of `anchor`."""
     remaining = offset
 
     def visit(element: etree._Element) -> bool:
         nonlocal remaining
         # text directly inside `element`, before its first child
-        if element.text and _split_at(element, None, remaining, label):
+        if element.text and _split_at(element, None, remaining, label, root):
             return True
         remaining -= count_visible(element.text or "")
         for child in element:
@@ -43,7 +44,7 @@ def _place(anchor: etree._Element, offset: int, label: str) -> bool:
                 pass
             elif not _skipped(child) and visit(child):
                 return True
-            if child.tail and _split_at(element, child, remaining, label):
+            if child.tail and _split_at(element, child, remaining, label, root):
                 return True
             remaining -= count_visible(child.tail or "")
         return False
@@ -52,7 +53,11 @@ def _place(anchor: etree._Element, offset: int, label: str) -> bool:
 
 
 def _split_at(
-    parent: etree._Element, after: etree._Element | None, remaining: int, label: str
+    parent: etree._Element,
+    after: etree._Element | None,
+    remaining: int,
+    label: str,
+    root: Path | None,
 ) -> bool:
     """Insert the marker in parent's text (after=None) or in `after`'s tail, if it falls there."""
     text = parent.text if after is None else after.tail
@@ -66,7 +71,7 @@ def _split_at(
             # A page that begins inside a hyphenated word gets its marker before the word.
             while index > 0 and not text[index - 1].isspace():
                 index -= 1
-            marker = _marker(label)
+            marker = _marker(label, root)
             marker.tail = text[index:]
             if after is None:
                 parent.text = text[:index]
@@ -80,7 +85,7 @@ def _split_at(
 
 
 def insert_markers(
-    documents: Sequence[EpubDocument], pages: Sequence[PageStart]
+    documents: Sequence[EpubDocument], pages: Sequence[PageStart], root: Path | None = None
 ) -> tuple[list[EpubDocument], list[PageEntry]]:
     """The documents with a page-break marker where each print page begins, and the page list."""
     trees = [etree.fromstring(d.xhtml.encode("utf-8")) for d in documents]
@@ -106,7 +111,7 @@ def insert_markers(
             continue
         index, anchor = found
         for label in labels:
-            if _place(anchor, page.offset, label):
+            if _place(anchor, page.offset, label, root):
                 changed.add(index)
                 entries.append(PageEntry(label, f"{documents[index].file_name}#page-{label}"))
     result = list(documents)

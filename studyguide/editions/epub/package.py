@@ -13,20 +13,26 @@ from lxml import etree
 
 from studyguide.errors import BuildError
 from studyguide.model import Book
-from studyguide.render.documents import EpubDocument, PageEntry, render_navigation, style_text
+from studyguide.render.documents import (
+    EpubDocument,
+    PageEntry,
+    font_stylesheet,
+    render_navigation,
+    style_text,
+)
 from studyguide.render.typeface import Face
 from studyguide.render.views import BookView, book_labels
 
 XHTML = "application/xhtml+xml"
 
 
-def stylesheet(faces: Sequence[Face]) -> str:
-    font_faces = "".join(
-        f'@font-face {{ font-family: "Charis SIL"; font-weight: {f.weight}; '
-        f'font-style: {f.style}; src: url("../fonts/{f.stem}.ttf"); }}\n'
-        for f in faces
+def stylesheet(book: Book, faces: Sequence[Face]) -> str:
+    """The typeface's embedded faces, then base.css and epub.css (the book's own, if any)."""
+    return (
+        font_stylesheet(book, faces)
+        + style_text("base.css", book.root)
+        + style_text("epub.css", book.root)
     )
-    return font_faces + style_text("base.css") + style_text("epub.css")
 
 
 def _check_well_formed(document: EpubDocument) -> None:
@@ -60,7 +66,7 @@ def build_epub_package(
     package = epub.EpubBook()
     view = _metadata(package, book, modified)
     _accessibility_metadata(package, bool(pages), book.meta.identifier, _summary(view))
-    _resources(package, fonts, cover_png)
+    _resources(package, book, fonts, cover_png)
     spine: list[object] = []
     for document in documents:
         item = epub.EpubItem(
@@ -137,7 +143,10 @@ def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> Book
 
 
 def _resources(
-    package: epub.EpubBook, fonts: Sequence[tuple[Face, bytes]], cover_png: bytes | None
+    package: epub.EpubBook,
+    book: Book,
+    fonts: Sequence[tuple[Face, bytes]],
+    cover_png: bytes | None,
 ) -> None:
     """The stylesheet, the font subsets and the cover image."""
     package.add_item(
@@ -145,7 +154,7 @@ def _resources(
             uid="css",
             file_name="styles/book.css",
             media_type="text/css",
-            content=stylesheet([face for face, _ in fonts]).encode("utf-8"),
+            content=stylesheet(book, [face for face, _ in fonts]).encode("utf-8"),
         )
     )
     for face, data in fonts:

@@ -57,7 +57,7 @@ def print_html(book: Book, options: Options, date: dt.datetime | None = None) ->
         view,
         options.paper,
         options.writing_space,
-        print_stylesheet(options.paper, one_sided=not options.blank_pages),
+        print_stylesheet(book, options.paper, one_sided=not options.blank_pages),
         date.strftime(DATE_FORMAT) if date else "",
         options.glossary_pages,
     )
@@ -202,7 +202,7 @@ def lay_out_book(
     """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
-    css = print_stylesheet(options.paper, one_sided=not options.blank_pages)
+    css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
     plan = parts.plan(view, options.part_size)
     stamp = date.strftime(DATE_FORMAT) if date else ""
 

@@ -49,7 +49,12 @@ def _chapter_size(chapter: ChapterView) -> int:
 
 
 def _glossary_size(view: BookView) -> int:
-    return sum(len(entry.html) + 40 * len(entry.links) for entry in view.glossary_html)
+    """The glossary's HTML and the sources' after it, roughly."""
+    glossary = sum(len(entry.html) + 40 * len(entry.links) for entry in view.glossary_html)
+    return glossary + sum(
+        len(r.author) + len(r.title) + len(r.publisher) + len(r.url) + 80
+        for r in view.book.references
+    )
 
 
 def plan(view: BookView, part_size: int) -> list[PrintPart]:

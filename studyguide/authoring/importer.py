@@ -1,0 +1,299 @@
+"""`studyguide import FILE`: a text (.txt, .md, .html) → its chapters and its source text.
+
+The text is written once: the chapters hold it, ready to annotate, and source/<id>.txt keeps
+it as published, for the fidelity check; book.toml's [[texts]] entry is pointed at it.
+Everything is read and checked before anything is written; chapters that would be replaced
+are refused, or with --force moved to replaced/<time>/.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from studyguide.authoring import blocks as shaping
+from studyguide.authoring.blocks import Block, ChapterPlan, Line
+from studyguide.authoring.bookfiles import (
+    ChapterFile,
+    chapter_files,
+    move_away,
+    place,
+    rename_all,
+    replaced_folder,
+    write_whole,
+)
+from studyguide.authoring.chapterwrite import chapter_text, source_text
+from studyguide.authoring.new import placeholder_titles, skeleton
+from studyguide.authoring.slugs import slugify
+from studyguide.authoring.tomledit import add_text, set_text_fields
+from studyguide.errors import BuildError, SourceRef
+from studyguide.model import BookMeta
+from studyguide.sources.files import CHAPTERS_DIR, METADATA_FILE, SOURCE_DIR, read_text
+from studyguide.sources.meta import SLUG, load_meta
+
+KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
+KINDS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
+
+
+@dataclass(frozen=True)
+class Request:
+    file: Path
+    root: Path
+    start: str | None = None
+    end: str | None = None
+    text: str | None = None  # the [[texts]] id to fill
+    title: str | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What the file gave, between --start and --end."""
+
+    blocks: list[Block]
+    title: str  # the title the file gives itself ("" if none)
+    lines: tuple[int, int]  # the first and last line taken
+    guessed: bool  # headings guessed from the lines' shape (plain text)
+
+
+def read_import(request: Request) -> Imported:
+    """The file's blocks between --start and --end."""
+    path = request.file
+    kind = KINDS.get(path.suffix.lower())
+    if kind is None:
+        raise BuildError(
+            path,
+            f"cannot import a '{path.suffix or 'file without an extension'}' file",
+            "import a text as plain text (.txt), Markdown (.md) or a web page (.html, .htm)",
+            "import.file-type",
+        )
+    if not path.is_file():
+        raise BuildError(path, "there is no such file", "check the file's name", "import.missing")
+    if kind == "text":
+        from studyguide.authoring import plaintext
+
+        lines = plaintext.read_lines(path)
+        first, last = shaping.cut(plaintext.named_lines(lines), request.start, request.end, path)
+        taken = lines[first : last + 1]
+        blocks = plaintext.text_blocks(taken)
+        span = (taken[0].number, taken[-1].number) if taken else (0, 0)
+        return Imported(blocks, "", span, not plaintext.is_marked(taken))
+    title = ""
+    if kind == "markdown":
+        from studyguide.authoring.markdownfile import read_markdown
+
+        blocks, title = read_markdown(path)
+    else:
+        from studyguide.authoring import webpage
+
+        page = webpage.read_page(path)
+        blocks, title = webpage.page_blocks(page), webpage.page_title(page)
+        _check_characters(blocks, path)
+    named = [Line(block.text, block.line) for block in blocks]
+    first, last = shaping.cut(named, request.start, request.end, path)
+    blocks = blocks[first : last + 1]
+    span = (blocks[0].line, blocks[-1].line) if blocks else (0, 0)
+    return Imported(blocks, title, span, False)
+
+
+def _check_characters(blocks: list[Block], path: Path) -> None:
+    """A web page may spell a control character as an entity; the editions cannot hold it."""
+    from studyguide.sources.files import forbidden_character, forbidden_character_error
+
+    for block in blocks:
+        index = forbidden_character(block.text)
+        if index >= 0:
+            raise forbidden_character_error(SourceRef(path, block.line), block.text, index)
+
+
+@dataclass(frozen=True)
+class Target:
+    """The [[texts]] entry the import fills: its place in book.toml (None: a new entry)."""
+
+    index: int | None
+    id: str
+    title: str
+    source: str  # the entry's source file now ("" for a new entry)
+
+
+def _target(meta: BookMeta, request: Request, chapters: list[ChapterFile]) -> Target:
+    texts = meta.texts
+    if request.text is not None:
+        if not SLUG.fullmatch(request.text):
+            raise BuildError(
+                None,
+                f"--text '{request.text}' is not lowercase words joined by hyphens",
+                'give the id of a [[texts]] entry, or a new one such as "second-speech"',
+                "import.option",
+            )
+        for index, text in enumerate(texts):
+            if text.id == request.text:
+                return Target(index, text.id, text.title, text.source.as_posix())
+        return Target(None, request.text, "", "")
+    if len(texts) == 1:
+        return Target(0, texts[0].id, texts[0].title, texts[0].source.as_posix())
+    used = {c.text for c in chapters if c.kind == "article"}
+    for index, text in enumerate(texts):
+        if text.id not in used and not (meta.path.parent / text.source).exists():
+            return Target(index, text.id, text.title, text.source.as_posix())
+    raise BuildError(
+        meta.path,
+        "the book has several texts, and each has chapters already",
+        "say which to import with --text ID (" + ", ".join(t.id for t in texts) + "), "
+        "or give a new id to add a text",
+        "import.which-text",
+    )
+
+
+def _replaced(root: Path, target: Target, chapters: list[ChapterFile], force: bool) -> list[Path]:
+    """The files an import of this text replaces: refused without --force."""
+    old = [c.path for c in chapters if c.kind == "article" and c.text == target.id]
+    sources = {target.source, f"{SOURCE_DIR}/{target.id}.txt"} - {""}
+    old += [root / s for s in sorted(sources) if (root / s).is_file()]
+    if old and not force:
+        shown = ", ".join(p.relative_to(root).as_posix() for p in old[:3])
+        more = f" and {len(old) - 3} more" if len(old) > 3 else ""
+        raise BuildError(
+            old[0],
+            f"the text '{target.id}' is in the book already ({shown}{more}); importing it "
+            "again would replace its chapters and their notes",
+            "import again with --force to replace them (the old files are moved to "
+            "replaced/, not deleted), or add the text as a new one with --text NEW-ID",
+            "import.exists",
+        )
+    return old
+
+
+def _plans(imported: Imported, title: str, path: Path) -> list[ChapterPlan]:
+    if not any(not block.heading_like for block in imported.blocks):
+        first, last = imported.lines
+        where = f"between line {first} and line {last}" if first else "in the file"
+        raise BuildError(
+            SourceRef(path, first),
+            f"there is no paragraph of text {where}, only "
+            + ("short lines that look like headings" if imported.blocks else "blank lines"),
+            "check --start and --end (both lines are taken), or the file: is it the text?",
+            "import.empty",
+        )
+    return shaping.shape(imported.blocks, title)
+
+
+def _text_title(request: Request, target: Target, imported: Imported) -> str:
+    """The text's title: as given, as book.toml has it, or (for a placeholder) the file's."""
+    if request.title:
+        return " ".join(request.title.split())
+    if target.title and target.title not in placeholder_titles():
+        return target.title
+    if imported.title:
+        return imported.title
+    if imported.blocks and imported.blocks[0].kind != "paragraph":
+        return imported.blocks[0].text  # the text begins with a heading: its title, likely
+    stem = " ".join(request.file.stem.replace("-", " ").replace("_", " ").split())
+    return stem[:1].upper() + stem[1:]
+
+
+def _book_toml(meta: BookMeta, target: Target, title: str, source: str) -> str:
+    """book.toml with the text's entry pointing at its new source (a new entry if needed)."""
+    path = meta.path
+    current = read_text(path)
+    if target.index is None:
+        words = skeleton(meta.language).words
+        return add_text(
+            current,
+            {
+                "id": target.id,
+                "title": title,
+                "kind": words["text_kind"],
+                "source": source,
+                "authors": [{"name": words["author"]}],
+                "rights": {"status": "all-rights-reserved", "holder": words["author"]},
+            },
+        )
+    fields = {"source": source} | ({"title": title} if title != target.title else {})
+    return set_text_fields(path, current, target.index, fields)
+
+
+def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
+    """Import the text; what was done, a line each."""
+    root = request.root
+    meta = load_meta(root)
+    imported = read_import(request)
+    chapters = chapter_files(root, meta.texts[0].id)
+    target = _target(meta, request, chapters)
+    replaced = _replaced(root, target, chapters, request.force)
+    title = _text_title(request, target, imported)
+    plans = _plans(imported, title, request.file)
+    source = f"{SOURCE_DIR}/{target.id}.txt"
+    others = [c for c in chapters if c.path not in replaced]
+    placement = place(others, len(plans), [c.number for c in chapters if c.path in replaced])
+    files = {
+        root / CHAPTERS_DIR / f"{number:0{placement.width}d}-{_slug(plan, n)}.md": chapter_text(
+            plan, target.id, source, request.file
+        )
+        for n, (number, plan) in enumerate(zip(placement.numbers, plans, strict=True), start=1)
+    }
+    files[root / source] = source_text(plans)
+    files[meta.path] = _book_toml(meta, target, title, source)
+    # Everything is checked: from here on, files are written.
+    folder = replaced_folder(root, now or dt.datetime.now())
+    if replaced:
+        write_whole(folder / METADATA_FILE, read_text(meta.path))
+        move_away(replaced, root, folder)
+    rename_all(placement.renames)
+    for path, text in files.items():
+        write_whole(path, text)
+    return _summary(request, imported, plans, list(files), target, title, replaced, folder) + [
+        f"renumbered {old.name} as {new.name}" for old, new in placement.renames
+    ]
+
+
+def _slug(plan: ChapterPlan, number: int) -> str:
+    return slugify(plan.title, max_words=5, max_length=40) or f"part-{number}"
+
+
+def _summary(
+    request: Request,
+    imported: Imported,
+    plans: list[ChapterPlan],
+    written: list[Path],
+    target: Target,
+    title: str,
+    replaced: list[Path],
+    folder: Path,
+) -> list[str]:
+    root = request.root
+    names = [p.relative_to(root).as_posix() for p in written]
+    headings = sum(plan.title_is_heading for plan in plans)
+    paragraphs = sum(role == "paragraph" for plan in plans for role, _ in plan.blocks)
+    signature = sum(role == "signature" for plan in plans for role, _ in plan.blocks)
+    chapters = names[0] if len(plans) == 1 else f"{names[0]} to {names[len(plans) - 1]}"
+    signature = f", a signature of {_count(signature, 'line')}" if signature else ""
+    done = [
+        f"read {request.file}: lines {imported.lines[0]} to {imported.lines[1]}, "
+        f"{_count(headings, 'heading')}, {_count(paragraphs, 'paragraph')}{signature}",
+        f"wrote {chapters}: {_count(len(plans), 'chapter')} of the text '{target.id}', "
+        "ready to annotate",
+        f"wrote {names[-2]}: the text as published, which `studyguide check` compares the "
+        "chapters with",
+        f"updated {METADATA_FILE}: the text '{target.id}' is titled '{title}', its source is "
+        f"{names[-2]}",
+    ]
+    if replaced:
+        done.append(f"moved the replaced files to {folder.relative_to(root).as_posix()}/")
+    if imported.guessed and headings:
+        lines = ", ".join(str(plan.line) for plan in plans if plan.title_is_heading)
+        done.append(
+            f"the headings were guessed from short lines without end punctuation (lines "
+            f"{lines}); if one is wrong, mark the headings `# Heading` in {request.file}, "
+            "separate paragraphs with a blank line, and import again with --force"
+        )
+    done.append(
+        "next: check the chapter titles, and the text's authors, date, publication and "
+        f"rights in {METADATA_FILE}; annotate; then `studyguide check` and `studyguide build`"
+    )
+    return done
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")

@@ -1,0 +1,162 @@
+"""A web page (.html) → blocks, read with lxml: h1–h6 headings, paragraphs with their emphasis
+and web links; a page's furniture (script, style, nav, header, footer, aside, forms,
+figures) is left out."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from studyguide.authoring.blocks import Block, Span, collapse, has_words
+from studyguide.errors import BuildError
+
+MAX_PAGE_BYTES = 20_000_000
+DROPPED = {
+    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside",
+    "form", "button", "select", "textarea", "iframe", "svg", "math", "canvas", "object",
+    "embed", "figure", "img", "video", "audio", "map",
+}  # fmt: skip
+HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+# Blocks that hold a paragraph's text, unless they hold other blocks.
+TEXT_BLOCKS = {"p", "li", "dt", "dd", "pre", "td", "th", "caption", "figcaption", "address"}
+CONTAINERS = {
+    "html", "body", "main", "article", "section", "div", "blockquote", "ul", "ol", "dl",
+    "table", "thead", "tbody", "tfoot", "tr", "details", "summary", "center", "hgroup",
+    "fieldset", "hr",
+}  # fmt: skip
+BLOCKS = TEXT_BLOCKS | CONTAINERS | set(HEADINGS)
+STYLES = {"em": "em", "i": "em", "cite": "em", "strong": "strong", "b": "strong"}
+WEB_LINK = re.compile(r"(https?://|mailto:)[^\s<>]+", re.IGNORECASE)
+_BREAK = "\n"  # a <br>: two in a row end a paragraph
+
+
+def read_page(path: Path) -> etree._Element:
+    """The page's element tree (UTF-8 unless the page says otherwise)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BuildError(
+            path, f"cannot read the file: {exc.strerror}", code="import.read"
+        ) from None
+    if len(data) > MAX_PAGE_BYTES:
+        raise BuildError(
+            path,
+            f"the page is {len(data):,} bytes, more than the limit of {MAX_PAGE_BYTES:,}",
+            "save only the text's own page, or its text as .txt",
+            "import.size",
+        )
+    encoding = "utf-8"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        encoding = None  # let the page's own <meta charset> say
+    parser = lxml_html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True)
+    try:
+        root = lxml_html.document_fromstring(data, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise BuildError(
+            path, f"cannot read the page as HTML: {exc}", "save the page again", "import.html"
+        ) from None
+    return root
+
+
+def page_title(root: etree._Element) -> str:
+    """The text's title: the page's only <h1> (outside its header, navigation and the like),
+    else its <title>."""
+    h1 = [h for h in root.iter("h1") if not any(a.tag in DROPPED for a in h.iterancestors())]
+    if len(h1) == 1:
+        return collapse(h1[0].text_content())
+    title = root.find(".//title")
+    return collapse(title.text_content()) if title is not None else ""
+
+
+def _inline(element: etree._Element, styles: frozenset[str], href: str) -> list[Span]:
+    """The spans of an element's text and its inline children's, in order."""
+    tag = element.tag if isinstance(element.tag, str) else ""
+    if tag == "br":
+        return [Span(_BREAK)]
+    if tag in DROPPED:
+        return []
+    styles = styles | {STYLES[tag]} if tag in STYLES else styles
+    if tag == "a" and WEB_LINK.fullmatch(element.get("href", "").strip()):
+        href = element.get("href", "").strip()
+    spans = [Span(element.text, styles, href)] if element.text else []
+    for child in element:
+        spans += _inline(child, styles, href)
+        if child.tail:
+            spans.append(Span(child.tail, styles, href))
+    return spans
+
+
+def _paragraphs(spans: list[Span], line: int, kind: str, level: int) -> list[Block]:
+    """A block's spans as blocks: a paragraph breaks where two <br> follow each other."""
+    parts: list[list[Span]] = [[]]
+    pending = 0  # <br>s since the last text
+    for span in spans:
+        if span.text == _BREAK:
+            pending += 1
+            continue
+        if span.text.strip():
+            if pending >= 2 and kind == "paragraph" and parts[-1]:
+                parts.append([])
+            elif pending:
+                parts[-1].append(Span(" "))
+            pending = 0
+        parts[-1].append(span)
+    text_of = ("".join(s.text for s in part) for part in parts)
+    return [
+        Block(tuple(part), line, kind, level)
+        for part, text in zip(parts, text_of, strict=True)
+        if has_words(text)
+    ]
+
+
+def _is_text_block(element: etree._Element) -> bool:
+    return element.tag in HEADINGS or (
+        element.tag in TEXT_BLOCKS
+        and not any(isinstance(e.tag, str) and e.tag in BLOCKS for e in element.iterdescendants())
+    )
+
+
+def _blocks(element: etree._Element, out: list[Block]) -> None:
+    """Walk a container: its block children in order, and the loose text between them as
+    paragraphs of their own."""
+    loose: list[Span] = [Span(element.text)] if element.text else []
+    line = element.sourceline or 0
+
+    def flush() -> None:
+        out.extend(_paragraphs(loose, line, "paragraph", 0))
+        loose.clear()
+
+    for child in element:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag in DROPPED:
+            pass
+        elif _is_text_block(child):
+            flush()
+            kind, level = ("heading", HEADINGS[tag]) if tag in HEADINGS else ("paragraph", 0)
+            out.extend(
+                _paragraphs(_inline(child, frozenset(), ""), child.sourceline or 0, kind, level)
+            )
+        elif tag in BLOCKS:
+            flush()
+            _blocks(child, out)
+        else:
+            if not loose:
+                line = child.sourceline or line
+            loose.extend(_inline(child, frozenset(), ""))
+        if child.tail:
+            loose.append(Span(child.tail))
+    flush()
+
+
+def page_blocks(root: etree._Element) -> list[Block]:
+    """The page's headings and paragraphs: from its only <main>, else from its <body>."""
+    mains = root.findall(".//main")
+    body = mains[0] if len(mains) == 1 else root.find("body")
+    out: list[Block] = []
+    _blocks(body if body is not None else root, out)
+    return out

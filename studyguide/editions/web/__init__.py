@@ -1,0 +1,52 @@
+"""The web edition: the book as a static folder of HTML pages, one a chapter, with the print
+edition's page numbers, for a group that shares a link rather than a file.
+
+Every page is readable without JavaScript; site.py renders them, pagenumbers.py finds the
+print pages the contents and the glossary's links back to the text show. The preview
+server (studyguide/preview) shows the same pages while the book is being written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from studyguide.editions import Edition, Job, Needs, register
+from studyguide.model import BookMeta
+from studyguide.options import Options
+
+if TYPE_CHECKING:
+    from studyguide.render.views import BookView
+
+
+def file_name(meta: BookMeta, options: Options) -> str:
+    return f"{meta.slug}-web"
+
+
+def prepare(job: Job) -> BookView:
+    """The book rendered for the web: everything but the page numbers."""
+    from studyguide.model import Medium
+    from studyguide.render.views import render_book
+
+    job.progress("rendering the web edition's pages")
+    return render_book(job.book, Medium.WEB, job.date.date())
+
+
+def write(job: Job, view: BookView, folder: Path) -> None:
+    from studyguide.editions.web.site import render_site, write_site
+
+    write_site(render_site(view, job.page_map or ()), folder)
+
+
+WEB = register(
+    Edition(
+        "web",
+        "web edition",
+        "write the web edition: a folder of HTML pages, one a chapter, to put online",
+        file_name,
+        write,
+        needs=Needs.PAGE_MAP,
+        prepare=prepare,
+        folder=True,
+    )
+)

@@ -1,0 +1,69 @@
+"""On which print page an element of the web pages stands, read from their page-break markers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from lxml import etree
+
+from studyguide.render.markup import APPARATUS, CLASSES
+
+XHTML_MAIN = "{http://www.w3.org/1999/xhtml}main"
+
+
+def page_numbers(trees: Sequence[etree._Element], wanted: Iterable[str]) -> dict[str, str]:
+    """For each element id in `wanted`, the label of the print page its first visible
+    character is on: the page of the last marker before that character, across the pages in
+    reading order. An element in a note is on its note call's page, where print sets the
+    note. Ids before the first marker, or with no page map, are left out."""
+    wanted = set(wanted)
+    found: dict[str, str] = {}
+    pending: list[str] = []
+    label: str | None = None
+    call_pages: dict[str, str] = {}  # note call id → its page
+    in_notes: dict[str, str] = {}  # wanted id inside a note → the note's call id
+
+    def text(value: str | None) -> None:
+        if value and value.strip():
+            if label is not None:
+                found.update(dict.fromkeys(pending, label))
+            pending.clear()
+
+    def visit(element: etree._Element) -> None:
+        nonlocal label
+        classes = set((element.get("class") or "").split())
+        if CLASSES.pagebreak in classes:
+            label = element.get("aria-label")
+            return
+        if CLASSES.noteref in classes and label is not None:
+            call_pages[element.get("id", "")] = label
+        if CLASSES.footnote in classes:
+            _note_contents(element, wanted, in_notes)
+        if classes & APPARATUS:
+            return  # paragraph numbers, note calls, notes: not where the text stands
+        if element.get("id") in wanted:
+            pending.append(element.get("id"))
+        text(element.text)
+        for child in element:
+            if isinstance(child.tag, str):
+                visit(child)
+            text(child.tail)
+
+    for tree in trees:
+        for main in tree.iter(XHTML_MAIN):
+            visit(main)
+    for element_id, call in in_notes.items():
+        if call in call_pages:
+            found[element_id] = call_pages[call]
+    return found
+
+
+def _note_contents(note: etree._Element, wanted: set[str], in_notes: dict[str, str]) -> None:
+    """The wanted ids inside a note, with the id of its call (its back link's target)."""
+    back = next((a for a in note.iter() if a.get("role") == "doc-backlink"), None)
+    if back is None:
+        return
+    call = (back.get("href") or "").removeprefix("#")
+    for element in note.iter():
+        if element.get("id") in wanted:
+            in_notes[element.get("id")] = call

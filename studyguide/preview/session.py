@@ -1,0 +1,184 @@
+"""What the preview shows, rebuilt on every save: the web edition's pages of the last good
+book, the mistakes of the current sources above them, and a version the browser waits on.
+
+The fast path never waits for a print layout: the pages take the page map of these
+sources where one is kept, else the last one known, while printing.py lays the book out
+again in the background; its new page map then gives the pages their page numbers.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from studyguide import cache, pagemap
+from studyguide.editions.web.site import Preview, render_site
+from studyguide.errors import BuildError, BuildErrors
+from studyguide.labels import labels_for
+from studyguide.model import Book, Medium
+from studyguide.options import Options, Progress
+from studyguide.preview.printing import PrintLayout
+from studyguide.render.markup import environment
+from studyguide.render.views import render_book
+from studyguide.sources.book import load_book
+from studyguide.sources.dates import build_date
+
+PREVIEW_FOLDER = "preview"  # in the output folder: the print layout's PDF and page map
+
+
+@dataclass(frozen=True)
+class Site:
+    """The pages being served, and the version of what they show."""
+
+    version: str = ""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """Everything the pages are made from: equal states give equal pages."""
+
+    book: Book | None = None  # the last good book
+    key: str = ""  # the page map's cache key of that book's sources (pagemap.cache_key)
+    errors: tuple[str, ...] = ()  # the current sources' mistakes, as the command line prints
+    page_map: tuple[pagemap.PageStart, ...] = ()
+    exact: bool = False  # the page map is that of the sources shown
+
+    def version(self) -> str:
+        return cache.digest([self.key, repr(self.page_map), *self.errors, str(self.exact)])
+
+
+class Session:
+    """The preview's state, changed by saves and by finished print layouts, read by requests."""
+
+    def __init__(self, root: Path, options: Options, progress: Progress) -> None:
+        self.root = root
+        self.options = options
+        self.print_options = replace(options, out=options.out / PREVIEW_FOLDER)
+        self.progress = progress
+        self.printing = PrintLayout(root, self.print_options, self._laid_out, progress)
+        self.last_rebuild = 0.0  # seconds the last rebuild took
+        self._shown = Shown()
+        self._site = Site()
+        self._changed = threading.Condition()
+        self._building = threading.Lock()
+
+    @property
+    def site(self) -> Site:
+        return self._site
+
+    @property
+    def shown(self) -> Shown:
+        return self._shown
+
+    def rebuild(self) -> None:
+        """Read the sources again and show them, or their mistakes above the last good book."""
+        with self._building:
+            started = time.perf_counter()
+            try:
+                book = load_book(self.root)
+                key = pagemap.cache_key(book, self.options)
+                kept = self._kept_page_map(book)
+            except (BuildError, BuildErrors) as error:
+                self._not_rebuilt(_each(error, self.root))
+                return
+            except Exception:  # a bug of ours, on these sources: shown, and the server goes on
+                self._not_rebuilt(["error: studyguide failed on these sources:\n" + _crash()])
+                return
+            shown = Shown(book, key, (), self._shown.page_map, False)
+            if kept is not None:
+                shown = replace(shown, page_map=tuple(kept), exact=True)
+            self._show(shown)
+            if not shown.exact:
+                self.printing.start(key)
+            self.last_rebuild = time.perf_counter() - started
+            self.progress(f"rebuilt in {self.last_rebuild:.2f} s")
+
+    def _not_rebuilt(self, errors: list[str]) -> None:
+        self._show(replace(self._shown, errors=tuple(errors)))
+        self.progress(f"not rebuilt: the sources have {len(errors)} mistake(s)")
+        for text in errors:
+            print(text, file=sys.stderr, flush=True)
+
+    def wait(self, version: str, timeout: float) -> str:
+        """The version shown, once it is not `version` (or after `timeout` seconds)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._site.version != version, timeout)
+            return self._site.version
+
+    def print_pdf(self, timeout: float) -> Path | None:
+        """The print edition of the sources shown, laid out now if it is not yet; the last
+        one laid out if the sources have a mistake; None if there is none."""
+        from studyguide.editions.pdf import file_name
+
+        shown = self._shown
+        if shown.book is None:
+            return None
+        if not shown.errors:
+            self.printing.start(shown.key)
+            self.printing.wait_for(shown.key, timeout)
+        path = self.print_options.out / file_name(shown.book.meta, self.print_options)
+        return path if path.is_file() else None
+
+    def stop(self) -> None:
+        self.printing.stop()
+        with self._changed:
+            self._changed.notify_all()
+
+    def _kept_page_map(self, book: Book) -> list[pagemap.PageStart] | None:
+        """The page map of these very sources: the preview's own layout, or a build's."""
+        for options in (self.print_options, self.options):
+            pages = pagemap.load(pagemap.cache_path(book, options))
+            if pages is not None:
+                return pages
+        return None
+
+    def _laid_out(self, key: str) -> None:
+        """A print layout of the sources with `key` has ended: show its page numbers."""
+        with self._building:
+            shown = self._shown
+            if shown.book is None or shown.key != key:
+                if shown.book is not None and not shown.exact:
+                    self.printing.start(shown.key)  # the sources changed while it ran
+                return
+            pages = pagemap.load(pagemap.cache_path(shown.book, self.print_options))
+            if pages is not None:
+                self._show(replace(shown, page_map=tuple(pages), exact=True))
+
+    def _show(self, shown: Shown) -> None:
+        version = shown.version()
+        if version == self._site.version:
+            return
+        try:
+            files = _render(shown, version, self.root)
+        except Exception:  # a bug of ours: say so, keep serving the last pages
+            self.progress("error: the preview could not be rendered:\n" + _crash())
+            return
+        with self._changed:
+            self._shown = shown
+            self._site = Site(version, files)
+            self._changed.notify_all()
+
+
+def _crash() -> str:
+    return "".join(traceback.format_exc(limit=-4))
+
+
+def _each(error: BuildError | BuildErrors, root: Path) -> list[str]:
+    errors = error.errors if isinstance(error, BuildErrors) else [error]
+    return [e.format(root) for e in errors]
+
+
+def _render(shown: Shown, version: str, root: Path) -> dict[str, bytes]:
+    preview = Preview(version, shown.errors, pages_updating=not shown.exact)
+    if shown.book is None:  # no good version yet: the mistakes alone
+        page = environment().get_template("web_errors.html.j2")
+        html = page.render(labels=labels_for("en"), preview=preview)
+        return {"index.html": html.encode("utf-8")}
+    view = render_book(shown.book, Medium.WEB, build_date(root).date())
+    return render_site(view, shown.page_map, preview)

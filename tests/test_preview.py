@@ -1,0 +1,257 @@
+"""The preview (`studyguide serve`) in a real browser: a save shows in the page, a mistake
+shows with its file, line and hint above the last good version, its fix recovers; the print
+view is the current print layout. The server answers on 127.0.0.1 only, with the pages it
+made and nothing else."""
+
+from __future__ import annotations
+
+import http.client
+import io
+import os
+import re
+import select
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from playwright.sync_api import expect, sync_playwright
+from pypdf import PdfReader
+
+from support import ROOT, make_book
+
+CHROMIUM = "/usr/bin/chromium"
+WAIT_MS = 60_000  # only bounds a failure: no assert here depends on the machine's speed
+INTRO = """\
+---
+title: "Introduction"
+kind: front
+---
+
+Welcome to the study group.
+
+A second paragraph about COMIBOL.
+"""
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    url: str
+    book: Path
+
+    @property
+    def port(self) -> int:
+        return int(urlsplit(self.url).port or 0)
+
+
+def _book(folder: Path) -> Path:
+    return make_book(
+        folder,
+        {
+            "01-intro.md": INTRO,
+            "02-one.md": "---\ntitle: One\n---\n\nFirst paragraph.[^n]\n\n"
+            "[^n]: A note on [the first](#p-1).\n",
+        },
+        {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"},
+        article="# One\n\nFirst paragraph.\n",
+    )
+
+
+def _serve(book: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "studyguide", "--root", str(book), "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1160006400"},
+    )
+
+
+def _url(process: subprocess.Popen[str]) -> str:
+    """The URL the server prints once it is ready."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], WAIT_MS / 1000)
+    line = process.stdout.readline() if ready else ""
+    if not line:
+        process.kill()
+        pytest.fail("the preview did not start: " + (process.communicate()[1] or ""))
+    return line.strip()
+
+
+def _stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)  # as a service manager stops it; Ctrl-C does the same
+    _, stderr = process.communicate(timeout=60)
+    return process.returncode, stderr
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    folder = tmp_path_factory.mktemp("preview")
+    book = _book(folder / "book")
+    process = _serve(book, "--port", "0", "--out", str(folder / "out"))
+    yield Served(process, _url(process), book)
+    code, stderr = _stop(process)
+    # A closed tab's waiting request (the browser test's) is no error of the server's.
+    assert code == 0 and "Traceback" not in stderr, stderr
+
+
+def test_saves_show_in_the_browser_and_a_mistake_shows_with_its_line_until_fixed(served):
+    chapter = served.book / "chapters" / "01-intro.md"
+    main_text = "main"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(served.url + "chapter-01.html")
+        expect(page.locator(main_text)).to_contain_text("Welcome to the study group.")
+        assert page.locator(".build-error").count() == 0
+
+        chapter.write_text(INTRO.replace("Welcome", "Welcome again"), encoding="utf-8")
+        expect(page.locator(main_text)).to_contain_text("Welcome again", timeout=WAIT_MS)
+
+        broken = INTRO.replace("Welcome", "Welcome again") + "\nA call to no note.[^gone]\n"
+        chapter.write_text(broken, encoding="utf-8")
+        error = page.locator(".build-error")
+        expect(error).to_contain_text("chapters/01-intro.md:10:", timeout=WAIT_MS)
+        expect(error).to_contain_text("[notes.undefined]")
+        expect(error).to_contain_text("hint: add a line `[^gone]: …`")
+        expect(page.locator(main_text)).to_contain_text("Welcome again")  # the last good one
+
+        chapter.write_text(INTRO.replace("Welcome", "Welcome back"), encoding="utf-8")
+        expect(page.locator(main_text)).to_contain_text("Welcome back", timeout=WAIT_MS)
+        expect(error).to_have_count(0)
+
+        answer = page.request.get(served.url + "_preview/print.pdf", timeout=WAIT_MS * 5)
+        assert answer.status == 200 and answer.headers["content-type"] == "application/pdf"
+        text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.body())).pages)
+        assert "Welcome back" in " ".join(text.split())
+        # That layout gave the page its print page numbers: the page reloads with them.
+        expect(page.locator("main .pagebreak")).not_to_have_count(0, timeout=WAIT_MS)
+        browser.close()
+
+
+def _get(served: Served, path: str, host: str | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    connection.putrequest("GET", path, skip_host=True)
+    connection.putheader("Host", host or f"127.0.0.1:{served.port}")
+    connection.endheaders()
+    answer = connection.getresponse()
+    body = answer.read()
+    connection.close()
+    return answer.status, body
+
+
+def test_the_server_listens_on_127_0_0_1_only(served):
+    assert served.url == f"http://127.0.0.1:{served.port}/"
+    assert _get(served, "/")[0] == 200
+    with pytest.raises(ConnectionRefusedError):  # another loopback address: refused
+        socket.create_connection(("127.0.0.2", served.port), timeout=5).close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../book.toml",
+        "/%2e%2e/book.toml",
+        "/..%2fbook.toml",
+        "/book.toml",
+        "/chapters/01-intro.md",
+        "//etc/passwd",
+        "/%2Fetc%2Fpasswd",
+        "/out/preview/huanuni-study-guide.pdf",
+    ],
+)
+def test_nothing_but_the_generated_pages_is_served(served, path):
+    status, body = _get(served, path)
+    assert status == 404 and body == b"not found\n"
+
+
+def test_a_request_for_another_host_name_is_refused(served):
+    """A page elsewhere reaching 127.0.0.1 through a name of its own (DNS rebinding)."""
+    assert _get(served, "/", host="preview.example.org")[0] == 403
+    assert _get(served, "/", host=f"localhost:{served.port}")[0] == 200
+
+
+SITE = ("index.html", "colophon.html", "chapter-01.html", "chapter-02.html", "glossary.html")
+
+
+@pytest.fixture(scope="module")
+def generated(served) -> set[bytes]:
+    """Every file the preview made: what it serves, and all it serves."""
+    return {_get(served, "/" + name)[1] for name in (*SITE, "style.css")}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(path=st.text(max_size=40))
+def test_any_path_answers_a_generated_page_or_not_found(served, generated, path):
+    status, body = _get(served, "/" + quote(path, safe="/%.?=&"))
+    assert status in (200, 404), (path, status)
+    assert body in generated if status == 200 else body == b"not found\n"
+
+
+def test_a_book_with_a_mistake_from_the_start_shows_it_until_it_is_fixed(tmp_path):
+    book = _book(tmp_path / "book")
+    chapter = book / "chapters" / "01-intro.md"
+    chapter.write_text(INTRO.replace("title:", "titel:"), encoding="utf-8")
+    process = _serve(book, "--port", "0", "--out", str(tmp_path / "out"))
+    served = Served(process, _url(process), book)
+    try:
+        status, page = _get(served, "/")
+        assert status == 200 and b'class="build-error">chapters/01-intro.md:' in page, page
+        assert _get(served, "/chapter-01.html")[0] == 404  # there is no book to show yet
+        version = re.search(rb'name="studyguide-preview" content="(\w+)"', page)[1].decode()
+        chapter.write_text(INTRO, encoding="utf-8")
+        _, newer = _get(served, f"/_preview/wait?version={version}")  # answers on a change
+        assert newer.decode() != version
+        status, page = _get(served, "/chapter-01.html")
+        assert status == 200 and b"Welcome to the study group." in page
+        assert b"build-error" not in page
+    finally:
+        _stop(process)
+
+
+def test_a_taken_port_is_a_clear_error_and_the_docs_quote_it(tmp_path):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        process = _serve(_book(tmp_path / "book"), "--port", str(port))
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        taken.close()
+    assert process.returncode == 1, stderr
+    lines = stderr.splitlines()
+    block = "\n".join(lines[:2])
+    assert block == (
+        f"error: cannot serve the preview on 127.0.0.1:{port}: Address already in use "
+        "[serve.port]\n  hint: choose another port with --port, or --port 0 for any free one"
+    )
+    docs = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert block.replace(str(port), "8000") in docs
+
+
+def test_stopping_the_preview_ends_it_and_its_print_layout(tmp_path):
+    process = _serve(_book(tmp_path / "book"), "--port", "0", "--out", str(tmp_path / "out"))
+    _url(process)
+    # No page map kept yet: the print layout has started, in a process of the server's own.
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    code, stderr = _stop(process)
+    assert code == 0 and "the preview has stopped" in stderr, stderr
+    assert "Traceback" not in stderr
+    assert not [child for child in children if _running(child)]
+
+
+def _running(pid: str) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")  # ended, not yet reaped
