@@ -1,9 +1,11 @@
 """Each note on its call's page, where WeasyPrint (70) puts it on the next one.
 
 With `footnote-policy: line` a line whose note does not fit should go to the next page with
-its note; when the paragraph's `orphans` hold that line on the page, WeasyPrint leaves it
-there and floats the note to the next page (Kozea/WeasyPrint#1564). The block that holds such
-a call is then laid out again from the top of the next page, with its note.
+its note; when the paragraph's `orphans` or `widows` hold a line on the page, WeasyPrint
+keeps it there by floating an earlier note to the next page (Kozea/WeasyPrint#1564). The
+block that holds such a call is then laid out again from the top of the next page, with its
+note; if the call is still parted from its note (it stands further down a long paragraph),
+the block may instead leave a single line at a page's foot or head (`orphans`, `widows`).
 """
 
 from __future__ import annotations
@@ -41,21 +43,30 @@ def blocks_holding(html: str, calls: list[str]) -> list[str]:
     return found
 
 
-def pushed_to_next_page(html: str, block_ids: list[str]) -> str:
-    """The print HTML with each block starting a page."""
-    rules = "".join(f"#{block} {{ break-before: page; }}\n" for block in block_ids)
+def with_rules(html: str, pushed: set[str], loosened: set[str]) -> str:
+    """The print HTML with each block of `pushed` starting a page, and those of `loosened`
+    allowed to leave one line at a page's foot or head."""
+    rules = "".join(f"#{block} {{ break-before: page; }}\n" for block in sorted(pushed))
+    rules += "".join(f"#{block} {{ orphans: 1; widows: 1; }}\n" for block in sorted(loosened))
     end = html.rindex("</style>")
     return html[:end] + rules + html[end:]
 
 
 def keep_notes_with_calls(html: str, lay_out: Any) -> Any:
-    """`lay_out(html)`, again with the blocks of stray calls pushed, until every note is on
-    its call's page (or after `MAX_ROUNDS`, as it is)."""
+    """`lay_out(html)`, again with the blocks of stray calls pushed (then loosened), until
+    every note is on its call's page (or after `MAX_ROUNDS`, as it is)."""
     document = lay_out(html)
+    pushed: set[str] = set()
+    loosened: set[str] = set()
     for _ in range(MAX_ROUNDS):
         calls = stray_calls(document)
         if not calls:
             break
-        html = pushed_to_next_page(html, blocks_holding(html, calls))
-        document = lay_out(html)
+        for block in blocks_holding(html, calls):
+            if block in pushed:
+                pushed.discard(block)
+                loosened.add(block)
+            else:
+                pushed.add(block)
+        document = lay_out(with_rules(html, pushed, loosened))
     return document
