@@ -49,6 +49,7 @@ def _openers(built, book) -> dict[str, int]:
         for name, dest in reader.named_destinations.items()
     }
     ids = ["contents", *(c.id for c in book.chapters), "glossary"]
+    ids += ["references"] if book.references else []
     return {i: pages[i] for i in ids}
 
 
