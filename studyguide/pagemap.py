@@ -22,6 +22,7 @@ from studyguide import __version__, cache
 from studyguide.model import Book
 from studyguide.options import Options
 from studyguide.sources.files import source_paths
+from studyguide.sources.trust import read_source_bytes
 
 NOT_COUNTED = {"\u2010", "\u00ad"}  # added by hyphenation
 
@@ -63,7 +64,7 @@ def cache_key(book: Book, options: Options) -> str:
     )
     parts: list[bytes | str] = [__version__, repr(layout_options)]
     for path in source_paths(book.root):
-        parts += [path.relative_to(book.root).as_posix(), path.read_bytes()]
+        parts += [path.relative_to(book.root).as_posix(), read_source_bytes(book.root, path)]
     for name, data in _package_files():
         parts += [name, data]
     return cache.digest(parts)

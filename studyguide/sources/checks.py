@@ -14,14 +14,14 @@ _SHOWN_WORDS = 6
 def article_blocks(root: Path) -> list[str]:
     """The stored article, block by block (blocks are separated by blank lines)."""
     path = root / ARTICLE_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise BuildError(
             path,
             "the stored article text is missing",
             f"keep the article as published in {ARTICLE_FILE}, one paragraph per block",
             "fidelity.missing",
         )
-    text = read_text(path).replace("\r\n", "\n")
+    text = read_text(root, path)
     return [" ".join(block.split()) for block in text.split("\n\n") if block.strip()]
 
 
