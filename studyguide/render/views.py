@@ -77,8 +77,10 @@ def render_chapter(chapter: Chapter, links: Targets) -> ChapterView:
         chapter.body,
         Fragment(links, notes=notes, note_html=note_html, block_ids=f"c{chapter.number}-"),
     )
+    # A question may call a note: in print the note is set where it is called, so the
+    # questions need the notes' HTML as the body does.
     questions = [
-        render(q.nodes, Fragment(links, notes=notes, paragraphs_inline=True))
+        render(q.nodes, Fragment(links, notes=notes, note_html=note_html, paragraphs_inline=True))
         for q in chapter.questions
     ]
     return ChapterView(chapter, body, notes_html, questions)

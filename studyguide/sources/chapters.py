@@ -12,7 +12,7 @@ from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.model import Chapter, Kind, Note, Question, TermLink, TextBlock
 from studyguide.sources.files import ChapterFile
 from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
-from studyguide.sources.inline import check_inline, unknown_term
+from studyguide.sources.inline import check_inline, check_nesting, unknown_term
 from studyguide.sources.markdown import QUESTIONS, SIGNATURE, ParseState, TermMatcher
 from studyguide.sources.nodes import freeze_all, freeze_numbered, plain_text, walk_inline
 
@@ -57,6 +57,20 @@ def _definition(tokens: list[Token], index: int, parts: _Parts, path: Path) -> l
         )
     else:
         parts.definitions[label] = (tokens[index + 1 : end], line)
+    for inner in tokens[index + 1 : end]:
+        if inner.type == "footnote_reference_open":
+            # Indented under another note's text, a definition becomes part of that note.
+            inner_line = inner.map[0] + 1 if inner.map else line
+            parts.definitions.setdefault(inner.meta["label"], ([], inner_line))
+            found.append(
+                BuildError(
+                    SourceRef(path, inner_line),
+                    f"the note [^{label}] holds the definition of another note "
+                    f"[^{inner.meta['label']}]",
+                    "start each note's definition at the left margin, after a blank line",
+                    "notes.nested",
+                )
+            )
     for child, child_line, _ in walk_inline(tokens[index + 1 : end]):
         if child.type == "footnote_ref":
             found.append(
@@ -69,6 +83,23 @@ def _definition(tokens: list[Token], index: int, parts: _Parts, path: Path) -> l
                 )
             )
     return found
+
+
+def _take_definitions(
+    tokens: list[Token], parts: _Parts, path: Path, errors: ErrorCollector
+) -> list[Token]:
+    """`tokens` without the note definitions in them, which are recorded in `parts`."""
+    kept: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        if tokens[index].type == "footnote_reference_open":
+            for error in _definition(tokens, index, parts, path):
+                errors.add(error)
+            index = matching_close(tokens, index) + 1
+            continue
+        kept.append(tokens[index])
+        index += 1
+    return kept
 
 
 def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
@@ -96,7 +127,9 @@ def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
                     )
                 )
             parts.questions_at = SourceRef(path, line)
-            parts.questions.extend(_questions(tokens[index + 1 : end], path, line, errors))
+            # A note may be defined anywhere in the file, the questions block too.
+            inner = _take_definitions(tokens[index + 1 : end], parts, path, errors)
+            parts.questions.extend(_questions(inner, path, line, errors))
             index = end + 1
             continue
         if token.type == "heading_open" and token.tag == "h1":
@@ -193,10 +226,19 @@ def _notes(
             first_line[label] = line
     notes: list[Note] = []
     for label in order:
-        if label in parts.definitions:
-            note_tokens, line = parts.definitions[label]
-            where = SourceRef(path, line)
-            notes.append(Note(label, len(notes) + 1, freeze_all(note_tokens), where, chapter))
+        if label not in parts.definitions:  # the parser saw a definition that is nowhere
+            errors.add(
+                BuildError(
+                    SourceRef(path, first_line.get(label, 0)),
+                    f"footnote reference [^{label}] has no definition",
+                    f"add a line `[^{label}]: …` with the note, or remove the reference",
+                    "notes.undefined",
+                )
+            )
+            continue
+        note_tokens, line = parts.definitions[label]
+        where = SourceRef(path, line)
+        notes.append(Note(label, len(notes) + 1, freeze_all(note_tokens), where, chapter))
     for label, (_, line) in parts.definitions.items():
         if label not in order:
             errors.add(
@@ -247,7 +289,8 @@ def parse_chapter(
         return None
 
     parts = _split(tokens, path, errors)
-    check_inline(tokens, path, errors)
+    check_nesting(tokens, path, errors)
+    check_inline(tokens, path, errors, state.undefined_notes)
     notes = _notes(tokens, parts, path, source.number, errors)
     for slug, line in state.unknown_links:
         errors.add(unknown_term(slug, SourceRef(path, line), matcher))

@@ -17,6 +17,7 @@ SIGNATURE = "signature"
 TERM_SCHEME = "term:"
 # A glossary name matches only as a whole word: not inside "MASS" or "co-operativists".
 _WORD_EDGE = r"[\w’'\-]"
+_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 
 @dataclass
@@ -45,6 +46,36 @@ class ParseState:
     # (slug, link id, 1-based line) for each link made; (slug, line) for unknown explicit links
     links: list[tuple[str, str, int]] = field(default_factory=list)
     unknown_links: list[tuple[str, int]] = field(default_factory=list)
+    # (label, 1-based line) of each [^label] left as text: a note call with no definition
+    undefined_notes: list[tuple[str, int]] = field(default_factory=list)
+
+
+def has_scheme(href: str, scheme: str) -> bool:
+    """Whether `href` begins with `scheme` ("term:"): schemes are case-insensitive."""
+    return href[: len(scheme)].lower() == scheme
+
+
+def _undefined_notes_rule(state: Any) -> None:
+    """Record each `[^label]` the footnote plugin left as text: a call of a note that is
+    not defined. Run before text_join, while an escaped character (`\\[^a]`, `&#91;^a]`)
+    is still a token of its own: escaped, the same characters are text, not a call."""
+    parse: ParseState | None = state.env.get("studyguide")
+    if parse is None:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] + 1 if block.map else 0
+        run: list[str] = []
+        for child in [*block.children, None]:
+            if child is not None and child.type in ("text", "text_special"):
+                run.append(child.content if child.type == "text" else "\0")
+                continue
+            for found in _NOTE_CALL.finditer("".join(run)):
+                parse.undefined_notes.append((found[1], line))
+            run = []
+            if child is not None and child.type in ("softbreak", "hardbreak"):
+                line += 1
 
 
 def _glossary_links_rule(state: Any) -> None:
@@ -67,7 +98,7 @@ def _glossary_links_rule(state: Any) -> None:
             if child.type == "link_open":
                 link_depth += 1
                 href = str(child.attrGet("href") or "")
-                if href.startswith(TERM_SCHEME):
+                if has_scheme(href, TERM_SCHEME):
                     slug = href[len(TERM_SCHEME) :]
                     if slug in parse.matcher.slug_of.values():
                         link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
@@ -139,5 +170,6 @@ def make_parser() -> MarkdownIt:
         .use(container_plugin, SIGNATURE)
     )
     md.disable("footnote_tail")
+    md.core.ruler.before("text_join", "studyguide_note_calls", _undefined_notes_rule)
     md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
     return md
