@@ -10,6 +10,9 @@ together.
 5. editions: each prepared and written to a temporary file; with the layout to make and an
    edition waiting only for its page map, that edition is prepared in a second process
    meanwhile; all files are renamed into place once every one is complete.
+
+Whatever stops a build (a mistake found late, a full disk, SIGINT, SIGTERM or SIGHUP to
+the build or its process group) leaves every edition of the last good build as it was.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from typing import Any
 
 from studyguide import pagemap
 from studyguide.editions import Edition, Job, Needs, registry
+from studyguide.interrupts import Stopper, stop_on_signals
 from studyguide.model import Book
 from studyguide.options import Options, Progress
-from studyguide.output import Staging
+from studyguide.output import Staging, output_lock, remove_stale_parts
 from studyguide.sources.dates import build_date
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -59,16 +63,26 @@ def make_plan(book: Book, options: Options, editions: list[Edition]) -> Plan:
 
 def build(book: Book, options: Options, names: list[str], progress: Progress) -> list[Path]:
     """Write the editions named (in the registry's order) for `book`; their paths."""
-    available = registry()
-    editions = [edition for name, edition in available.items() if name in names]
-    plan = make_plan(book, options, editions)
-    job = Job(book, options, build_date(book.root), progress)
+    date = build_date(book.root)  # SOURCE_DATE_EPOCH is checked before any work
+    editions = [edition for name, edition in registry().items() if name in names]
+    for edition in editions:
+        if edition.check:
+            edition.check(book, options)
+    with stop_on_signals() as stopper, output_lock(options.out, progress) as locked:
+        if locked:  # no other build is writing here: what is left is a killed build's
+            remove_stale_parts(options.out)
+        plan = make_plan(book, options, editions)
+        return _write_all(plan, Job(book, options, date, progress), stopper)
+
+
+def _write_all(plan: Plan, job: Job, stopper: Stopper) -> list[Path]:
     staging = Staging()
     try:
         if plan.in_two_processes:
             _write_beside_the_layout(plan, job, staging)
         else:
             _write_in_order(plan, job, staging)
+        stopper.hold()
         return staging.commit()
     finally:
         staging.discard()
@@ -127,21 +141,26 @@ def _write_beside_the_layout(plan: Plan, job: Job, staging: Staging) -> None:
     child = fork(lambda ready: _in_child(waiting, job, plan.page_map_path, ready), job.book.root)
     try:
         laid = lay_out(plan, job)
-    except BaseException:
-        child.cancel()
-        raise
-    child.send_ready()
-    try:
+        child.send_ready()
         for edition in plan.editions:
             if edition.needs is not Needs.PAGE_MAP:
                 ready = replace(job, layout=laid if edition.needs is Needs.LAYOUT else None)
                 _write(edition, ready, _prepare(edition, ready), staging)
-    finally:
         for temporary, target in child.wait():
             staging.adopt(Path(temporary), Path(target))
+    except BaseException:
+        # The child may be writing still: stop it; it removes its own temporary files, and
+        # those of a child that finished all the same are removed here.
+        child.stop(_remove_staged)
+        raise
     order = {e.name: i for i, e in enumerate(plan.editions)}
     by_target = {e.target(job.book.meta, job.options): e.name for e in plan.editions}
     staging.staged.sort(key=lambda staged: order[by_target[staged[1]]])
+
+
+def _remove_staged(staged: list[tuple[str, str]]) -> None:
+    for temporary, _ in staged:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _in_child(

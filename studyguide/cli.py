@@ -7,6 +7,7 @@ The editions' flags (--pdf, --epub, --handout, …) come from the registry
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -93,24 +94,20 @@ def _progress(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from studyguide.errors import BuildError, BuildErrors
+    from studyguide.output import closing_message
 
     root: Path = args.root
+    out = getattr(args, "out", None) or root / "build"
     started = time.perf_counter()
     try:
         return _run(args, root, started)
     except (BuildError, BuildErrors) as error:
         print(error.format(args.root), file=sys.stderr)
-        print(
-            "studyguide: stopped; the editions from the last good build are unchanged",
-            file=sys.stderr,
-        )
+        print(closing_message("stopped", out, error), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(
-            "studyguide: interrupted; the editions from the last good build are unchanged",
-            file=sys.stderr,
-        )
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (studyguide.interrupts)
+        print(closing_message("interrupted", out), file=sys.stderr)
+        return 128 + getattr(stop, "signum", signal.SIGINT)
 
 
 def _print_stats(book: Book) -> None:

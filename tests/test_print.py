@@ -360,9 +360,7 @@ def test_bookmarks_are_title_page_contents_chapters_and_glossary(edition, book):
     outline = edition.reader.outline
     assert all(not isinstance(item, list) for item in outline), "no nested bookmarks"
     titles = [item.title for item in outline]
-    chapters = [
-        (f"{c.part_number}. " if c.part_number else "") + c.title for c in book.chapters
-    ]
+    chapters = [(f"{c.part_number}. " if c.part_number else "") + c.title for c in book.chapters]
     assert titles == [book.meta.title, "Contents", *chapters, "Glossary"]
     pages = [edition.reader.get_destination_page_number(item) + 1 for item in outline]
     assert pages[2:] == [edition.destinations[i] for i in _chapter_ids(book)]

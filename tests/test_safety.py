@@ -266,7 +266,10 @@ def test_ctrl_c_while_an_edition_is_written_keeps_the_old_one(tmp_path: Path) ->
     _, rest = child.communicate(timeout=60)
     stderr = "".join(said) + rest
     assert child.returncode == 130, stderr
-    assert "interrupted; the editions from the last good build are unchanged" in stderr
+    assert (
+        "interrupted; no edition was written, the editions from the last good build are unchanged"
+        in stderr
+    )
     assert "Traceback" not in stderr
     assert _editions(out) == before
     assert _leftovers(out) == []
