@@ -192,7 +192,9 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
     from studyguide.build import build
     from studyguide.output import prepare_output_dir
 
-    options = _options(args, prepare_output_dir(args.out or root / "build"))
+    # build/ is the book's own folder, and the book is not trusted; --out is the user's.
+    out = prepare_output_dir(args.out or root / "build", None if args.out else root)
+    options = _options(args, out)
     editions = registry()
     if args.command == "handout":
         wanted = ["handout"]

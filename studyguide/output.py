@@ -35,12 +35,21 @@ def _blocking_file(out: Path) -> Path | None:
     return None
 
 
-def prepare_output_dir(out: Path) -> Path:
+def prepare_output_dir(out: Path, book: Path | None = None) -> Path:
     """Create the output folder, or say clearly why it cannot be written.
 
     Writing is tried for real: permission bits say nothing when the build runs as root,
     and a read-only or virtual file system (/proc) refuses writes that os.access allows.
+    With `book`, the folder is the book's own (build/, not one chosen with --out): the book
+    is not trusted, and a link there must not send the editions elsewhere.
     """
+    if book is not None and not out.resolve().is_relative_to(book.resolve()):
+        raise BuildError(
+            out,
+            "the output folder is a link to a folder outside the book's folder",
+            "remove the link, or choose the output folder with --out",
+            "output.outside",
+        )
     blocking = _blocking_file(out)
     if blocking is not None:
         raise BuildError(

@@ -86,3 +86,12 @@ def subset_font(face: Face, text: str) -> bytes:
     buffer = io.BytesIO()
     font.save(buffer)
     return buffer.getvalue()
+
+
+def is_font(data: bytes) -> bool:
+    """Whether `data` is a whole font that fontTools reads (a kept subset, checked)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(data), lazy=False, recalcTimestamp=False)
+    font.ensureDecompiled()
+    return "cmap" in font and "glyf" in font and len(font.getGlyphOrder()) > 1

@@ -31,7 +31,7 @@ def prepare(job: Job) -> Prepared:
     from studyguide.editions.epub import cover, package
     from studyguide.model import Medium
     from studyguide.render.documents import render_epub_documents
-    from studyguide.render.typeface import find_faces, subset_font
+    from studyguide.render.typeface import find_faces, is_font, subset_font
     from studyguide.render.views import render_book
 
     book, out = job.book, job.options.out
@@ -41,7 +41,9 @@ def prepare(job: Job) -> Prepared:
     if job.options.cover:
         key = cache.digest([__version__, repr(book.meta), *(str(f.path) for f in faces)])
         cover_png = cache.get_or_make(
-            cache.entry(out, "cover", key, ".png"), lambda: cover.render_cover(book, faces)
+            cache.entry(out, "cover", key, ".png"),
+            lambda: cover.render_cover(book, faces),
+            cover.is_cover,
         )
     view = render_book(book, Medium.EPUB)
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
@@ -53,7 +55,9 @@ def prepare(job: Job) -> Prepared:
             [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
         )
         path = cache.entry(out, f"font-{face.stem}", key, ".ttf")
-        fonts.append((face, cache.get_or_make(path, lambda face=face: subset_font(face, text))))
+        fonts.append(
+            (face, cache.get_or_make(path, lambda face=face: subset_font(face, text), is_font))
+        )
     return Prepared(documents, fonts, cover_png)
 
 

@@ -104,3 +104,15 @@ def render_cover(book: Book, faces: Sequence[Face]) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+def is_cover(data: bytes) -> bool:
+    """Whether `data` is a whole cover: a PNG of the cover's size that Pillow decodes (a
+    kept cover, checked; its size is checked before any pixel is decoded)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+        if image.size != (WIDTH, HEIGHT):
+            return False
+        image.load()
+    return True
