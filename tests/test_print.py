@@ -136,7 +136,7 @@ def test_non_a4_papers_are_written_beside_the_a4_pdf_with_their_size(other_paper
 
 
 def test_make_passes_the_paper_size_to_pdf_and_handout():
-    for target, command in (("pdf", "build --pdf"), ("handout", "handout")):
+    for target, command in (("pdf", "build --pdf"), ("handout", "build --handout")):
         run = subprocess.run(
             ["make", "-n", target, "PAPER=letter"], cwd=ROOT, capture_output=True, text=True
         )

@@ -132,8 +132,10 @@ def check_nesting(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -
     """Markdown nested deeper than MAX_NESTING is a mistake (the first place, once a file):
     what `check` passes, every edition can lay out."""
     for token in tokens:
-        inner = max((child.level + 1 for child in token.children or ()), default=0)
-        depth = token.level + max(inner, token.nesting == 1)
+        # Elements open around a token: its block level, plus its own if it opens one, plus
+        # those its inline children open (emphasis, links).
+        inline = (child.level + 1 for child in token.children or () if child.nesting == 1)
+        depth = token.level + (token.nesting == 1) + max(inline, default=0)
         if depth > MAX_NESTING:
             errors.add(
                 BuildError(
