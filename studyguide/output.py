@@ -234,7 +234,8 @@ def output_lock(out: Path, progress: Progress) -> Iterator[bool]:
     mix their editions, or take each other's temporary files for stale ones. Yields whether
     the lock is held (a file system without locks builds without)."""
     try:
-        descriptor = os.open(out / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC  # never a link's target
+        descriptor = os.open(out / LOCK_FILE, flags, 0o644)
     except OSError:
         yield False
         return
