@@ -175,7 +175,7 @@ def _in_child(
     try:
         for edition, made in zip(editions, prepared, strict=True):
             _write(edition, replace(job, page_map=tuple(pages)), made, staging)
+        return [(str(temporary), str(target)) for temporary, target in staging.staged]
     except BaseException:
         staging.discard()
         raise
-    return [(str(temporary), str(target)) for temporary, target in staging.staged]

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from studyguide.errors import BuildError, BuildErrors
-from studyguide.interrupts import Interrupted
+from studyguide.interrupts import STOPPING, Interrupted
 
 
 class ChildFailed(BuildError):
@@ -95,7 +95,12 @@ def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> 
             os._exit(0)
 
     try:
-        result = {"result": job(ready)}
+        outcome = job(ready)
+        # Done: what it made is the parent's to keep or remove now, so a signal from here
+        # on must not stop the child before it says what that is.
+        for signum in STOPPING:
+            signal.signal(signum, signal.SIG_IGN)
+        result = {"result": outcome}
     except (BuildError, BuildErrors) as error:
         result = {"error": error.format(root)}
     except KeyboardInterrupt as stop:

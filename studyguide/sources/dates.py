@@ -27,6 +27,7 @@ MAX_EPOCH = 253_402_300_799
 _GIT = (
     "git",
     "--no-pager",
+    "--literal-pathspecs",
     "-c",
     "core.fsmonitor=false",
     "-c",

@@ -40,6 +40,8 @@ def _wrap(draw: Any, text: str, font: Any, width: int, most: int) -> list[str]:
     line = ""
     for word in text.split():
         while word:
+            if len(lines) == most:  # more to place, and no room: end in an ellipsis
+                return _ended(draw, lines, font, width)
             candidate = f"{line} {word}".strip()
             if draw.textlength(candidate, font=font) <= width:
                 line, word = candidate, ""
@@ -50,8 +52,6 @@ def _wrap(draw: Any, text: str, font: Any, width: int, most: int) -> list[str]:
                 cut = _longest_fitting(draw, word, font, width)
                 lines.append(word[:cut])
                 word = word[cut:]
-            if len(lines) >= most:
-                return _ended(draw, lines[:most], font, width)
     if line:
         lines.append(line)
     return lines
