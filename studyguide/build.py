@@ -72,7 +72,14 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
         if locked:  # no other build is writing here: what is left is a killed build's
             remove_stale_parts(options.out)
         plan = make_plan(book, options, editions)
-        return _write_all(plan, Job(book, options, date, progress), stopper)
+        try:
+            return _write_all(plan, Job(book, options, date, progress), stopper)
+        except BaseException:
+            # Each temporary file is removed where it is made, but a signal can fall between
+            # making one and noting it; the EPUB's process has ended by now: sweep.
+            if locked:
+                remove_stale_parts(options.out)
+            raise
 
 
 def _write_all(plan: Plan, job: Job, stopper: Stopper) -> list[Path]:
