@@ -5,13 +5,16 @@ model in SECURITY.md. In-process and small, but for the two that must not hang t
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import stat
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 
 from studyguide.cli import main
 from studyguide.editions.epub.package import normalise_zip
@@ -139,8 +142,6 @@ def test_the_size_limit_is_applied_while_reading(book: Path) -> None:
 
 
 def _command(root: Path) -> list[str]:
-    import sys
-
     return [sys.executable, "-m", "studyguide", "--root", str(root)]
 
 
@@ -237,7 +238,6 @@ def test_the_last_second_of_the_year_9999_builds(
     with zipfile.ZipFile(tmp_path / "out" / "huanuni-study-guide.epub") as epub:
         assert "9999-12-31T23:59:59Z" in epub.read("EPUB/content.opf").decode()
         assert {i.date_time for i in epub.infolist()} == {(2107, 12, 31, 23, 59, 58)}
-    from pypdf import PdfReader
 
     info = PdfReader(tmp_path / "out" / "huanuni-study-guide.pdf").metadata
     assert info is not None and info.creation_date is not None
@@ -247,13 +247,11 @@ def test_the_last_second_of_the_year_9999_builds(
 def test_zip_dates_outside_what_zip_holds_are_clamped() -> None:
     early = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     packed = normalise_zip(_tiny_zip(), early, "en")
-    with zipfile.ZipFile(__import__("io").BytesIO(packed)) as archive:
+    with zipfile.ZipFile(io.BytesIO(packed)) as archive:
         assert archive.infolist()[0].date_time == (1980, 1, 1, 0, 0, 0)
 
 
 def _tiny_zip() -> bytes:
-    import io
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("mimetype", "application/epub+zip")
