@@ -18,7 +18,7 @@ import pytest
 
 from studyguide import cache
 from studyguide.cli import main
-from support import ROOT, copy_real_book, make_book
+from support import copy_real_book, make_book
 
 
 def _build(book, out, *args):
@@ -68,11 +68,11 @@ def test_changed_sources_are_laid_out_again(tmp_path):
     assert len(new_maps) == 1 and new_maps != maps  # the stale map is dropped
 
 
-def test_a_file_where_the_cache_goes_is_a_clear_error(tmp_path):
+def test_a_file_where_the_cache_goes_is_a_clear_error(kept, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / ".cache").write_text("not a folder")
-    run = _build(ROOT, out, "--epub")
+    run = _build(kept.book, out, "--epub")
     assert run.returncode == 1
     assert "error: cannot keep the build cache here" in run.stderr
     assert "Traceback" not in run.stderr
