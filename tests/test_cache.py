@@ -42,29 +42,42 @@ def _build(book, out, *args):
     )
 
 
-def test_an_epub_only_rebuild_of_unchanged_sources_needs_no_weasyprint(tmp_path):
-    book = copy_real_book(tmp_path / "book")
-    out = tmp_path / "out"
+@dataclass
+class RealBuilt:
+    book: Path
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def real_built(tmp_path_factory: pytest.TempPathFactory) -> RealBuilt:
+    """A copy of the real book, its EPUB built once: the first build lays it out."""
+    folder = tmp_path_factory.mktemp("real")
+    book = copy_real_book(folder / "book")
+    out = folder / "out"
     first = _build(book, out, "--epub")
     assert first.returncode == 0, first.stderr
     assert "weasyprint" in first.stderr  # the first build lays the book out once
-    again = _build(book, out, "--epub")
+    return RealBuilt(book, out)
+
+
+def test_an_epub_only_rebuild_of_unchanged_sources_needs_no_weasyprint(real_built, tmp_path):
+    out = shutil.copytree(real_built.out, tmp_path / "out")
+    again = _build(real_built.book, out, "--epub")
     assert again.returncode == 0, again.stderr
     assert "weasyprint" not in again.stderr
     assert "using the page map of the unchanged sources" in again.stderr
 
 
-def test_changed_sources_are_laid_out_again(tmp_path):
-    book = copy_real_book(tmp_path / "book")
-    out = tmp_path / "out"
-    assert _build(book, out, "--epub").returncode == 0
-    maps = sorted((out / ".cache").glob("pagemap.*"))
+def test_changed_sources_are_laid_out_again(real_built, tmp_path):
+    book = shutil.copytree(real_built.book, tmp_path / "book")
+    out = shutil.copytree(real_built.out, tmp_path / "out")
+    maps = sorted(p.name for p in (out / ".cache").glob("pagemap.*"))
     chapter = next((book / "chapters").glob("04-*.md"))
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("]: ", "]: Edited. ", 1))
     again = _build(book, out, "--epub")
     assert again.returncode == 0, again.stderr
     assert "weasyprint" in again.stderr
-    new_maps = sorted((out / ".cache").glob("pagemap.*"))
+    new_maps = sorted(p.name for p in (out / ".cache").glob("pagemap.*"))
     assert len(new_maps) == 1 and new_maps != maps  # the stale map is dropped
 
 
