@@ -132,11 +132,11 @@ def _resolve(names: list[str], counters: dict[Key, int], array: bool) -> Key:
     return tuple(resolved)
 
 
-def read_toml(path: Path) -> TomlFile:
+def read_toml(root: Path, path: Path) -> TomlFile:
     """The file's values and lines; a BuildError if it is not UTF-8 or not valid TOML."""
     from studyguide.sources.files import read_text
 
-    text = read_text(path).removeprefix("\ufeff")
+    text = read_text(root, path).removeprefix("\ufeff")
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
