@@ -35,8 +35,9 @@ class TomlFile:
     def line(self, key: Key) -> int:
         """The line of `key`, or of the nearest enclosing key or table that has one."""
         while key:
-            if key in self.lines:
-                return self.lines[key]
+            for candidate in (key, (*key, 0)):  # (an array of tables where one was meant)
+                if candidate in self.lines:
+                    return self.lines[candidate]
             key = key[:-1]
         return 0
 
