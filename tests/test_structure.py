@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 import subprocess
 from pathlib import Path
 
@@ -199,3 +200,15 @@ def test_the_command_line_and_the_makefile_read_the_registry():
             ["make", "-n", name], cwd=ROOT, capture_output=True, text=True, check=False
         )
         assert f"studyguide build --{name} " in dry.stdout, dry.stdout + dry.stderr
+
+
+def test_the_readme_s_module_map_is_the_package():
+    """Every module of the package is in the README's map, and everything there exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## How it works", 1)[1].split("```", 2)[1]
+    named = set(re.findall(r"([a-z_]+\.py)\b", block)) - {"__init__.py"}
+    modules = {p.name for p in PACKAGE.rglob("*.py")} - {"__init__.py", "__main__.py"}
+    assert modules - named == set(), "modules missing from the README's map"
+    assert named - modules == set(), "the map names modules that do not exist"
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert all(f"{folder}/" in block for folder in folders)
