@@ -216,3 +216,23 @@ def test_a_fifo_in_the_cache_is_not_waited_on(kept: Kept, tmp_path: Path) -> Non
     entry.unlink()
     os.mkfifo(entry)
     assert cache.read(entry) is None
+
+
+def test_a_manifest_naming_files_outside_the_output_folder_is_not_trusted(tmp_path):
+    """A book can ship a build/ folder: a manifest there that names files elsewhere (to skip
+    the build, or to make it read them) is ignored, and the build runs."""
+    from studyguide.build import _build_key, _manifest, up_to_date
+    from studyguide.options import Options
+    from studyguide.sources.dates import build_date
+
+    book = make_book(tmp_path / "book", {"01-intro.md": CHAPTER}, GLOSSARY)
+    outside = tmp_path / "elsewhere.epub"
+    outside.write_bytes(b"not the book's")
+    options = Options(out=book / "build")
+    names = ["epub"]
+    key = _build_key(book, options, names, build_date(book).isoformat())
+    manifest = _manifest(options, names, key)
+    manifest.parent.mkdir(parents=True)
+    digest = hashlib.sha256(outside.read_bytes()).hexdigest()
+    cache.write(manifest, json.dumps({str(outside): digest}).encode())
+    assert up_to_date(book, options, names) is None
