@@ -359,13 +359,6 @@ def test_control_character_is_refused_with_its_line(scratch: Path, char: str, be
     assert f"U+{ord(char):04X}" in caught.value.message
 
 
-@settings(
-    max_examples=3,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    # A build and EPUBCheck take seconds: report the example found, do not shrink it.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-)
 def _shown_by_the_typeface(text: str) -> str:
     """The text, each character the book's typeface lacks replaced: books that build."""
     from studyguide.render.typeface import covered, find_faces
@@ -375,6 +368,13 @@ def _shown_by_the_typeface(text: str) -> str:
     return "".join(c if ord(c) in have or c.isspace() else "x" for c in text)
 
 
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    # A build and EPUBCheck take seconds: report the example found, do not shrink it.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 @given(chapters=st.lists(chapter.map(_shown_by_the_typeface), min_size=1, max_size=2))
 def test_fuzzed_books_that_build_pass_epubcheck(
     tmp_path_factory: pytest.TempPathFactory, chapters: list[str]
