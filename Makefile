@@ -9,7 +9,7 @@ STAMPS  := .stamps
 # (studyguide/editions), read with the system's Python: no virtualenv needed for that.
 EDITIONS := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions 2>/dev/null)
 DEFAULT  := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions --targets --paper $(PAPER) 2>/dev/null)
-SOURCES := book.toml source/article.txt $(wildcard chapters/*.md) $(wildcard glossary/*.md)
+SOURCES := book.toml source/article.txt $(wildcard chapters/*.[mM][dD]) $(wildcard glossary/*.[mM][dD])
 CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css')
 
 .DEFAULT_GOAL := all

@@ -10,6 +10,9 @@ together.
 5. editions: each prepared and written to a temporary file (or folder); with the layout to
    make and an edition waiting only for its page map, that edition is prepared in a second
    process meanwhile; all are renamed into place once every one is complete.
+
+Whatever stops a build (a mistake found late, a full disk, SIGINT, SIGTERM or SIGHUP to
+the build or its process group) leaves every edition of the last good build as it was.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from typing import Any
 
 from studyguide import cache, pagemap
 from studyguide.editions import Edition, Job, Needs, registry
+from studyguide.errors import BuildError, BuildErrors
+from studyguide.interrupts import Stopper, stop_on_signals
 from studyguide.model import Book
 from studyguide.options import Options, Progress
-from studyguide.output import Staging
+from studyguide.output import Staging, output_lock, remove_stale_parts
 from studyguide.sources.dates import build_date
 
 
@@ -61,24 +66,40 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
     """Write the editions named (in the registry's order) for `book`; their paths."""
     from studyguide.render.typeface import check_book
 
+    date = build_date(book.root)  # SOURCE_DATE_EPOCH is checked before any work
     check_book(book)  # the typeface is there, and shows every character of the sources
-    date = build_date(book.root)
     key = _build_key(book.root, options, names, date.isoformat())  # before: sources may change
-    available = registry()
-    editions = [edition for name, edition in available.items() if name in names]
-    plan = make_plan(book, options, editions)
-    job = Job(book, options, date, progress)
+    editions = [edition for name, edition in registry().items() if name in names]
+    for edition in editions:
+        if edition.check:
+            edition.check(book, options)
+    with stop_on_signals() as stopper, output_lock(options.out, progress) as locked:
+        if locked:  # no other build is writing here: what is left is a killed build's
+            remove_stale_parts(options.out)
+        plan = make_plan(book, options, editions)
+        try:
+            written = _write_all(plan, Job(book, options, date, progress), stopper)
+        except BaseException:
+            # Each temporary file is removed where it is made, but a signal can fall between
+            # making one and noting it; the EPUB's process has ended by now: sweep.
+            if locked:
+                remove_stale_parts(options.out)
+            raise
+    _remember(options, names, key, written)
+    return written
+
+
+def _write_all(plan: Plan, job: Job, stopper: Stopper) -> list[Path]:
     staging = Staging()
     try:
         if plan.in_two_processes:
             _write_beside_the_layout(plan, job, staging)
         else:
             _write_in_order(plan, job, staging)
-        written = staging.commit()
+        stopper.hold()
+        return staging.commit()
     finally:
         staging.discard()
-    _remember(options, names, key, written)
-    return written
 
 
 # ------------------------------------------------------------ nothing to do
@@ -110,7 +131,10 @@ def _remember(options: Options, names: list[str], key: str, written: list[Path])
 def up_to_date(root: Path, options: Options, names: list[str]) -> list[Path] | None:
     """The editions of the last build, if it had these sources, options and date and its
     files are there unchanged: then there is nothing to do."""
-    key = _build_key(root, options, names, build_date(root).isoformat())
+    try:
+        key = _build_key(root, options, names, build_date(root).isoformat())
+    except (BuildError, BuildErrors):
+        return None  # a source that cannot be read: the build says what is wrong with it
     data = cache.read(_manifest(options, names, key))
     try:
         files = json.loads(data) if data else None
@@ -118,8 +142,14 @@ def up_to_date(root: Path, options: Options, names: list[str]) -> list[Path] | N
         return None
     if not isinstance(files, dict) or not files:
         return None
+    out = options.out.resolve()
     for name, digest in files.items():
-        if not digest or _fingerprint(Path(name)) != digest:
+        path = Path(name)
+        # Only editions in the output folder, as this build would write them: a manifest
+        # found in a book's own build/ folder is the book's, and the book is not trusted.
+        if path.is_symlink() or not path.resolve().is_relative_to(out):
+            return None
+        if not digest or _fingerprint(path) != digest:
             return None
     return [Path(name) for name in files]
 
@@ -181,21 +211,26 @@ def _write_beside_the_layout(plan: Plan, job: Job, staging: Staging) -> None:
     child = fork(lambda ready: _in_child(waiting, job, plan.page_map_path, ready), job.book.root)
     try:
         laid = lay_out(plan, job)
-    except BaseException:
-        child.cancel()
-        raise
-    child.send_ready()
-    try:
+        child.send_ready()
         for edition in plan.editions:
             if edition.needs is not Needs.PAGE_MAP:
                 ready = replace(job, layout=laid if edition.needs is Needs.LAYOUT else None)
                 _write(edition, ready, _prepare(edition, ready), staging)
-    finally:
         for temporary, target in child.wait():
             staging.adopt(Path(temporary), Path(target))
+    except BaseException:
+        # The child may be writing still: stop it; it removes its own temporary files, and
+        # those of a child that finished all the same are removed here.
+        child.stop(_remove_staged)
+        raise
     order = {e.name: i for i, e in enumerate(plan.editions)}
     by_target = {e.target(job.book.meta, job.options): e.name for e in plan.editions}
     staging.staged.sort(key=lambda staged: order[by_target[staged[1]]])
+
+
+def _remove_staged(staged: list[tuple[str, str]]) -> None:
+    for temporary, _ in staged:
+        Path(temporary).unlink(missing_ok=True)
 
 
 def _in_child(
@@ -210,7 +245,7 @@ def _in_child(
     try:
         for edition, made in zip(editions, prepared, strict=True):
             _write(edition, replace(job, page_map=tuple(pages)), made, staging)
+        return [(str(temporary), str(target)) for temporary, target in staging.staged]
     except BaseException:
         staging.discard()
         raise
-    return [(str(temporary), str(target)) for temporary, target in staging.staged]

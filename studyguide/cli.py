@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -107,8 +108,10 @@ def _progress(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from studyguide.errors import BuildError, BuildErrors
+    from studyguide.output import closing_message
 
     root: Path = args.root
+    out = getattr(args, "out", None) or root / "build"
     started = time.perf_counter()
     try:
         if hasattr(args, "run"):
@@ -116,17 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args, root, started)
     except (BuildError, BuildErrors) as error:
         print(error.format(args.root), file=sys.stderr)
-        print(
-            "studyguide: stopped; the editions from the last good build are unchanged",
-            file=sys.stderr,
-        )
+        print(closing_message("stopped", out, error), file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(
-            "studyguide: interrupted; the editions from the last good build are unchanged",
-            file=sys.stderr,
-        )
-        return 130
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (studyguide.interrupts)
+        print(closing_message("interrupted", out), file=sys.stderr)
+        return 128 + getattr(stop, "signum", signal.SIGINT)
 
 
 def _print_stats(book: Book) -> None:
@@ -233,14 +230,17 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
     from studyguide.build import build, up_to_date
     from studyguide.output import prepare_output_dir
 
-    options = _options(args, prepare_output_dir(args.out or root / "build"))
+    # build/ is the book's own folder, and the book is not trusted; --out is the user's.
+    target = args.out or root / "build"
     wanted = _wanted(args)
     debug_html = getattr(args, "debug_html", None)
-    written = None if debug_html else up_to_date(root, options, wanted)
+    inside = args.out or target.resolve().is_relative_to(root.resolve())
+    written = None if debug_html or not inside else up_to_date(root, _options(args, target), wanted)
     if written is not None:
         _progress("nothing to do: the sources and options are those of the last build")
     else:
         book = _load(root)
+        options = _options(args, prepare_output_dir(target, None if args.out else root))
         if debug_html:
             _write_debug_html(book, options, debug_html)
         written = build(book, options, wanted, _progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,13 @@ class SourceRef:
     def display(self, root: Path | None = None) -> str:
         path = self.path
         if root is not None:
-            with contextlib.suppress(ValueError):
-                path = path.resolve().relative_to(root.resolve())
+            # As written first (a link inside the book is named, not what it points to),
+            # then with every link followed.
+            try:
+                path = Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+            except ValueError:
+                with contextlib.suppress(ValueError):
+                    path = path.resolve().relative_to(root.resolve())
         text = str(path)
         if self.line:
             text += f":{self.line}"

@@ -57,10 +57,27 @@ def save(pages: Sequence[PageStart], path: Path) -> None:
 
 
 def load(path: Path) -> list[PageStart] | None:
+    """The kept page map, if it is there, intact and of the right shape; else None (the
+    book is laid out again). An empty map is never right: a layout has pages."""
     data = cache.read(path)
     if data is None:
         return None
     try:
-        return [PageStart(**entry) for entry in json.loads(data)]
-    except (ValueError, TypeError):
+        entries = json.loads(data)
+    except ValueError:
         return None
+    if not isinstance(entries, list) or not entries or not all(map(_is_page_start, entries)):
+        return None
+    return [PageStart(**entry) for entry in entries]
+
+
+_FIELDS = {"label": str, "anchor": str, "offset": int, "preview": str}
+
+
+def _is_page_start(entry: object) -> bool:
+    """A page map entry of the right shape: exactly PageStart's fields, of their types."""
+    if not isinstance(entry, dict) or set(entry) != set(_FIELDS):
+        return False
+    if not all(type(entry[name]) is kind for name, kind in _FIELDS.items()):
+        return False
+    return bool(entry["label"]) and bool(entry["anchor"]) and entry["offset"] >= 0

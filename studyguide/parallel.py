@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from studyguide.errors import BuildError, BuildErrors
+from studyguide.interrupts import STOPPING, Interrupted
 
 
 class ChildFailed(BuildError):
@@ -33,33 +36,44 @@ class ChildJob:
         os.close(self._go)
         self._go = -1
 
-    def cancel(self) -> None:
-        """Stop waiting for the child: it sees the closed pipe and exits."""
-        if self._go >= 0:
-            os.close(self._go)
-            self._go = -1
-        if self.pid:
-            os.waitpid(self.pid, 0)
-            os.close(self._results)
-            self.pid = 0
-
-    def wait(self) -> Any:
+    def _collect(self) -> tuple[bytes, int]:
+        """What the child wrote, once it has ended, and its exit status."""
         chunks = []
         while chunk := os.read(self._results, 65536):
             chunks.append(chunk)
         os.close(self._results)
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
-        if not chunks:
+        return b"".join(chunks), status
+
+    def wait(self) -> Any:
+        data, status = self._collect()
+        if not data:
             raise RuntimeError(f"the EPUB's process ended without a result (status {status})")
-        result = json.loads(b"".join(chunks))
+        result = json.loads(data)
         if "result" in result:
             return result["result"]
         if "error" in result:
             raise ChildFailed(result["error"])
         if "interrupted" in result:
-            raise KeyboardInterrupt
+            raise Interrupted(int(result["interrupted"]))
         raise RuntimeError("the EPUB's process failed:\n" + result["crash"])
+
+    def stop(self, cleanup: Callable[[Any], None]) -> None:
+        """The parent stops: end the child (SIGTERM: it removes its own temporary files) and
+        wait for it; `cleanup` gets what it returned if it finished all the same."""
+        if not self.pid:
+            return
+        if self._go >= 0:
+            os.close(self._go)
+            self._go = -1
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        data, _ = self._collect()
+        with contextlib.suppress(ValueError):
+            result = json.loads(data)
+            if "result" in result:
+                cleanup(result["result"])
 
 
 def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> ChildJob:
@@ -81,11 +95,16 @@ def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> 
             os._exit(0)
 
     try:
-        result = {"result": job(ready)}
+        outcome = job(ready)
+        # Done: what it made is the parent's to keep or remove now, so a signal from here
+        # on must not stop the child before it says what that is.
+        for signum in STOPPING:
+            signal.signal(signum, signal.SIG_IGN)
+        result = {"result": outcome}
     except (BuildError, BuildErrors) as error:
         result = {"error": error.format(root)}
-    except KeyboardInterrupt:
-        result = {"interrupted": "1"}
+    except KeyboardInterrupt as stop:
+        result = {"interrupted": getattr(stop, "signum", signal.SIGINT)}
     except BaseException:
         result = {"crash": traceback.format_exc()}
     try:

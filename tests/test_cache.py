@@ -1,11 +1,24 @@
-"""One layout per change of the sources: the page map is kept, keyed by the sources' content."""
+"""One layout per change of the sources: the page map is kept, keyed by the sources' content;
+an entry of the cache is used only if it is whole and what it should be."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
-from support import ROOT, copy_real_book
+import pytest
+
+from studyguide import cache
+from studyguide.cli import main
+from support import copy_real_book, make_book
 
 
 def _build(book, out, *args):
@@ -29,39 +42,51 @@ def _build(book, out, *args):
     )
 
 
-def test_an_epub_only_rebuild_of_unchanged_sources_needs_no_weasyprint(tmp_path):
-    book = copy_real_book(tmp_path / "book")
-    out = tmp_path / "out"
+@dataclass
+class RealBuilt:
+    book: Path
+    out: Path
+
+
+@pytest.fixture(scope="module")
+def real_built(tmp_path_factory: pytest.TempPathFactory) -> RealBuilt:
+    """A copy of the real book, its EPUB built once: the first build lays it out."""
+    folder = tmp_path_factory.mktemp("real")
+    book = copy_real_book(folder / "book")
+    out = folder / "out"
     first = _build(book, out, "--epub")
     assert first.returncode == 0, first.stderr
     assert "weasyprint" in first.stderr  # the first build lays the book out once
+    return RealBuilt(book, out)
+
+
+def test_an_epub_only_rebuild_of_unchanged_sources_needs_no_weasyprint(real_built, tmp_path):
+    out = shutil.copytree(real_built.out, tmp_path / "out")
     # Another EPUB option, the same layout: the page map kept from the first build serves.
-    again = _build(book, out, "--epub", "--no-cover")
+    again = _build(real_built.book, out, "--epub", "--no-cover")
     assert again.returncode == 0, again.stderr
     assert "using the page map of the unchanged sources" in again.stderr
     assert "weasyprint" not in again.stderr
-    assert "using the page map of the unchanged sources" in again.stderr
 
 
-def test_changed_sources_are_laid_out_again(tmp_path):
-    book = copy_real_book(tmp_path / "book")
-    out = tmp_path / "out"
-    assert _build(book, out, "--epub").returncode == 0
-    maps = sorted((out / ".cache").glob("pagemap.*"))
+def test_changed_sources_are_laid_out_again(real_built, tmp_path):
+    book = shutil.copytree(real_built.book, tmp_path / "book")
+    out = shutil.copytree(real_built.out, tmp_path / "out")
+    maps = sorted(p.name for p in (out / ".cache").glob("pagemap.*"))
     chapter = next((book / "chapters").glob("04-*.md"))
     chapter.write_text(chapter.read_text(encoding="utf-8").replace("]: ", "]: Edited. ", 1))
     again = _build(book, out, "--epub")
     assert again.returncode == 0, again.stderr
     assert "weasyprint" in again.stderr
-    new_maps = sorted((out / ".cache").glob("pagemap.*"))
+    new_maps = sorted(p.name for p in (out / ".cache").glob("pagemap.*"))
     assert len(new_maps) == 1 and new_maps != maps  # the stale map is dropped
 
 
-def test_a_file_where_the_cache_goes_is_a_clear_error(tmp_path):
+def test_a_file_where_the_cache_goes_is_a_clear_error(kept, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / ".cache").write_text("not a folder")
-    run = _build(ROOT, out, "--epub")
+    run = _build(kept.book, out, "--epub")
     assert run.returncode == 1
     assert "error: cannot keep the build cache here" in run.stderr
     assert "Traceback" not in run.stderr
@@ -83,3 +108,131 @@ def test_a_build_of_unchanged_sources_and_options_does_nothing(tmp_path):
     epub.write_bytes(b"not an EPUB")
     third = _build(book, out, "--epub", "--no-cover")
     assert "nothing to do" not in third.stderr and epub.read_bytes() == made
+
+
+# ------------------------------------------------------------------ entries verified when read
+
+
+GLOSSARY = {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"}
+CHAPTER = "---\ntitle: Introduction\nkind: front\n---\n\nCOMIBOL owns the Huanuni mine.\n"
+
+
+@dataclass
+class Kept:
+    book: Path
+    out: Path
+    epub: bytes
+
+
+@pytest.fixture(scope="module")
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Kept:
+    """A small book built once (EPUB with its cover), its cache full."""
+    folder = tmp_path_factory.mktemp("kept")
+    book = make_book(folder / "book", {"01-intro.md": CHAPTER}, GLOSSARY)
+    out = folder / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1160006400")
+        assert main(["--root", str(book), "build", "--epub", "--out", str(out)]) == 0
+    return Kept(book, out, (out / "huanuni-study-guide.epub").read_bytes())
+
+
+def _entry(out: Path, kind: str) -> Path:
+    (found,) = (out / ".cache").glob(f"{kind}.*")
+    return found
+
+
+def _content(path: Path) -> bytes:
+    return path.read_bytes().split(b"\n", 1)[1]
+
+
+def _with_digest(data: bytes) -> bytes:
+    """An entry whose digest is right for `data`: only the content check can refuse it."""
+    return b"studyguide-cache sha256:" + hashlib.sha256(data).hexdigest().encode() + b"\n" + data
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _sound_digest_half_font(path: Path) -> None:
+    path.write_bytes(_with_digest(_content(path)[:2000]))
+
+
+def _sound_digest_small_png(path: Path) -> None:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 16)).save(buffer, format="PNG")
+    path.write_bytes(_with_digest(buffer.getvalue()))
+
+
+def _empty_page_map(path: Path) -> None:
+    path.write_bytes(_with_digest(b"[]"))
+
+
+def _page_map_of_wrong_types(path: Path) -> None:
+    entries = json.loads(_content(path))
+    entries[0]["offset"] = str(entries[0]["offset"])
+    entries[-1]["label"] = 7
+    path.write_bytes(_with_digest(json.dumps(entries).encode()))
+
+
+@pytest.mark.parametrize(
+    ("kind", "spoil"),
+    [
+        ("font-charis-sil-regular", _truncated),
+        ("font-charis-sil-bold", _sound_digest_half_font),
+        ("cover", _truncated),
+        ("cover", _sound_digest_small_png),
+        ("pagemap", _empty_page_map),
+        ("pagemap", _page_map_of_wrong_types),
+        ("pagemap", _truncated),
+    ],
+    ids=[
+        "font-truncated",
+        "font-not-whole",
+        "cover-truncated",
+        "cover-wrong-size",
+        "page-map-empty",
+        "page-map-wrong-types",
+        "page-map-truncated",
+    ],
+)
+def test_a_spoiled_cache_entry_is_made_again_never_used(
+    kept: Kept, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, spoil: Callable
+) -> None:
+    out = shutil.copytree(kept.out, tmp_path / "out")
+    entry = _entry(out, kind)
+    spoil(entry)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1160006400")
+    assert main(["--root", str(kept.book), "build", "--epub", "--out", str(out)]) == 0
+    assert (out / "huanuni-study-guide.epub").read_bytes() == kept.epub  # same as first made
+    assert entry.read_bytes() == _entry(kept.out, kind).read_bytes()  # and kept again
+
+
+def test_a_fifo_in_the_cache_is_not_waited_on(kept: Kept, tmp_path: Path) -> None:
+    out = shutil.copytree(kept.out, tmp_path / "out")
+    entry = _entry(out, "cover")
+    entry.unlink()
+    os.mkfifo(entry)
+    assert cache.read(entry) is None
+
+
+def test_a_manifest_naming_files_outside_the_output_folder_is_not_trusted(tmp_path):
+    """A book can ship a build/ folder: a manifest there that names files elsewhere (to skip
+    the build, or to make it read them) is ignored, and the build runs."""
+    from studyguide.build import _build_key, _manifest, up_to_date
+    from studyguide.options import Options
+    from studyguide.sources.dates import build_date
+
+    book = make_book(tmp_path / "book", {"01-intro.md": CHAPTER}, GLOSSARY)
+    outside = tmp_path / "elsewhere.epub"
+    outside.write_bytes(b"not the book's")
+    options = Options(out=book / "build")
+    names = ["epub"]
+    key = _build_key(book, options, names, build_date(book).isoformat())
+    manifest = _manifest(options, names, key)
+    manifest.parent.mkdir(parents=True)
+    digest = hashlib.sha256(outside.read_bytes()).hexdigest()
+    cache.write(manifest, json.dumps({str(outside): digest}).encode())
+    assert up_to_date(book, options, names) is None

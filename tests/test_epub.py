@@ -192,3 +192,29 @@ def test_fonts_are_embedded_subset_and_overridable(built):
     assert all(len(files[name]) < 80_000 for name in fonts)  # subset, not the 500 kB originals
     css = files["EPUB/styles/book.css"].decode()
     assert "@font-face" in css and "!important" not in css
+
+
+def test_the_cover_fits_a_title_of_any_length(tmp_path):
+    """A 100,000-character word as the title (Pillow would draw it as one bitmap: a
+    decompression bomb) and a 20,000-word subtitle: the cover is drawn, each ending in an
+    ellipsis within the cover's width."""
+    from dataclasses import replace
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from studyguide.editions.epub import cover
+    from studyguide.render.typeface import find_faces
+    from studyguide.sources.book import load_book
+
+    book = load_book(ROOT)
+    meta = replace(book.meta, title="x" * 100_000, subtitle="word " * 20_000)
+    faces = find_faces(book.meta.typeface)
+    data = cover.render_cover(replace(book, meta=meta), faces, book.meta.edition.date)
+    assert cover.is_cover(data)
+
+    draw = ImageDraw.Draw(Image.new("RGB", (cover.WIDTH, cover.HEIGHT)))
+    bold = ImageFont.truetype(str(next(f.path for f in faces if f.weight == "bold")), 132)
+    lines = cover._wrap(draw, meta.title, bold, cover.WIDTH - 300, cover.TITLE_LINES)
+    assert len(lines) == cover.TITLE_LINES
+    assert lines[-1].endswith("…")
+    assert all(draw.textlength(line, font=bold) <= cover.WIDTH - 300 for line in lines)

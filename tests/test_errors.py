@@ -5,6 +5,8 @@ STUDYGUIDE_WRITE_ERRORS_DOC=1)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shutil
@@ -139,11 +141,31 @@ class Case:
     change: Callable[[Path], None]
     where: str  # path:line[:column] as printed, relative to the book's folder
     code: str
-    args: tuple[str, ...] = field(default=())
+    args: tuple[str, ...] = field(default=())  # replace `--out <the copied out folder>`
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def _ch3(body: str, **kwargs: str) -> Callable[[Path], None]:
     return lambda book: _write(book / "chapters" / "03-three.md", _chapter(body, **kwargs))
+
+
+def _linked_outside(book: Path) -> None:
+    _write(book.parent / "notes.md", _chapter("Notes kept outside the book."))
+    (book / "chapters" / "03-three.md").symlink_to(book.parent / "notes.md")
+
+
+def _sparse(path: Path, size: int) -> None:
+    with path.open("wb") as handle:
+        handle.truncate(size)
+
+
+def _build_linked_outside(book: Path) -> None:
+    (book.parent / "elsewhere").mkdir()
+    (book / "build").symlink_to(book.parent / "elsewhere")
+
+
+def _without_questions(book: Path) -> None:
+    _replace(book / "chapters" / "01-intro.md", "::: questions\n1. Who owns the mine?\n:::\n", "")
 
 
 CASES = [
@@ -153,6 +175,27 @@ CASES = [
         _ch3("Text.", front='title: "The agreement\nkind: front'),
         "chapters/03-three.md:2:8",
         "frontmatter.yaml",
+    ),
+    Case(
+        "front-matter-alias",
+        "Front matter with a YAML anchor or alias",
+        _ch3("Text.", front='title: &name "Chapter three"\nkind: front\nsubtitle: *name'),
+        "chapters/03-three.md:2:8",
+        "frontmatter.alias",
+    ),
+    Case(
+        "front-matter-duplicate",
+        "A front matter field given twice",
+        _ch3("Text.", front='title: "Chapter three"\nkind: front\ntitle: "Chapter 3"'),
+        "chapters/03-three.md:4:1",
+        "frontmatter.duplicate",
+    ),
+    Case(
+        "front-matter-depth",
+        "Front matter nested too deep",
+        _ch3("Text.", front='title: "Chapter three"\nkind: [[[[[[[[[front]]]]]]]]]'),
+        "chapters/03-three.md:3:14",
+        "frontmatter.depth",
     ),
     Case(
         "front-matter-no-title",
@@ -186,6 +229,34 @@ CASES = [
         ),
         "chapters/02-chronology.md:1",
         "source.duplicate-number",
+    ),
+    Case(
+        "source-outside",
+        "A chapter file that is a link to a file outside the book",
+        _linked_outside,
+        "chapters/03-three.md",
+        "source.outside",
+    ),
+    Case(
+        "source-not-a-file",
+        "A chapter that is not a regular file",
+        lambda book: os.mkfifo(book / "chapters" / "03-three.md"),
+        "chapters/03-three.md",
+        "source.not-a-file",
+    ),
+    Case(
+        "source-size",
+        "A source file that is too large",
+        lambda book: _sparse(book / "chapters" / "03-three.md", 3_000_000),
+        "chapters/03-three.md",
+        "source.size",
+    ),
+    Case(
+        "source-near-miss",
+        "A file in chapters/ that would not be read",
+        lambda book: _write(book / "chapters" / "03-three.markdown", _chapter("Text.")),
+        "chapters/03-three.markdown",
+        "source.name",
     ),
     Case(
         "control-character",
@@ -302,6 +373,13 @@ CASES = [
         "markdown.link",
     ),
     Case(
+        "markdown-nesting",
+        "Markdown nested too deep",
+        _ch3("A quotation in a quotation in …\n\n" + "> " * 18 + "… too deep."),
+        "chapters/03-three.md:8",
+        "markdown.nesting",
+    ),
+    Case(
         "meta-type",
         "A metadata field of the wrong type",
         lambda book: _replace(book / "book.toml", "year = 2026", 'year = "next year"'),
@@ -339,6 +417,30 @@ CASES = [
         "/proc/self",
         "output.permission",
         ("--out", "/proc/self"),
+    ),
+    Case(
+        "out-outside",
+        "The book's build folder is a link out of the book",
+        _build_linked_outside,
+        "build",
+        "output.outside",
+        ("--epub",),  # no --out: the book's own build/
+    ),
+    Case(
+        "epoch",
+        "A wrong SOURCE_DATE_EPOCH",
+        lambda book: None,
+        "",
+        "usage.epoch",
+        env={"SOURCE_DATE_EPOCH": "1160006400.5"},
+    ),
+    Case(
+        "handout-empty",
+        "A handout of a book without discussion questions",
+        _without_questions,
+        "chapters",
+        "handout.empty",
+        ("--handout", "--out", "{out}"),
     ),
 ]
 
@@ -526,14 +628,39 @@ def _run_case(case: Case, good: Good, tmp_path: Path) -> tuple[Run, Path]:
     book = shutil.copytree(good.book, tmp_path / "book")
     out = shutil.copytree(good.out, tmp_path / "out")
     case.change(book)
-    args = [a.format(book=book) for a in case.args] or ["--out", str(out)]
-    return studyguide("build", *args, root=book, env=EPOCH), out
+    args = [a.format(book=book, out=out) for a in case.args] or ["--out", str(out)]
+    return _in_process(["--root", str(book), "build", *args], EPOCH | case.env), out
+
+
+def _in_process(argv: list[str], env: dict[str, str]) -> Run:
+    """The command line run in this process (each case fails before any layout, so a child
+    process would cost more than the run): its exit code and what it printed."""
+    from studyguide.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(argv)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return Run(code, stdout.getvalue(), stderr.getvalue())
+
+
+def _error_start(where: str) -> str:
+    """How the error line begins: with its place, if it has one."""
+    return f"{where}: error: " if where else "error: "
 
 
 def _error_block(stderr: str, where: str) -> str:
     """The error line at `where` and its hint line."""
     lines = stderr.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(f"{where}: error: "))
+    start = next(i for i, line in enumerate(lines) if line.startswith(_error_start(where)))
     return "\n".join(lines[start : start + 2])
 
 
@@ -544,10 +671,14 @@ def test_mistake_is_reported_with_file_and_line_and_editions_are_kept(
     run, out = _run_case(case, good, tmp_path)
     assert run.code == 1, run.stderr
     assert "Traceback" not in run.stderr
-    assert f"{case.where}: error: " in run.stderr, run.stderr
+    assert f"\n{_error_start(case.where)}" in run.stderr, run.stderr
     block = _error_block(run.stderr, case.where)
     assert re.search(rf"error: .+ \[{re.escape(case.code)}\]\n  hint: .+", block), block
-    assert "the editions from the last good build are unchanged" in run.stderr
+    if case.args and "{out}" not in case.args:  # a folder without an earlier build
+        assert run.stderr.endswith("studyguide: stopped; no edition was written\n")
+    else:
+        closing = "no edition was written, the editions from the last good build are unchanged"
+        assert run.stderr.endswith(f"studyguide: stopped; {closing}\n"), run.stderr
     assert _editions(out) == good.editions
     assert not list(out.rglob("*.part"))
     PRINTED[case.name] = block

@@ -6,9 +6,12 @@ each parsed as XML); a few run the real command line and EPUBCheck.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from studyguide.render.documents import render_epub_documents, render_navigation
 from studyguide.render.typeface import check_book
 from studyguide.render.views import render_book
 from studyguide.sources.book import load_book
-from support import epub_xhtml, epubcheck, make_book, studyguide
+from support import epub_xhtml, epubcheck, make_book
 
 XHTML = "http://www.w3.org/1999/xhtml"
 NOTE_IDS = ["a", "b", "note-1", "x_y"]
@@ -356,6 +359,15 @@ def test_control_character_is_refused_with_its_line(scratch: Path, char: str, be
     assert f"U+{ord(char):04X}" in caught.value.message
 
 
+def _shown_by_the_typeface(text: str) -> str:
+    """The text, each character the book's typeface lacks replaced: books that build."""
+    from studyguide.render.typeface import covered, find_faces
+
+    face = find_faces("Charis SIL")[0]
+    have = covered(face.path, face.index)
+    return "".join(c if ord(c) in have or c.isspace() else "x" for c in text)
+
+
 @settings(
     max_examples=3,
     deadline=None,
@@ -363,22 +375,121 @@ def test_control_character_is_refused_with_its_line(scratch: Path, char: str, be
     # A build and EPUBCheck take seconds: report the example found, do not shrink it.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
-@given(chapters=st.lists(chapter, min_size=1, max_size=2))
+@given(chapters=st.lists(chapter.map(_shown_by_the_typeface), min_size=1, max_size=2))
 def test_fuzzed_books_that_build_pass_epubcheck(
     tmp_path_factory: pytest.TempPathFactory, chapters: list[str]
 ) -> None:
-    """The real command line on a few random books that load: EPUBCheck finds no error."""
+    """The command line on a few random books that load: EPUBCheck finds no error."""
     folder = tmp_path_factory.mktemp("fuzz-cli")
     root = _write(folder / "book", chapters, [])
     try:
         check_book(load_book(root))  # (the typeface must show every character, too)
     except (BuildError, BuildErrors):
         assume(False)  # spend the slow examples on books that build
-    run = studyguide("build", "--epub", "--no-cover", "--out", folder / "out", root=root)
-    assert run.code == 0, run.stderr
+    from studyguide.cli import main
+
+    # The command line in this process: a child would spend its first second on imports.
+    assert (
+        main(["--root", str(root), "build", "--epub", "--no-cover", "--out", str(folder / "out")])
+        == 0
+    )
     epub = folder / "out" / "huanuni-study-guide.epub"
     documents = epub_xhtml(epub)
     assert {f"chapter-{n:02d}.xhtml" for n in range(1, len(chapters) + 1)} <= set(documents)
     messages = epubcheck(epub, folder / "epubcheck.json")
     serious = [m for m in messages if m["severity"] in ("FATAL", "ERROR")]
     assert not serious, serious
+
+
+# ------------------------------------------------------------ what check passes, builds
+
+
+def _wrap_inline(text: str, kind: str) -> str:
+    return {
+        "em": f"*{text}*",
+        "strong": f"**{text}**",
+        "under": f"_{text}_",
+        "link": f"[{text}](https://example.org/x)",
+        "term": f"[{text}](term:comibol)",
+        "code": f"`{text}`",
+    }[kind]
+
+
+def _wrap_block(lines: list[str], kind: str) -> list[str]:
+    if kind == "quote":
+        return ["> " + x if x else ">" for x in lines]
+    return _item({"bullet": "- ", "ordered": "1. "}[kind], lines)
+
+
+def _deep_block(inline: list[str], blocks: list[str], text: str) -> list[str]:
+    """`text` inside the inline kinds (innermost first), inside the block kinds."""
+    for kind in inline:
+        text = _wrap_inline(text, kind)
+    lines = [text, "", "After it."]
+    for kind in blocks:
+        lines = _wrap_block(lines, kind)
+    return lines
+
+
+def _kinds(kinds: list[str], most: int) -> st.SearchStrategy[list[str]]:
+    """A list of `kinds` of a length drawn evenly from 0 to `most`: as many deep examples
+    as shallow ones (lists drawn directly come out short)."""
+    return st.integers(0, most).flatmap(
+        lambda n: st.lists(st.sampled_from(kinds), min_size=n, max_size=n)
+    )
+
+
+deep_block = st.builds(
+    _deep_block,
+    _kinds(["em", "strong", "under", "link", "term", "code"], 18),
+    _kinds(["quote", "bullet", "ordered"], 10),
+    words.filter(str.strip) | nasty,
+)
+deep_chapter = st.builds(
+    _chapter,
+    st.sampled_from(["Deep", "Nested all the way"]),
+    st.lists(deep_block | paragraph, min_size=1, max_size=3),
+    st.lists(questions | signature, max_size=1),
+    st.just(""),
+)
+EPOCH_DATE = dt.datetime(2006, 10, 5, tzinfo=dt.UTC)
+
+
+def _every_edition(root: Path) -> None:
+    """What a build makes of the book, in-process: the print layout (WeasyPrint), and the
+    EPUB with that layout's page markers, packed and read back."""
+    from studyguide.editions.epub.markers import insert_markers
+    from studyguide.editions.epub.package import build_epub_package
+    from studyguide.editions.pdf.layout import layout
+    from studyguide.editions.pdf.pages import from_document
+
+    book = load_book(root)
+    options = Options(out=root)
+    document = layout(print_html(book, options), root)
+    view = render_book(book, Medium.EPUB)
+    documents, pages = insert_markers(render_epub_documents(view, None), from_document(document))
+    packed = build_epub_package(book, documents, [], pages, None, EPOCH_DATE)
+    with zipfile.ZipFile(io.BytesIO(packed)) as epub:
+        for name in epub.namelist():
+            if name.endswith(".xhtml"):
+                etree.fromstring(epub.read(name))
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(chapters=st.lists(deep_chapter, min_size=1, max_size=2))
+def test_what_check_passes_every_edition_lays_out(scratch: Path, chapters: list[str]) -> None:
+    """Nesting near the limit and beyond: `check` (loading the book) either refuses it with
+    our error, or both the print layout and the EPUB are made."""
+    root = _write(scratch / "deep", chapters, [])
+    try:
+        load_book(root)
+    except (BuildError, BuildErrors) as error:
+        _assert_our_error(error)
+        event("refused: " + ", ".join(sorted({e.code for e in getattr(error, "errors", [error])})))
+        return
+    _every_edition(root)
+    event("built")

@@ -12,8 +12,9 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,38 +239,28 @@ def _good_build(tmp_path: Path, paragraphs: int = 0) -> tuple[Path, Path, dict[s
     return book, out, _editions(out)
 
 
-def test_ctrl_c_while_an_edition_is_written_keeps_the_old_one(tmp_path: Path) -> None:
-    """Interrupt a real build (both processes, as Ctrl-C does) as it starts writing.
+@dataclass
+class LastGood:
+    book: Path
+    out: Path
+    editions: dict[str, bytes]
 
-    The build says "writing <file>" just before it opens the edition's temporary file; the
-    interrupt is sent then (looking for the `.part` file instead lost the race on a fresh
-    clone: a small edition is written in milliseconds)."""
-    book, out, before = _good_build(tmp_path, paragraphs=400)
-    chapter = book / "chapters" / "01-intro.md"
-    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more line.\n")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "studyguide", "--root", str(book), "build", "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
-        start_new_session=True,  # its own process group, like a job in a terminal
-        # A shell's background job ignores SIGINT, and so would the build: restore it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    said = []
-    for line in child.stderr:
-        said.append(line)
-        if line.startswith("studyguide: writing "):
-            os.killpg(child.pid, signal.SIGINT)
-            break
-    _, rest = child.communicate(timeout=60)
-    stderr = "".join(said) + rest
-    assert child.returncode == 130, stderr
-    assert "interrupted; the editions from the last good build are unchanged" in stderr
-    assert "Traceback" not in stderr
-    assert _editions(out) == before
-    assert _leftovers(out) == []
+
+@pytest.fixture(scope="module")
+def last_good(tmp_path_factory: pytest.TempPathFactory) -> LastGood:
+    folder = tmp_path_factory.mktemp("last-good")
+    book, out, editions = _good_build(folder)
+    return LastGood(book, out, editions)
+
+
+def _changed_copy(last_good: LastGood, tmp_path: Path) -> tuple[Path, Path]:
+    """The good book and its editions copied, the book changed: a build lays it out again,
+    the EPUB in a second process meanwhile."""
+    book = shutil.copytree(last_good.book, tmp_path / "book")
+    out = shutil.copytree(last_good.out, tmp_path / "out")
+    # The same characters: the kept font subsets still serve, only the page map is new.
+    (book / "chapters" / "01-intro.md").write_text(INTRO.replace("1952", "1925"))
+    return book, out
 
 
 @pytest.mark.parametrize(
@@ -281,6 +272,7 @@ def test_ctrl_c_while_an_edition_is_written_keeps_the_old_one(tmp_path: Path) ->
     ids=["crash", "disk-full"],
 )
 def test_pdf_failing_half_written_keeps_the_old_edition(
+    last_good: LastGood,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -291,8 +283,8 @@ def test_pdf_failing_half_written_keeps_the_old_edition(
 
     from studyguide.cli import main
 
-    book, out, before = _good_build(tmp_path)
-    (book / "chapters" / "01-intro.md").write_text(INTRO.replace("1952", "1953"))
+    book, out = _changed_copy(last_good, tmp_path)
+    before = last_good.editions
     parts: list[Path] = []
 
     def write_half_then_fail(self: Document, target: object = None, **options: object) -> None:
@@ -329,8 +321,10 @@ def test_make_builds_both_editions_with_one_command() -> None:
 # ------------------------------------------------------------ the same bytes
 
 
-def test_two_builds_with_source_date_epoch_are_byte_identical(tmp_path: Path) -> None:
-    _, first_out, first = _good_build(tmp_path / "first")
+def test_two_builds_with_source_date_epoch_are_byte_identical(
+    last_good: LastGood, tmp_path: Path
+) -> None:
+    first_out, first = last_good.out, last_good.editions
     _, second_out, second = _good_build(tmp_path / "second")
     assert sorted(first) == [f"{SLUG}.epub", f"{SLUG}.pdf"]
     assert first == second
@@ -344,3 +338,240 @@ def test_two_builds_with_source_date_epoch_are_byte_identical(tmp_path: Path) ->
         assert {i.date_time for i in epub.infolist()} == {stamp.timetuple()[:6]}
         assert stamp.strftime("%Y-%m-%dT%H:%M:%SZ") in epub.read("EPUB/content.opf").decode()
     shutil.rmtree(second_out)
+
+
+# ------------------------------------------------------------ editions replaced as a set
+
+
+def _wait_for(found: Callable[[], list[Path]], what: str) -> None:
+    for _ in range(3000):
+        if found():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{what} never appeared")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP], ids=["SIGINT", "SIGHUP"])
+def test_a_signal_to_the_build_alone_keeps_every_old_edition(
+    last_good: LastGood,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    signum: signal.Signals,
+) -> None:
+    """The signal reaches the main process only (not its group), while it writes the PDF
+    and after the EPUB's process has written its temporary file."""
+    from weasyprint.document import Document
+
+    from studyguide.cli import main
+
+    book, out = _changed_copy(last_good, tmp_path)
+    seen: list[str] = []
+
+    def write_half_then_signal(self: Document, target: object = None, **options: object) -> None:
+        target.write(b"%PDF-1.7\n% half a PDF")  # type: ignore[union-attr]
+        _wait_for(lambda: list(out.glob(f".{SLUG}.epub.*.part")), "the EPUB's temporary file")
+        seen.extend(p.name for p in _leftovers(out))
+        os.kill(os.getpid(), signum)
+        _wait_for(lambda: [], "the signal's effect")
+
+    monkeypatch.setattr(Document, "write_pdf", write_half_then_signal)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert main(["--root", str(book), "build", "--out", str(out)]) == 128 + signum
+    stderr = capsys.readouterr().err
+    assert stderr.endswith(
+        "studyguide: interrupted; no edition was written, "
+        "the editions from the last good build are unchanged\n"
+    )
+    assert sorted(name.split(".")[1] for name in seen) == ["small-guide"] * 2
+    assert _editions(out) == last_good.editions
+    assert _leftovers(out) == []
+
+
+DRIVER = """
+import os, signal, sys, time
+from weasyprint.document import Document
+from studyguide.cli import main
+
+def write_half_then_signal(self, target=None, **options):
+    target.write(b"%PDF-1.7\\n% half a PDF")
+    os.killpg(0, int(os.environ["SIGNAL"]))
+    time.sleep(30)
+
+Document.write_pdf = write_half_then_signal
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_process_group_keeps_every_old_edition(
+    last_good: LastGood, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """Ctrl-C in a terminal (SIGINT), or a service manager stopping a job (SIGTERM): the
+    signal reaches the build and the EPUB's process, in the middle of writing the PDF."""
+    book, out = _changed_copy(last_good, tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", DRIVER, "--root", str(book), "build", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "SIGNAL": str(int(signum))},
+        start_new_session=True,  # its own group, like a job in a terminal
+        # A shell's background job ignores SIGINT, and so would the build: restore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 128 + signum, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.stderr.endswith(
+        "studyguide: interrupted; no edition was written, "
+        "the editions from the last good build are unchanged\n"
+    )
+    assert _editions(out) == last_good.editions
+    assert _leftovers(out) == []
+
+
+def test_a_full_disk_while_the_epub_is_written_keeps_the_old_pdf_too(
+    last_good: LastGood,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The EPUB's process fails on a full disk once the new PDF is complete: neither is put
+    in place, and the message says so."""
+    from studyguide.cli import main
+    from studyguide.editions.epub import package
+
+    book, out = _changed_copy(last_good, tmp_path)
+
+    def disk_full(data: bytes, target: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(package, "check_packed", disk_full)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert main(["--root", str(book), "build", "--out", str(out)]) == 1
+    stderr = capsys.readouterr().err
+    assert f"{out / SLUG}.epub: error: cannot write the file: No space left on device" in stderr
+    assert stderr.endswith(
+        "studyguide: stopped; no edition was written, "
+        "the editions from the last good build are unchanged\n"
+    )
+    assert _editions(out) == last_good.editions
+    assert _leftovers(out) == []
+
+
+def test_a_signal_while_the_editions_are_put_in_place_waits_for_them(
+    last_good: LastGood, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM comes as the new EPUB is renamed into place: the build finishes, exit 0.
+    (Another date makes another EPUB; the kept page map spares a layout.)"""
+    from studyguide.cli import main
+    from studyguide.output import Staging
+
+    out = shutil.copytree(last_good.out, tmp_path / "out")
+    commit = Staging.commit
+
+    def signalled_commit(self: Staging) -> list[Path]:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.1)  # time for the handler to run, were it to raise
+        return commit(self)
+
+    monkeypatch.setattr(Staging, "commit", signalled_commit)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(EPOCH) + 86400))
+    assert main(["--root", str(last_good.book), "build", "--epub", "--out", str(out)]) == 0
+    epub = out / f"{SLUG}.epub"
+    assert epub.read_bytes() != last_good.editions[epub.name]
+    with zipfile.ZipFile(epub) as archive:
+        assert "2006-10-06T00:00:00Z" in archive.read("EPUB/content.opf").decode()
+    assert _leftovers(out) == []
+
+
+def test_a_killed_builds_temporary_files_are_removed_by_the_next(
+    last_good: LastGood, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyguide.cli import main
+
+    out = shutil.copytree(last_good.out, tmp_path / "out")
+    stale = [out / f".{SLUG}.pdf.k1ll3d_x.part", out / ".cache" / ".pagemap.abc.json.zz9zz9zz.part"]
+    for path in stale:
+        path.write_bytes(b"half of something")
+    mine = out / "notes.part"  # not a build's: left alone
+    mine.write_text("a file of the user's")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    assert main(["--root", str(last_good.book), "build", "--epub", "--out", str(out)]) == 0
+    assert _leftovers(out) == [mine]
+
+
+def test_a_second_build_waits_for_the_one_writing_in_the_same_folder(
+    last_good: LastGood, tmp_path: Path
+) -> None:
+    import fcntl
+
+    out = shutil.copytree(last_good.out, tmp_path / "out")
+    stale = out / f".{SLUG}.epub.abcdefgh.part"
+    with (out / ".studyguide.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a build writing here
+        stale.write_bytes(b"the other build's file, being written")
+        child = subprocess.Popen(
+            [*_command(last_good.book), "build", "--epub", "--out", str(out)],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH},
+        )
+        assert child.stderr is not None
+        said = [child.stderr.readline() for _ in range(3)]
+        assert said[-1] == f"studyguide: waiting for the other build writing in {out}\n", said
+        assert stale.exists()  # not taken for a killed build's
+    _, rest = child.communicate(timeout=60)
+    assert child.returncode == 0, rest
+    assert not stale.exists()
+
+
+def _command(root: Path) -> list[str]:
+    return [sys.executable, "-m", "studyguide", "--root", str(root)]
+
+
+def test_a_failed_rename_puts_every_replaced_edition_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studyguide import output
+
+    targets = [tmp_path / "a.pdf", tmp_path / "b.epub", tmp_path / "c.pdf"]
+    for target in targets[:2]:
+        target.write_text(f"old {target.name}")
+    staging = output.Staging()
+    for target in targets:
+        with staging.open(target) as handle:
+            handle.write(f"new {target.name}".encode())
+    replace = os.replace
+
+    def third_fails(source: object, destination: object) -> None:
+        if Path(str(destination)) == targets[2]:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        replace(source, destination)
+
+    monkeypatch.setattr(output.os, "replace", third_fails)
+    with pytest.raises(BuildError) as caught:
+        staging.commit()
+    monkeypatch.undo()
+    staging.discard()
+    assert caught.value.code == "output.write"
+    assert [t.read_text() for t in targets[:2]] == ["old a.pdf", "old b.epub"]
+    assert not targets[2].exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.epub"]
+    assert output.closing_message("stopped", tmp_path, caught.value) == (
+        "studyguide: stopped; no edition was written, "
+        "the editions from the last good build are unchanged"
+    )
+
+
+def test_the_closing_message_never_claims_an_earlier_build_there_was_not(tmp_path: Path) -> None:
+    from studyguide.output import PartialCommit, closing_message
+
+    assert closing_message("stopped", tmp_path / "none") == (
+        "studyguide: stopped; no edition was written"
+    )
+    partial = PartialCommit(tmp_path / "a.pdf", "cannot write", "", "output.partial")
+    assert closing_message("stopped", tmp_path, partial) == (
+        "studyguide: stopped; some editions were replaced and others not (see above)"
+    )

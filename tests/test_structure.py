@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import re
 import subprocess
 from pathlib import Path
 
@@ -199,3 +200,31 @@ def test_the_command_line_and_the_makefile_read_the_registry():
             ["make", "-n", name], cwd=ROOT, capture_output=True, text=True, check=False
         )
         assert f"studyguide build --{name} " in dry.stdout, dry.stdout + dry.stderr
+
+
+def test_the_readme_s_module_map_is_the_package():
+    """Every module of the package is in the README's map, and everything there exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## How it works", 1)[1].split("```", 2)[1]
+    named = set(re.findall(r"([a-z_]+\.py)\b", block)) - {"__init__.py"}
+    modules = {p.name for p in PACKAGE.rglob("*.py")} - {"__init__.py", "__main__.py"}
+    assert modules - named == set(), "modules missing from the README's map"
+    assert named - modules == set(), "the map names modules that do not exist"
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert all(f"{folder}/" in block for folder in folders)
+
+
+def test_every_property_test_carries_its_own_settings_without_a_deadline():
+    """Settings on a helper are ignored: each @given test has @settings(deadline=None) of its
+    own, so that no test depends on the machine's speed."""
+    missing = []
+    for path in (ROOT / "tests").glob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            names = [ast.unparse(d) for d in node.decorator_list]
+            if any(n.startswith("given(") for n in names):
+                settings = [n for n in names if n.startswith("settings(")]
+                if not settings or "deadline=None" not in settings[0]:
+                    missing.append(f"{path.name}::{node.name}")
+    assert missing == []

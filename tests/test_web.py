@@ -271,7 +271,8 @@ def test_a_build_puts_the_folder_in_place_whole_or_keeps_the_last_one(tmp_path):
     broken = studyguide("build", "--web", "--epub", "--out", out, root=book, env=EPOCH)
     assert broken.code == 1 and "02-two.md:7" in broken.stderr, broken.stderr
     assert _files(site) == before
-    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".cache"]
+    hidden = sorted(p.name for p in out.iterdir() if p.name.startswith("."))
+    assert hidden == [".cache", ".studyguide.lock"]
 
 
 def test_without_a_page_map_the_glossary_links_back_by_chapter(tmp_path):

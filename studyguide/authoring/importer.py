@@ -196,7 +196,7 @@ def _text_title(request: Request, target: Target, imported: Imported) -> str:
 def _book_toml(meta: BookMeta, target: Target, title: str, source: str) -> str:
     """book.toml with the text's entry pointing at its new source (a new entry if needed)."""
     path = meta.path
-    current = read_text(path)
+    current = read_text(path.parent, path)
     if target.index is None:
         words = skeleton(meta.language).words
         return add_text(
@@ -238,7 +238,7 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     # Everything is checked: from here on, files are written.
     folder = replaced_folder(root, now or dt.datetime.now())
     if replaced:
-        write_whole(folder / METADATA_FILE, read_text(meta.path))
+        write_whole(folder / METADATA_FILE, read_text(root, meta.path))
         move_away(replaced, root, folder)
     rename_all(placement.renames)
     for path, text in files.items():

@@ -21,7 +21,7 @@ _STYLE_TOKENS = {"em_open": "em", "strong_open": "strong"}
 def read_markdown(path: Path) -> tuple[list[Block], str]:
     """The file's blocks, and the title its front matter gives ("" if none)."""
     md = MarkdownIt("commonmark", {"html": False}).use(front_matter_plugin)
-    tokens = md.parse(read_text(path))
+    tokens = md.parse(read_text(path.parent, path))  # (the file to import)
     title = ""
     if tokens and tokens[0].type == "front_matter":
         title = _front_matter_title(tokens[0].content)

@@ -21,7 +21,7 @@ OLD_SOURCE = "source/article.txt"
 def migrate(root: Path) -> list[str]:
     """Rewrite the book's metadata in the new form; what was done, a line each."""
     path = root / METADATA_FILE
-    old = tomllib.loads(read_text(path))
+    old = tomllib.loads(read_text(root, path))
     if "texts" in old or "original" not in old:
         raise BuildError(
             path,
@@ -43,7 +43,7 @@ def migrate(root: Path) -> list[str]:
     }
     top = {k: old[k] for k in ("title", "subtitle", "language", "slug", "identifier") if k in old}
     new_edition = {k: edition[k] for k in ("editors", "year", "credits") if k in edition}
-    path.with_name(METADATA_FILE + ".bak").write_text(read_text(path), encoding="utf-8")
+    path.with_name(METADATA_FILE + ".bak").write_text(read_text(root, path), encoding="utf-8")
     path.write_text(
         book_toml(top, new_edition, [{k: v for k, v in text.items() if v is not None}]),
         encoding="utf-8",
@@ -82,7 +82,7 @@ def _mark_headings(root: Path) -> int:
             and str(front.values.get("kind", "article")) in ("article", "text")
         ):
             titles.append(" ".join(str(front.values.get("title", "")).split()))
-    blocks = read_text(source).replace("\r\n", "\n").split("\n\n")
+    blocks = read_text(root, source).split("\n\n")
     marked = 0
     for index, block in enumerate(blocks):
         if titles and " ".join(block.split()) == titles[0] and not block.startswith(HEADING):

@@ -27,7 +27,7 @@ LONG_LINE = 100  # characters: text wrapped by hand has shorter lines than this
 
 def read_lines(path: Path) -> list[Line]:
     """The file's lines, numbered from 1."""
-    text = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    text = read_text(path.parent, path)  # (the file to import: given by the user)
     return [Line(line, number) for number, line in enumerate(text.split("\n"), start=1)]
 
 

@@ -57,6 +57,9 @@ class Edition:
     # Work that needs no layout, done while the book is laid out (in a second process).
     prepare: Callable[[Job], Any] | None = field(default=None)
     folder: bool = False  # writes a folder of files (the web edition), put in place whole
+    # Whether this edition can be made of the book at all: raises our error if not. Run
+    # before any work, so a build never lays a book out to fail afterwards.
+    check: Callable[[Book, Options], None] | None = field(default=None)
 
     def target(self, meta: BookMeta, options: Options) -> Path:
         return options.out / self.file_name(meta, options)

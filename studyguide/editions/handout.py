@@ -6,8 +6,10 @@ import datetime as dt
 from typing import IO, TYPE_CHECKING
 
 from studyguide.editions import Edition, Job, register
-from studyguide.model import BookMeta
+from studyguide.errors import BuildError
+from studyguide.model import Book, BookMeta
 from studyguide.options import Options
+from studyguide.sources.files import CHAPTERS_DIR
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -64,6 +66,18 @@ def overflowing(document: Document, chapters: list[ChapterView]) -> list[str]:
     return [c.id for c, end in zip(chapters, ends, strict=True) if end - starts[c.id] > 1]
 
 
+def check(book: Book, options: Options) -> None:
+    """A handout needs questions: without any it would be a PDF of no pages."""
+    if not any(chapter.questions for chapter in book.chapters):
+        raise BuildError(
+            book.root / CHAPTERS_DIR,
+            "the book has no discussion questions, so the handout would be empty",
+            "add a `::: questions` block holding a numbered list to a chapter, "
+            "or build without the handout",
+            "handout.empty",
+        )
+
+
 def prepare(job: Job) -> Document:
     """The handout laid out: one page a chapter, fewer ruled lines where a page is full."""
     from studyguide.editions.pdf.layout import check_paper, layout
@@ -105,5 +119,6 @@ HANDOUT = register(
         file_name,
         write,
         prepare=prepare,
+        check=check,
     )
 )

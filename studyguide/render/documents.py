@@ -29,7 +29,7 @@ def style_text(name: str, root: Path | None = None) -> str:
         if path.is_relative_to(folder) and path.is_file():
             from studyguide.sources.files import read_text
 
-            return read_text(path)
+            return read_text(root, path)
     return (resources.files("studyguide.render") / "styles" / name).read_text(encoding="utf-8")
 
 

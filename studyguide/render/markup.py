@@ -93,7 +93,7 @@ class BookLoader(BaseLoader):
             raise TemplateNotFound(template)
         from studyguide.sources.files import read_text
 
-        text = read_text(path)
+        text = read_text(self.root, path)
         mtime = path.stat().st_mtime_ns
         return text, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime
 

@@ -159,3 +159,12 @@ def check_book(book: Book) -> list[Face]:
     if errors:
         raise BuildErrors(errors)
     return faces
+
+
+def is_font(data: bytes) -> bool:
+    """Whether `data` is a whole font that fontTools reads (a kept subset, checked)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(data), lazy=False, recalcTimestamp=False)
+    font.ensureDecompiled()
+    return "cmap" in font and "glyf" in font and len(font.getGlyphOrder()) > 1

@@ -204,6 +204,8 @@ def render_chapter(
         chapter.body,
         Fragment(links, text, notes, note_html, block_ids=f"c{chapter.number}-", placed=placed),
     )
+    # A question may call a note: in print the note is set where it is called, so the
+    # questions need the notes' HTML as the body does.
     questions = [
         render(q.nodes, Fragment(links, text, notes, note_html, paragraphs_inline=True))
         for q in chapter.questions

@@ -13,12 +13,18 @@ from studyguide.labels import labels_for
 from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
-from studyguide.sources.files import ChapterFile, read_chapter_files, read_glossary_files
+from studyguide.sources.files import (
+    METADATA_FILE,
+    ChapterFile,
+    read_chapter_files,
+    read_glossary_files,
+)
 from studyguide.sources.glossary import glossary_names, parse_glossary
 from studyguide.sources.markdown import TermMatcher, make_parser
 from studyguide.sources.meta import load_meta
 from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
 from studyguide.sources.references import check_citations, load_references
+from studyguide.sources.trust import check_source
 
 
 def load_book(root: Path) -> Book:
@@ -26,6 +32,9 @@ def load_book(root: Path) -> Book:
     errors = ErrorCollector()
     meta: BookMeta | None = None
     try:
+        metadata = root / METADATA_FILE
+        if metadata.exists() or metadata.is_symlink():
+            check_source(root, metadata)  # book.toml is read only if it may be
         meta = load_meta(root)
     except (BuildError, BuildErrors) as error:
         # Keep going: mistakes in the chapters are reported in the same run.

@@ -18,13 +18,13 @@ from studyguide.sources.frontmatter import (
     read_front_matter,
     required_text,
 )
-from studyguide.sources.inline import check_inline, unknown_term
-from studyguide.sources.markdown import QUESTIONS, SIGNATURE, ParseState, TermMatcher
-from studyguide.sources.nodes import freeze_all, freeze_numbered, plain_text, walk_inline
+from studyguide.sources.inline import check_inline, check_nesting, unknown_term
+from studyguide.sources.markdown import QUESTIONS, ParseState, TermMatcher
+from studyguide.sources.nodes import freeze_all, freeze_numbered, walk_inline
+from studyguide.sources.textblocks import SPLIT, is_split, split_outside_text, text_blocks
 
 CHAPTER_KEYS = {"title", "kind", "text"}
 KIND_NAMES = {"front": Kind.FRONT, "article": Kind.ARTICLE, "text": Kind.ARTICLE, "back": Kind.BACK}
-SPLIT = "+++"  # a paragraph of the text split in two for discussion: between the two parts
 
 
 @dataclass
@@ -66,6 +66,20 @@ def _definition(tokens: list[Token], index: int, parts: _Parts, path: Path) -> l
         )
     else:
         parts.definitions[label] = (tokens[index + 1 : end], line)
+    for inner in tokens[index + 1 : end]:
+        if inner.type == "footnote_reference_open":
+            # Indented under another note's text, a definition becomes part of that note.
+            inner_line = inner.map[0] + 1 if inner.map else line
+            parts.definitions.setdefault(inner.meta["label"], ([], inner_line))
+            found.append(
+                BuildError(
+                    SourceRef(path, inner_line),
+                    f"the note [^{label}] holds the definition of another note "
+                    f"[^{inner.meta['label']}]",
+                    "start each note's definition at the left margin, after a blank line",
+                    "notes.nested",
+                )
+            )
     for child, child_line, _ in walk_inline(tokens[index + 1 : end]):
         if child.type == "footnote_ref":
             found.append(
@@ -78,6 +92,23 @@ def _definition(tokens: list[Token], index: int, parts: _Parts, path: Path) -> l
                 )
             )
     return found
+
+
+def _take_definitions(
+    tokens: list[Token], parts: _Parts, path: Path, errors: ErrorCollector
+) -> list[Token]:
+    """`tokens` without the note definitions in them, which are recorded in `parts`."""
+    kept: list[Token] = []
+    index = 0
+    while index < len(tokens):
+        if tokens[index].type == "footnote_reference_open":
+            for error in _definition(tokens, index, parts, path):
+                errors.add(error)
+            index = matching_close(tokens, index) + 1
+            continue
+        kept.append(tokens[index])
+        index += 1
+    return kept
 
 
 def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
@@ -105,10 +136,12 @@ def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
                     )
                 )
             parts.questions_at = SourceRef(path, line)
-            parts.questions.extend(_questions(tokens[index + 1 : end], path, line, errors))
+            # A note may be defined anywhere in the file, the questions block too.
+            inner = _take_definitions(tokens[index + 1 : end], parts, path, errors)
+            parts.questions.extend(_questions(inner, path, line, errors))
             index = end + 1
             continue
-        if _is_split(tokens, index):
+        if is_split(tokens, index):
             if not parts.body or parts.body[-1].type != "paragraph_close":
                 errors.add(
                     BuildError(
@@ -145,16 +178,6 @@ def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
     return parts
 
 
-def _is_split(tokens: list[Token], index: int) -> bool:
-    """A top-level paragraph that holds nothing but the split marker."""
-    return (
-        tokens[index].type == "paragraph_open"
-        and tokens[index].level == 0
-        and index + 1 < len(tokens)
-        and tokens[index + 1].content.strip() == SPLIT
-    )
-
-
 def _questions(
     tokens: list[Token], path: Path, line: int, errors: ErrorCollector
 ) -> list[Question]:
@@ -189,45 +212,6 @@ def _questions(
     return questions
 
 
-def _text_blocks(body: list[Token], path: Path, continued: set[int]) -> list[TextBlock]:
-    """A text's words in a chapter body, block by block, for the fidelity check."""
-    blocks: list[TextBlock] = []
-    in_signature = False
-    for index, token in enumerate(body):
-        if token.type == f"container_{SIGNATURE}_open":
-            in_signature = True
-        elif token.type == f"container_{SIGNATURE}_close":
-            in_signature = False
-        elif token.type == "inline":
-            opener = body[index - 1] if index else token
-            role = "signature" if in_signature else "paragraph"
-            if opener.type == "heading_open":
-                role = "heading"
-            line = token.map[0] + 1 if token.map else 0
-            blocks.append(
-                TextBlock(
-                    plain_text(token),
-                    SourceRef(path, line),
-                    role,
-                    _word_lines(token, line),
-                    id(opener) in continued,
-                )
-            )
-    return blocks
-
-
-def _word_lines(inline: Token, first_line: int) -> tuple[tuple[int, int], ...]:
-    """(words before it, line) for each line an inline block runs over."""
-    lines = [(0, first_line)]
-    words = 0
-    for child in inline.children or []:
-        if child.type in ("text", "code_inline"):
-            words += len(child.content.split())
-        elif child.type in ("softbreak", "hardbreak"):
-            lines.append((words, lines[-1][1] + 1))
-    return tuple(lines)
-
-
 def _notes(
     tokens: list[Token], parts: _Parts, path: Path, chapter: int, errors: ErrorCollector
 ) -> tuple[Note, ...]:
@@ -258,10 +242,19 @@ def _notes(
             first_line[label] = line
     notes: list[Note] = []
     for label in order:
-        if label in parts.definitions:
-            note_tokens, line = parts.definitions[label]
-            where = SourceRef(path, line)
-            notes.append(Note(label, len(notes) + 1, freeze_all(note_tokens), where, chapter))
+        if label not in parts.definitions:  # the parser saw a definition that is nowhere
+            errors.add(
+                BuildError(
+                    SourceRef(path, first_line.get(label, 0)),
+                    f"footnote reference [^{label}] has no definition",
+                    f"add a line `[^{label}]: …` with the note, or remove the reference",
+                    "notes.undefined",
+                )
+            )
+            continue
+        note_tokens, line = parts.definitions[label]
+        where = SourceRef(path, line)
+        notes.append(Note(label, len(notes) + 1, freeze_all(note_tokens), where, chapter))
     for label, (_, line) in parts.definitions.items():
         if label not in order:
             errors.add(
@@ -338,7 +331,8 @@ def parse_chapter(
         return None
 
     parts = _split(tokens, path, errors)
-    check_inline(tokens, path, errors)
+    check_nesting(tokens, path, errors)
+    check_inline(tokens, path, errors, state.undefined_notes)
     notes = _notes(tokens, parts, path, source.number, errors)
     for slug, line in state.unknown_links:
         errors.add(unknown_term(slug, SourceRef(path, line), matcher))
@@ -348,14 +342,14 @@ def parse_chapter(
     citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
     if kind is not Kind.ARTICLE:
         if parts.continued:
-            errors.add(_split_outside_text(path, parts))
+            errors.add(split_outside_text(path, parts))
         body, numbers, blocks, part_number = freeze_all(parts.body), (), (), 0
     else:
         _no_citations_in_the_text(parts.body, path, errors)
         first_paragraph, part_number = numbering(text)
         body, numbers = freeze_numbered(parts.body, first_paragraph)
         title_block = TextBlock(title, front.at("title"), "title")
-        blocks = (title_block, *_text_blocks(parts.body, path, parts.continued))
+        blocks = (title_block, *text_blocks(parts.body, path, parts.continued))
     return Chapter(
         number=source.number,
         slug=source.slug,
@@ -387,14 +381,3 @@ def _no_citations_in_the_text(body: list[Token], path: Path, errors: ErrorCollec
                     "references.in-text",
                 )
             )
-
-
-def _split_outside_text(path: Path, parts: _Parts) -> BuildError:
-    line = next((t.map[0] for t in parts.body if id(t) in parts.continued and t.map), 0)
-    return BuildError(
-        SourceRef(path, line),
-        f"a split marker ({SPLIT}) outside a chapter of the text",
-        f"{SPLIT} joins two parts of a paragraph of the text for the word-for-word check; "
-        "in other chapters, just start a new paragraph",
-        "fidelity.split",
-    )

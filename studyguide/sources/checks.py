@@ -28,7 +28,7 @@ class SourceBlock:
 def source_blocks(root: Path, text: Text) -> list[SourceBlock]:
     """The text as published, block by block."""
     path = root / text.source
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise BuildError(
             path,
             "the stored text is missing",
@@ -36,7 +36,7 @@ def source_blocks(root: Path, text: Text) -> list[SourceBlock]:
             "(`studyguide import` writes it)",
             "fidelity.missing",
         )
-    content = read_text(path).replace("\r\n", "\n").replace("\r", "\n")
+    content = read_text(root, path)
     blocks = []
     for block in content.split("\n\n"):
         if not block.strip():

@@ -7,6 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.sources.trust import (
+    is_regular_inside,
+    not_a_file_error,
+    read_source_bytes,
+    resolve_inside,
+)
 
 METADATA_FILE = "book.toml"
 CHAPTERS_DIR = "chapters"
@@ -16,10 +22,12 @@ REFERENCES_FILE = "references.toml"
 # Folders of a book's own layout: files here shadow the package's templates and styles.
 LAYOUT_DIRS = ("templates", "styles")
 
-CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
-# Sources are hand-written prose: anything bigger is a mistake, not a chapter.
-MAX_SOURCE_BYTES = 2_000_000
+CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
+GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
+SOURCE_SUFFIX = ".md"  # compared case-insensitively: 02-two.MD is a chapter too
+# Files that look meant as sources but would not be read: an error, not a silent skip.
+_NEAR_MISSES = {".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtxt", ".mdtext", ".txt"}
+_NEWLINES = re.compile(r"\r\n?")
 
 # Characters XML 1.0 (and so the EPUB's XHTML) cannot hold, or that no one puts in prose on
 # purpose: C0 controls except tab, newline and carriage return; DEL and the C1 controls;
@@ -81,34 +89,29 @@ def forbidden_character_error(where: SourceRef, text: str, index: int) -> BuildE
     )
 
 
-def read_text(path: Path) -> str:
-    """A source file's text; a clear error if it is not UTF-8, too large, or holds
-    characters the editions cannot carry."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BuildError(
-            path, f"cannot read the file: {exc.strerror}", code="source.read"
-        ) from None
-    if len(data) > MAX_SOURCE_BYTES:
-        raise BuildError(
-            path,
-            f"the file is {len(data):,} bytes, more than the limit of {MAX_SOURCE_BYTES:,}",
-            "split it into smaller files",
-            "source.size",
-        )
+def _position(data: bytes, index: int) -> tuple[int, int]:
+    """The 1-based line and column (in bytes) of `data[index]`; CR, LF and CRLF end lines."""
+    before = data[:index].replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
+
+
+def read_text(root: Path, path: Path) -> str:
+    """A source file's text, its line endings made LF; a clear error if it is not a regular
+    file inside the book, is not UTF-8, is too large, or holds characters the editions
+    cannot carry."""
+    data = read_source_bytes(root, path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line, column = _position(data, exc.start)
         raise BuildError(
             SourceRef(path, line, column),
             f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
             "save the file with UTF-8 encoding in your editor",
             "source.encoding",
         ) from None
-    text = text.removeprefix("\ufeff")
+    # Markdown reads CR and CRLF as line ends too: so do the lines of every error.
+    text = _NEWLINES.sub("\n", text.removeprefix("\ufeff"))
     index = forbidden_character(text)
     if index >= 0:
         line = text.count("\n", 0, index) + 1
@@ -117,10 +120,12 @@ def read_text(path: Path) -> str:
     return text
 
 
-def _read_source(path: Path, what: str, needs: str, errors: ErrorCollector) -> str | None:
+def _read_source(
+    root: Path, path: Path, what: str, needs: str, errors: ErrorCollector
+) -> str | None:
     """A source's text, or None with the mistake (unreadable, not UTF-8, empty) recorded."""
     try:
-        text = read_text(path)
+        text = read_text(root, path)
     except BuildError as error:
         errors.add(error)
         return None
@@ -137,20 +142,66 @@ def _read_source(path: Path, what: str, needs: str, errors: ErrorCollector) -> s
     return text
 
 
+def _source_folder(root: Path, name: str, errors: ErrorCollector) -> Path | None:
+    """chapters/ or glossary/, if it is a folder inside the book; None if it is missing or
+    is not (with the mistake in `errors`)."""
+    folder = root / name
+    if not folder.exists() and not folder.is_symlink():
+        return None
+    try:
+        real = resolve_inside(root, folder, "folder")
+    except BuildError as error:
+        errors.add(error)
+        return None
+    if not real.is_dir():
+        errors.add(
+            BuildError(
+                folder,
+                f"{name} should be a folder of .md files, and this is a file",
+                f"make {name}/ a folder and put the files in it",
+                "source.not-a-folder",
+            )
+        )
+        return None
+    return folder
+
+
+def _listed(folder: Path, errors: ErrorCollector) -> list[Path]:
+    """The files of a source folder that are sources (NAME.md, any case), in name order;
+    a file that looks meant as one but would not be read is a mistake."""
+    found: list[Path] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue  # hidden: an editor's swap file, a dot-file
+        is_source = path.suffix.lower() == SOURCE_SUFFIX
+        if is_source and path.is_dir():
+            errors.add(not_a_file_error(path, path.stat().st_mode))
+        elif is_source:
+            found.append(path)
+        elif path.suffix.lower() in _NEAR_MISSES:
+            errors.add(
+                BuildError(
+                    path,
+                    f"'{path.name}' is not read: the book's sources end in .md",
+                    f"rename it to {path.stem}.md, or move it out of {folder.name}/",
+                    "source.name",
+                )
+            )
+    return found
+
+
 def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
     folder = root / CHAPTERS_DIR
-    if not folder.is_dir():
+    if not folder.exists() and not folder.is_symlink():
         errors.add(
             BuildError(folder, "the chapters folder is missing", "create it", "source.missing")
         )
         return []
+    if _source_folder(root, CHAPTERS_DIR, errors) is None:
+        return []
     chapters: list[ChapterFile] = []
     seen: dict[int, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        if path.suffix != ".md":
-            continue
+    for path in _listed(folder, errors):
         match = CHAPTER_NAME.match(path.name)
         if not match:
             errors.add(
@@ -175,7 +226,9 @@ def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
             )
             continue
         seen[number] = path
-        text = _read_source(path, "the chapter file", "a title and the chapter's text", errors)
+        text = _read_source(
+            root, path, "the chapter file", "a title and the chapter's text", errors
+        )
         if text is None:
             continue
         chapters.append(ChapterFile(path, text, number, match[2]))
@@ -187,13 +240,11 @@ def read_chapter_files(root: Path, errors: ErrorCollector) -> list[ChapterFile]:
 
 
 def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile]:
-    folder = root / GLOSSARY_DIR
-    if not folder.is_dir():
+    folder = _source_folder(root, GLOSSARY_DIR, errors)
+    if folder is None:
         return []
     entries: list[GlossaryFile] = []
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.is_dir() or path.suffix != ".md":
-            continue
+    for path in _listed(folder, errors):
         match = GLOSSARY_NAME.match(path.name)
         if not match:
             errors.add(
@@ -205,7 +256,7 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
                 )
             )
             continue
-        text = _read_source(path, "the glossary file", "`term:` and a definition", errors)
+        text = _read_source(root, path, "the glossary file", "`term:` and a definition", errors)
         if text is None:
             continue
         entries.append(GlossaryFile(path, text, match[1]))
@@ -213,23 +264,28 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
 
 
 def source_paths(root: Path) -> list[Path]:
-    """Every file the editions are made from: the metadata, the texts as published, the
-    chapters, the glossary, the references, and the book's own templates and styles."""
+    """Every file the editions are made from, as the loader reads them: the metadata, the
+    texts as published, the chapters, the glossary, the references, and the book's own
+    templates and styles. What dates a build and keys its cache. (Only regular files inside
+    the book; the loader refused the rest.)"""
     paths = [root / METADATA_FILE, root / REFERENCES_FILE]
-    for folder in (CHAPTERS_DIR, GLOSSARY_DIR):
-        if (root / folder).is_dir():
-            paths += sorted(p for p in (root / folder).iterdir() if p.suffix == ".md")
-    for folder in (SOURCE_DIR, *LAYOUT_DIRS):
-        if (root / folder).is_dir():
-            paths += sorted(p for p in (root / folder).rglob("*") if p.is_file())
-    return [p for p in paths if p.is_file()]
+    for name in (CHAPTERS_DIR, GLOSSARY_DIR):
+        folder = root / name
+        if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
+            paths += _listed(folder, ErrorCollector())
+    for name in (SOURCE_DIR, *LAYOUT_DIRS):
+        folder = root / name
+        if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
+            paths += sorted(p for p in folder.rglob("*") if not p.is_dir())
+    return [path for path in paths if is_regular_inside(root, path)]
 
 
 def displayed_sources(root: Path) -> dict[Path, str]:
     """The text of every file whose words the editions show: the metadata, the references,
     the chapters and the glossary (read again, for checks that need the files' own lines)."""
     paths = [root / METADATA_FILE, root / REFERENCES_FILE]
-    for folder in (CHAPTERS_DIR, GLOSSARY_DIR):
-        if (root / folder).is_dir():
-            paths += sorted(p for p in (root / folder).iterdir() if p.suffix == ".md")
-    return {path: read_text(path) for path in paths if path.is_file()}
+    for name in (CHAPTERS_DIR, GLOSSARY_DIR):
+        folder = root / name
+        if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
+            paths += _listed(folder, ErrorCollector())
+    return {path: read_text(root, path) for path in paths if is_regular_inside(root, path)}

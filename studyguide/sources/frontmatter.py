@@ -16,6 +16,11 @@ from studyguide.sources.files import forbidden_character, forbidden_character_er
 # libyaml's loader where PyYAML was built with it: the same errors, several times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FIRST_LINE = 2  # the line after the opening ---
+# Front matter is a few fields, some of them lists: deeper nesting is a mistake or an attack
+# (PyYAML composes and constructs recursively: 600 brackets overflow Python's stack).
+MAX_DEPTH = 8
+_OPENING = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSING = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 @dataclass(frozen=True)
@@ -50,11 +55,71 @@ def _yaml_error(exc: yaml.YAMLError, path: Path) -> BuildError:
     )
 
 
-def _compose(content: str) -> tuple[Any, dict[str, int]]:
+def _refusal(path: Path, mark: Any, message: str, hint: str, code: str) -> BuildError:
+    return BuildError(SourceRef(path, mark.line + FIRST_LINE, mark.column + 1), message, hint, code)
+
+
+def _check_events(content: str, path: Path) -> None:
+    """Refuse anchors and aliases (their expansion can exhaust memory, and an alias can
+    refer to itself) and nesting deeper than MAX_DEPTH, from the event stream: the parser
+    that makes it is not recursive, and nothing has been composed yet."""
+    depth = 0
+    for event in yaml.parse(content, Loader=_YAML_LOADER):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise _refusal(
+                path,
+                event.start_mark,
+                "the front matter uses a YAML anchor or alias (&name or *name)",
+                "write each value out in full where it is needed",
+                "frontmatter.alias",
+            )
+        if isinstance(event, _OPENING):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _refusal(
+                    path,
+                    event.start_mark,
+                    f"the front matter is nested more than {MAX_DEPTH} levels deep",
+                    "front matter holds a few `name: value` fields; lists go in […]",
+                    "frontmatter.depth",
+                )
+        elif isinstance(event, _CLOSING):
+            depth -= 1
+
+
+def _check_duplicates(node: yaml.Node, path: Path) -> None:
+    """A key given twice in one mapping is a mistake: YAML loaders keep the last silently."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[tuple[str, str], int] = {}
+            for key, value in current.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + FIRST_LINE
+                    name = (key.tag, str(key.value))
+                    if name in seen:
+                        raise BuildError(
+                            SourceRef(path, line, key.start_mark.column + 1),
+                            f"the front matter sets '{key.value}' twice "
+                            f"(first on line {seen[name]})",
+                            "keep one of the two, or merge them",
+                            "frontmatter.duplicate",
+                        )
+                    seen[name] = line
+                pending += [key, value]
+        elif isinstance(current, yaml.SequenceNode):
+            pending += current.value
+
+
+def _compose(content: str, path: Path) -> tuple[Any, dict[str, int]]:
     """The YAML's value, and the line of each top-level key from the composed nodes' marks."""
+    _check_events(content, path)
     loader = _YAML_LOADER(content)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_duplicates(node, path)
         value = loader.construct_document(node) if node is not None else None
     finally:
         loader.dispose()
@@ -82,9 +147,12 @@ def read_front_matter(
         )
         return None
     try:
-        raw, lines = _compose(tokens[0].content)
+        raw, lines = _compose(tokens[0].content, path)
     except yaml.YAMLError as exc:
         errors.add(_yaml_error(exc, path))
+        return None
+    except BuildError as error:
+        errors.add(error)
         return None
     values = _join_surrogates(raw)
     if not isinstance(values, dict):

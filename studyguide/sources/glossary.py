@@ -11,7 +11,7 @@ from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.model import Citation, Term
 from studyguide.sources.files import GlossaryFile
 from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
-from studyguide.sources.inline import check_inline, unknown_term
+from studyguide.sources.inline import check_inline, check_nesting, unknown_term
 from studyguide.sources.markdown import ParseState, TermMatcher, make_front_matter_parser
 from studyguide.sources.nodes import freeze_all
 
@@ -90,7 +90,8 @@ def parse_term(
                 "glossary.empty",
             )
         )
-    check_inline(tokens, path, errors)
+    check_nesting(tokens, path, errors)
+    check_inline(tokens, path, errors, state.undefined_notes)
     for token in tokens:
         found = token.type == "footnote_reference_open" or any(
             child.type == "footnote_ref" for child in token.children or []
@@ -136,6 +137,7 @@ def parse_glossary(
     for source in glossary_files:
         state.unknown_links.clear()
         state.citations.clear()
+        state.undefined_notes.clear()
         term = parse_term(md, source, state, errors)
         for slug, line in state.unknown_links:
             errors.add(unknown_term(slug, SourceRef(source.path, line), explicit_only))

@@ -11,12 +11,16 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.sources.markdown import TERM_SCHEME, TermMatcher
+from studyguide.sources.markdown import TERM_SCHEME, TermMatcher, has_scheme
 from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
 
-_UNDEFINED_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//")
+# How deeply Markdown may nest (quotations, lists and their items, emphasis, links): far
+# beyond prose (this study guide nests 5 deep), far below what the layout can take
+# (WeasyPrint recurses per level; lxml refuses XHTML 256 deep) and below markdown-it's own
+# limit of 20 blocks, past which it drops the rest of the file without a word.
+MAX_NESTING = 16
 
 
 def _local_target(source: Path, ref: str) -> tuple[Path, bool]:
@@ -33,10 +37,10 @@ def _image_error(src: str, path: Path, line: int) -> BuildError:
     """Images are not supported; say also what else is wrong with this one."""
     why = "the editions carry no images"
     code = "markdown.image"
-    if _SCHEME.match(src) and not src.startswith("data:"):
+    if _SCHEME.match(src) and not has_scheme(src, "data:"):
         why = "it is remote, and the build never fetches anything from the network"
         code = "markdown.remote"
-    elif not src.startswith("data:"):
+    elif not has_scheme(src, "data:"):
         target, inside = _local_target(path, src)
         if not inside:
             why = "it is outside the book's folder, and the editions carry no images"
@@ -88,8 +92,14 @@ def _note_call_error(child: Token, line: int, path: Path, link_depth: int) -> Bu
     return None
 
 
-def check_inline(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -> None:
-    """Images, file links, notes inside links and undefined note references are mistakes."""
+def check_inline(
+    tokens: Sequence[Token],
+    path: Path,
+    errors: ErrorCollector,
+    undefined_notes: Sequence[tuple[str, int]] = (),
+) -> None:
+    """Images, file links, notes inside links and undefined note references (found by the
+    parser, studyguide.sources.markdown) are mistakes."""
     link_depth = 0
     for child, line, _ in walk_inline(tokens):
         if child.type == "image":
@@ -103,20 +113,42 @@ def check_inline(tokens: Sequence[Token], path: Path, errors: ErrorCollector) ->
         elif child.type == "link_open":
             link_depth += 1
             href = str(child.attrGet("href") or "")
-            if href.startswith(TERM_SCHEME) or PARAGRAPH_LINK.fullmatch(href):
+            if has_scheme(href, TERM_SCHEME) or PARAGRAPH_LINK.fullmatch(href):
                 continue
-            if not href.startswith(_ALLOWED_SCHEMES):
+            if not any(has_scheme(href, scheme) for scheme in _ALLOWED_SCHEMES):
                 errors.add(_link_error(href, path, line))
-        elif child.type == "text":
-            for found in _UNDEFINED_REF.finditer(child.content):
-                errors.add(
-                    BuildError(
-                        SourceRef(path, line),
-                        f"footnote reference [^{found[1]}] has no definition",
-                        f"add a line `[^{found[1]}]: …` with the note, or remove the reference",
-                        "notes.undefined",
-                    )
+    for label, line in undefined_notes:
+        errors.add(
+            BuildError(
+                SourceRef(path, line),
+                f"footnote reference [^{label}] has no definition",
+                f"add a line `[^{label}]: …` with the note, or remove the reference",
+                "notes.undefined",
+            )
+        )
+
+
+def check_nesting(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -> bool:
+    """Markdown nested deeper than MAX_NESTING is a mistake (the first place, once a file):
+    what `check` passes, every edition can lay out."""
+    for token in tokens:
+        # Elements open around a token: its block level, plus its own if it opens one, plus
+        # those its inline children open (emphasis, links).
+        inline = (child.level + 1 for child in token.children or () if child.nesting == 1)
+        depth = token.level + (token.nesting == 1) + max(inline, default=0)
+        if depth > MAX_NESTING:
+            errors.add(
+                BuildError(
+                    SourceRef(path, token.map[0] + 1 if token.map else 0),
+                    f"the Markdown here is nested {depth} levels deep (quotations, lists, "
+                    f"emphasis, links), more than the limit of {MAX_NESTING}",
+                    "write it flatter: fewer quotation marks (>), list levels or "
+                    "emphasis marks (*, _) inside one another",
+                    "markdown.nesting",
                 )
+            )
+            return False
+    return True
 
 
 def unknown_term(slug: str, where: SourceRef, matcher: TermMatcher) -> BuildError:

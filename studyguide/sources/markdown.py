@@ -23,6 +23,7 @@ _WORD_EDGE = r"[\w’'\-]"
 _ENDINGS = r"(?:[’']s|es|s)?"
 # [@key] or [@key; @other]: a citation of references.toml's entries.
 CITATION = re.compile(r"\[@([a-z0-9]+(?:-[a-z0-9]+)*)((?:\s*;\s*@[a-z0-9]+(?:-[a-z0-9]+)*)*)\]")
+_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 
 @dataclass
@@ -55,6 +56,36 @@ class ParseState:
     unknown_links: list[tuple[str, int]] = field(default_factory=list)
     # (key, 1-based line) for each key cited; a malformed citation is given whole, "[@…]"
     citations: list[tuple[str, int]] = field(default_factory=list)
+    # (label, 1-based line) of each [^label] left as text: a note call with no definition
+    undefined_notes: list[tuple[str, int]] = field(default_factory=list)
+
+
+def has_scheme(href: str, scheme: str) -> bool:
+    """Whether `href` begins with `scheme` ("term:"): schemes are case-insensitive."""
+    return href[: len(scheme)].lower() == scheme
+
+
+def _undefined_notes_rule(state: Any) -> None:
+    """Record each `[^label]` the footnote plugin left as text: a call of a note that is
+    not defined. Run before text_join, while an escaped character (`\\[^a]`, `&#91;^a]`)
+    is still a token of its own: escaped, the same characters are text, not a call."""
+    parse: ParseState | None = state.env.get("studyguide")
+    if parse is None:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        line = block.map[0] + 1 if block.map else 0
+        run: list[str] = []
+        for child in [*block.children, None]:
+            if child is not None and child.type in ("text", "text_special"):
+                run.append(child.content if child.type == "text" else "\0")
+                continue
+            for found in _NOTE_CALL.finditer("".join(run)):
+                parse.undefined_notes.append((found[1], line))
+            run = []
+            if child is not None and child.type in ("softbreak", "hardbreak"):
+                line += 1
 
 
 def _glossary_links_rule(state: Any) -> None:
@@ -86,7 +117,7 @@ def _glossary_links_rule(state: Any) -> None:
             if child.type == "link_open":
                 link_depth += 1
                 href = str(child.attrGet("href") or "")
-                if href.startswith(TERM_SCHEME):
+                if has_scheme(href, TERM_SCHEME):
                     slug = href[len(TERM_SCHEME) :]
                     if slug in parse.matcher.slug_of.values():
                         link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
@@ -186,5 +217,6 @@ def make_parser() -> MarkdownIt:
     )
     md.disable("footnote_tail")
     md.inline.ruler.before("link", "citation", _citation_rule)
+    md.core.ruler.before("text_join", "studyguide_note_calls", _undefined_notes_rule)
     md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
     return md

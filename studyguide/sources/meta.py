@@ -309,7 +309,7 @@ def load_meta(root: Path) -> BookMeta:
             "[[texts]], or start a book with `studyguide new`",
             "meta.missing-file",
         )
-    toml = read_toml(path)
+    toml = read_toml(root, path)
     if "original" in toml.values and "texts" not in toml.values:
         raise _old_format(toml)
     errors = ErrorCollector()

@@ -111,7 +111,7 @@ def load_references(root: Path, labels: Labels, errors: ErrorCollector) -> list[
     if not path.is_file():
         return []
     try:
-        toml = read_toml(path)
+        toml = read_toml(root, path)
     except BuildError as error:
         errors.add(error)
         return []

@@ -35,8 +35,9 @@ class TomlFile:
     def line(self, key: Key) -> int:
         """The line of `key`, or of the nearest enclosing key or table that has one."""
         while key:
-            if key in self.lines:
-                return self.lines[key]
+            for candidate in (key, (*key, 0)):  # (an array of tables where one was meant)
+                if candidate in self.lines:
+                    return self.lines[candidate]
             key = key[:-1]
         return 0
 
@@ -132,11 +133,11 @@ def _resolve(names: list[str], counters: dict[Key, int], array: bool) -> Key:
     return tuple(resolved)
 
 
-def read_toml(path: Path) -> TomlFile:
+def read_toml(root: Path, path: Path) -> TomlFile:
     """The file's values and lines; a BuildError if it is not UTF-8 or not valid TOML."""
     from studyguide.sources.files import read_text
 
-    text = read_text(path).removeprefix("\ufeff")
+    text = read_text(root, path).removeprefix("\ufeff")
     try:
         values = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

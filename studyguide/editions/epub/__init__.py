@@ -31,7 +31,7 @@ def prepare(job: Job) -> Prepared:
     from studyguide.editions.epub import cover, package
     from studyguide.model import Medium
     from studyguide.render.documents import render_epub_documents
-    from studyguide.render.typeface import check_book, subset_font
+    from studyguide.render.typeface import check_book, is_font, subset_font
     from studyguide.render.views import render_book
 
     book, out = job.book, job.options.out
@@ -50,6 +50,7 @@ def prepare(job: Job) -> Prepared:
         cover_png = cache.get_or_make(
             cache.entry(out, "cover", key, ".png"),
             lambda: cover.render_cover(book, faces, job.date.date()),
+            cover.is_cover,
         )
     view = render_book(book, Medium.EPUB, job.date.date())
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
@@ -61,7 +62,9 @@ def prepare(job: Job) -> Prepared:
             [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
         )
         path = cache.entry(out, f"font-{face.stem}", key, ".ttf")
-        fonts.append((face, cache.get_or_make(path, lambda face=face: subset_font(face, text))))
+        fonts.append(
+            (face, cache.get_or_make(path, lambda face=face: subset_font(face, text), is_font))
+        )
     return Prepared(documents, fonts, cover_png)
 
 

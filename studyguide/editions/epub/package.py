@@ -238,6 +238,8 @@ def normalise_zip(data: bytes, modified: dt.datetime, language: str) -> bytes:
         modified.minute,
         modified.second // 2 * 2,
     )
+    if modified.year > 2107:  # the last year a zip entry's date can hold
+        stamp = (2107, 12, 31, 23, 59, 58)
     source = zipfile.ZipFile(io.BytesIO(data))
     names = source.namelist()
     names.sort(key=lambda name: name != "mimetype")

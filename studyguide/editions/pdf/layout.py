@@ -23,6 +23,7 @@ from studyguide.options import PAPERS, Options, Progress, quiet
 from studyguide.output import atomic_output
 from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
 from studyguide.render.views import render_book
+from studyguide.sources.trust import read_source_bytes
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -100,13 +101,14 @@ def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
                 self.refuse(url, f"outside the book's folder {allowed}")
             if not path.is_file():
                 self.refuse(url, "no such file")
-            try:
-                with path.open("rb") as handle:
-                    data = handle.read(max_bytes + 1)
-            except OSError as exc:
-                self.refuse(url, f"cannot be read: {exc.strerror}")
-            if len(data) > max_bytes:
-                self.refuse(url, f"larger than the limit of {max_bytes:,} bytes")
+            try:  # as the sources are read: a regular file, never waited on, up to the limit
+                data = read_source_bytes(allowed, path, max_bytes)
+            except BuildError as error:
+                too_big = error.code == "source.size"
+                self.refuse(
+                    url,
+                    f"larger than the limit of {max_bytes:,} bytes" if too_big else error.message,
+                )
             kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             return URLFetcherResponse(url, data, {"Content-Type": kind})
 

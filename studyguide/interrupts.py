@@ -1,0 +1,62 @@
+"""Signals that stop a build (SIGINT, SIGTERM, SIGHUP) raised where the build is, so that it
+cleans up: every temporary file removed, every old edition kept, never half a set replaced.
+
+While the editions are put in place (a few renames), a signal is held until they all are.
+A signal the build was started to ignore (`nohup`, a shell's background job) stays ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The build was stopped by a signal: exit with 128 + its number, as a shell expects."""
+
+    def __init__(self, signum: int) -> None:
+        self.signum = signum
+        super().__init__(signal.Signals(signum).name)
+
+
+class Stopper:
+    """Raises Interrupted when a stopping signal comes, except while the build finishes."""
+
+    def __init__(self) -> None:
+        self.finishing = False
+        self.held: int | None = None  # a signal that came while finishing
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if self.finishing:
+            self.held = signum
+            return
+        raise Interrupted(signum)
+
+    def hold(self) -> None:
+        """From now on, let the build run to its end whatever signal comes: the editions
+        are being put in place, and stopping half-way would leave a mixed set."""
+        self.finishing = True
+
+
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[Stopper]:
+    """Stop the build cleanly on SIGINT, SIGTERM or SIGHUP while the block runs (the
+    handlers are Python's, so a forked child inherits them)."""
+    stopper = Stopper()
+    if threading.current_thread() is not threading.main_thread():
+        yield stopper  # only the main thread may handle signals; the caller's rules apply
+        return
+    previous = {signum: signal.getsignal(signum) for signum in STOPPING}
+    for signum, handler in previous.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(signum, stopper.handle)
+    try:
+        yield stopper
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
