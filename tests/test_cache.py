@@ -18,7 +18,7 @@ import pytest
 
 from studyguide import cache
 from studyguide.cli import main
-from support import copy_real_book, make_book
+from support import make_book
 
 
 def _build(book, out, *args):
@@ -48,11 +48,17 @@ class RealBuilt:
     out: Path
 
 
+SMALL = {
+    "01-intro.md": "---\ntitle: Introduction\nkind: front\n---\n\nCOMIBOL owns the mine.\n",
+    "04-four.md": "---\ntitle: Four\nkind: front\n---\n\nA fact.[^a]\n\n[^a]: A note.\n",
+}
+
+
 @pytest.fixture(scope="module")
 def real_built(tmp_path_factory: pytest.TempPathFactory) -> RealBuilt:
-    """A copy of the real book, its EPUB built once: the first build lays it out."""
+    """A small book, its EPUB built once: the first build lays it out."""
     folder = tmp_path_factory.mktemp("real")
-    book = copy_real_book(folder / "book")
+    book = make_book(folder / "book", SMALL, GLOSSARY)
     out = folder / "out"
     first = _build(book, out, "--epub")
     assert first.returncode == 0, first.stderr
@@ -93,7 +99,7 @@ def test_a_file_where_the_cache_goes_is_a_clear_error(kept, tmp_path):
 
 
 def test_a_build_of_unchanged_sources_and_options_does_nothing(tmp_path):
-    book = copy_real_book(tmp_path / "book")
+    book = make_book(tmp_path / "book", SMALL, GLOSSARY)
     out = tmp_path / "out"
     first = _build(book, out, "--epub", "--no-cover")
     assert first.returncode == 0, first.stderr
