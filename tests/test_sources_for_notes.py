@@ -38,6 +38,7 @@ def test_sources_are_sorted_by_author_and_labels_are_unique(book):
     labels = [r.label for r in book.references]
     assert len(labels) == len(set(labels))
     assert all(re.search(r"(\d{4}|n\.d\.)[a-z]?$", label) for label in labels)
+    assert not any("(" in label for label in labels)  # "Bolivia Minera (blog)" cites as such
 
 
 def test_notes_that_state_numbers_or_dates_cite_a_source(book):

@@ -30,7 +30,10 @@ def _sort_key(text: str) -> str:
 
 def _names(author: str, labels: Labels) -> str:
     """The names a citation shows: surnames ("Klein"), two joined, three or more "et al."."""
-    people = [p.strip().split(",")[0].strip() for p in author.split(";") if p.strip()]
+    # (A name's description in brackets, "Bolivia Minera (blog)", is the list's, not the call's.)
+    people = [
+        re.sub(r"\s*\([^)]*\)", "", p).split(",")[0].strip() for p in author.split(";") if p.strip()
+    ]
     if len(people) > 2:
         return f"{people[0]} et al."
     return f" {labels['and']} ".join(people)
