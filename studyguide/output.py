@@ -82,6 +82,15 @@ class _Part:
     path: Path
 
 
+def _cannot_write_in(target: Path, exc: OSError) -> BuildError:
+    return BuildError(
+        target.parent,
+        f"cannot write in the output folder: {exc.strerror or exc}",
+        _HINT,
+        "output.permission",
+    )
+
+
 def _part_name(target: Path) -> Path:
     return target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
 
@@ -95,12 +104,7 @@ def _part(target: Path) -> Iterator[_Part]:
             dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
         )
     except OSError as exc:
-        raise BuildError(
-            target.parent,
-            f"cannot write in the output folder: {exc.strerror or exc}",
-            _HINT,
-            "output.permission",
-        ) from None
+        raise _cannot_write_in(target, exc) from None
     part = _Part(handle, Path(handle.name))  # type: ignore[arg-type]
     try:
         with handle:
@@ -167,12 +171,7 @@ class Staging:
                 tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
             )
         except OSError as exc:
-            raise BuildError(
-                target.parent,
-                f"cannot write in the output folder: {exc.strerror or exc}",
-                _HINT,
-                "output.permission",
-            ) from None
+            raise _cannot_write_in(target, exc) from None
         try:
             yield temporary
             os.chmod(temporary, 0o755)

@@ -117,17 +117,12 @@ def kobo_document(xhtml: str) -> str:
 
 
 def write(job: Job, prepared: epub_edition.Prepared, handle: IO[bytes]) -> None:
-    from studyguide.editions.epub import package
-    from studyguide.editions.epub.markers import insert_markers
     from studyguide.render.documents import EpubDocument
 
-    documents, entries = insert_markers(prepared.documents, job.page_map or (), job.book.root)
-    kobo = [EpubDocument(d.file_name, d.title, kobo_document(d.xhtml), d.part) for d in documents]
-    data = package.build_epub_package(
-        job.book, kobo, prepared.fonts, entries, prepared.cover_png, job.date
-    )
-    package.check_packed(data, job.options.out / file_name(job.book.meta, job.options))
-    handle.write(data)
+    def spans(d: EpubDocument) -> EpubDocument:
+        return EpubDocument(d.file_name, d.title, kobo_document(d.xhtml), d.part)
+
+    epub_edition.write(job, prepared, handle, spans, file_name(job.book.meta, job.options))
 
 
 KEPUB = register(

@@ -3,6 +3,7 @@ glossary and a cover, packed reproducibly (package.py) from the shared layout's 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -68,15 +69,25 @@ def prepare(job: Job) -> Prepared:
     return Prepared(documents, fonts, cover_png)
 
 
-def write(job: Job, prepared: Prepared, handle: IO[bytes]) -> None:
+def write(
+    job: Job,
+    prepared: Prepared,
+    handle: IO[bytes],
+    transform: Callable[[Any], Any] | None = None,
+    name: str = "",
+) -> None:
+    """The EPUB packed from what `prepare` made, its page-break markers placed; `transform`
+    changes each document before packing (the Kobo edition's spans)."""
     from studyguide.editions.epub import package
     from studyguide.editions.epub.markers import insert_markers
 
     documents, entries = insert_markers(prepared.documents, job.page_map or (), job.book.root)
+    if transform is not None:
+        documents = [transform(document) for document in documents]
     data = package.build_epub_package(
         job.book, documents, prepared.fonts, entries, prepared.cover_png, job.date
     )
-    package.check_packed(data, job.options.out / file_name(job.book.meta, job.options))
+    package.check_packed(data, job.options.out / (name or file_name(job.book.meta, job.options)))
     handle.write(data)
 
 
