@@ -237,10 +237,15 @@ def test_paragraph_numbers_are_full_size_and_in_one_place(lines, text_height, bo
     for number, page in enumerate(lines, start=1):
         if not page:
             continue
-        left = statistics.mode(round(line.x0) for line in page)
+        bottom = max(line.y0 for line in page)
+        folio = [ln for ln in page if ln.text == str(number) and ln.y0 == bottom]
+        body = [line for line in page if line not in folio]
+        if not body:
+            continue
+        left = statistics.mode(round(line.x0) for line in body)
         numbers += [
             (number, line.words[0])
-            for line in page
+            for line in body
             if line.words[0].text.isdigit() and line.words[0].x1 < left - 3
         ]
     assert len(numbers) == sum(len(chapter.paragraphs) for chapter in book.chapters)
