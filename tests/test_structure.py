@@ -202,6 +202,19 @@ def test_the_command_line_and_the_makefile_read_the_registry():
         assert f"studyguide build --{name} " in dry.stdout, dry.stdout + dry.stderr
 
 
+def test_make_rebuilds_when_any_file_the_build_reads_changes():
+    """Make's prerequisites hold every source the build reads (references.toml, the book's
+    templates and styles, every text as published): an edited file is never skipped."""
+    from studyguide.sources.files import source_paths
+
+    dry = subprocess.run(["make", "-pn", "all"], cwd=ROOT, capture_output=True, text=True)
+    line = next(ln for ln in dry.stdout.splitlines() if ln.startswith("SOURCES := "))
+    listed = {p.replace("\\ ", " ") for p in re.split(r"(?<!\\) ", line[11:]) if p}
+    read = {path.relative_to(ROOT).as_posix() for path in source_paths(ROOT)}
+    assert "references.toml" in read
+    assert read - listed == set()
+
+
 def test_the_readme_s_module_map_is_the_package():
     """Every module of the package is in the README's map, and everything there exists."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
