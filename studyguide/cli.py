@@ -38,21 +38,8 @@ def _build_options(paper: argparse.ArgumentParser) -> None:
     )
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="studyguide",
-        description="Build an annotated study guide as an EPUB and a print PDF from one layout.",
-    )
-    parser.add_argument(
-        "--root", type=Path, default=Path("."), help="the book's folder (default: here)"
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    paper = argparse.ArgumentParser(add_help=False)
-    _build_options(paper)
-
-    build = commands.add_parser(
-        "build", parents=[paper], help="check the sources and write the editions"
-    )
+def _build_command(build: argparse.ArgumentParser) -> None:
+    """The build command's options: one flag an edition (from the registry), then the rest."""
     for name, edition in registry().items():
         default = " (written by default)" if edition.default else ""
         build.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
@@ -83,6 +70,25 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="FILE",
         help="also write the HTML handed to WeasyPrint to FILE",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="studyguide",
+        description="Build an annotated study guide as an EPUB and a print PDF from one layout.",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), help="the book's folder (default: here)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    paper = argparse.ArgumentParser(add_help=False)
+    _build_options(paper)
+
+    _build_command(
+        commands.add_parser(
+            "build", parents=[paper], help="check the sources and write the editions"
+        )
     )
     commands.add_parser(
         "handout",

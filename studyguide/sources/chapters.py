@@ -111,6 +111,25 @@ def _take_definitions(
     return kept
 
 
+def _split_marker(
+    tokens: list[Token], index: int, parts: _Parts, where: SourceRef
+) -> BuildError | None:
+    """A split marker joins the paragraphs before and after it into one of the text's."""
+    if not parts.body or parts.body[-1].type != "paragraph_close":
+        side = "before"
+    elif index + 3 < len(tokens) and tokens[index + 3].type == "paragraph_open":
+        parts.continued.add(id(tokens[index + 3]))
+        return None
+    else:
+        side = "after"
+    return BuildError(
+        where,
+        f"a split marker ({SPLIT}) with no paragraph {side} it",
+        f"put {SPLIT} on a line of its own between the two parts of a paragraph",
+        "fidelity.split",
+    )
+
+
 def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
     """Separate the body from note definitions and the questions block."""
     parts = _Parts([], {}, [], None, set())
@@ -142,26 +161,9 @@ def _split(tokens: list[Token], path: Path, errors: ErrorCollector) -> _Parts:
             index = end + 1
             continue
         if is_split(tokens, index):
-            if not parts.body or parts.body[-1].type != "paragraph_close":
-                errors.add(
-                    BuildError(
-                        SourceRef(path, line),
-                        f"a split marker ({SPLIT}) with no paragraph before it",
-                        f"put {SPLIT} on a line of its own between the two parts of a paragraph",
-                        "fidelity.split",
-                    )
-                )
-            elif index + 3 < len(tokens) and tokens[index + 3].type == "paragraph_open":
-                parts.continued.add(id(tokens[index + 3]))
-            else:
-                errors.add(
-                    BuildError(
-                        SourceRef(path, line),
-                        f"a split marker ({SPLIT}) with no paragraph after it",
-                        f"put {SPLIT} on a line of its own between the two parts of a paragraph",
-                        "fidelity.split",
-                    )
-                )
+            error = _split_marker(tokens, index, parts, SourceRef(path, line))
+            if error:
+                errors.add(error)
             index += 3
             continue
         if token.type == "heading_open" and token.tag == "h1":

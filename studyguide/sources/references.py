@@ -39,6 +39,40 @@ def _names(author: str, labels: Labels) -> str:
     return f" {labels['and']} ".join(people)
 
 
+def _field(toml: TomlFile, key: str, field: str, value: Any, errors: ErrorCollector) -> str | None:
+    """One field of a source, checked: a known name, one line of text, a date or URL's form."""
+    at = toml.at((key, field))
+    if field not in FIELDS:
+        errors.add(
+            BuildError(
+                at,
+                f"unknown field '{key}.{field}'",
+                "the fields are: " + ", ".join(FIELDS),
+                "references.unknown-field",
+            )
+        )
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else value
+    if not isinstance(text, str) or not text.strip() or "\n" in text:
+        errors.add(
+            BuildError(
+                at,
+                f"'{key}.{field}' should be one line of text",
+                f'write {field} = "…"',
+                "references.type",
+            )
+        )
+        return None
+    pattern = {"date": DATE, "url": URL}.get(field)
+    if pattern and not pattern.fullmatch(text):
+        hint = 'write "2007", "2007-03" or "2007-03-14"' if field == "date" else "https://…"
+        errors.add(
+            BuildError(at, f"'{key}.{field}' is not a {field}: '{text}'", hint, "references.value")
+        )
+        return None
+    return text.strip()
+
+
 def _entry(toml: TomlFile, key: str, values: Any, errors: ErrorCollector) -> dict | None:
     where = toml.at((key,))
     if not KEY.fullmatch(key):
@@ -63,38 +97,9 @@ def _entry(toml: TomlFile, key: str, values: Any, errors: ErrorCollector) -> dic
         return None
     good: dict[str, str] = {}
     for field, value in values.items():
-        at = toml.at((key, field))
-        if field not in FIELDS:
-            errors.add(
-                BuildError(
-                    at,
-                    f"unknown field '{key}.{field}'",
-                    "the fields are: " + ", ".join(FIELDS),
-                    "references.unknown-field",
-                )
-            )
-            continue
-        text = value.isoformat() if hasattr(value, "isoformat") else value
-        if not isinstance(text, str) or not text.strip() or "\n" in text:
-            errors.add(
-                BuildError(
-                    at,
-                    f"'{key}.{field}' should be one line of text",
-                    f'write {field} = "…"',
-                    "references.type",
-                )
-            )
-            continue
-        pattern = {"date": DATE, "url": URL}.get(field)
-        if pattern and not pattern.fullmatch(text):
-            hint = 'write "2007", "2007-03" or "2007-03-14"' if field == "date" else "https://…"
-            errors.add(
-                BuildError(
-                    at, f"'{key}.{field}' is not a {field}: '{text}'", hint, "references.value"
-                )
-            )
-            continue
-        good[field] = text.strip()
+        text = _field(toml, key, field, value, errors)
+        if text is not None:
+            good[field] = text
     for field, required in FIELDS.items():
         if required and field not in good and field not in values:
             errors.add(

@@ -62,6 +62,24 @@ def remember_page_references() -> bool:
     return True
 
 
+def _lookups_for(self: Any, anchor_name: str) -> list[tuple[Any, Any]]:
+    """The counter lookups that wait for `anchor_name`, in the collector's order (indexed
+    once, again whenever lookups were added)."""
+    index = self.__dict__.get("_studyguide_index")
+    if index is None or index[0] != len(self.counter_lookup_items):
+        by_anchor: dict[str, list[tuple[Any, Any]]] = {}
+        for key, item in self.counter_lookup_items.items():
+            if key[1] != "content":
+                continue
+            for name in item.missing_target_counters:
+                by_anchor.setdefault(name, []).append((key, item))
+        index = self.__dict__["_studyguide_index"] = (
+            len(self.counter_lookup_items),
+            by_anchor,
+        )
+    return index[1].get(anchor_name, [])
+
+
 def index_target_counters() -> bool:
     """WeasyPrint's TargetCollector, when a target's page becomes known, walks every
     counter lookup of the document to find the few that refer to that target: pages ×
@@ -77,21 +95,6 @@ def index_target_counters() -> bool:
     if _digest(original) != _EXPECTED_TARGETS:
         return _skipped("target counters", f"WeasyPrint {weasyprint.__version__}")
 
-    def lookups_for(self: Any, anchor_name: str) -> list[tuple[Any, Any]]:
-        index = self.__dict__.get("_studyguide_index")
-        if index is None or index[0] != len(self.counter_lookup_items):
-            by_anchor: dict[str, list[tuple[Any, Any]]] = {}
-            for key, item in self.counter_lookup_items.items():
-                if key[1] != "content":
-                    continue
-                for name in item.missing_target_counters:
-                    by_anchor.setdefault(name, []).append((key, item))
-            index = self.__dict__["_studyguide_index"] = (
-                len(self.counter_lookup_items),
-                by_anchor,
-            )
-        return index[1].get(anchor_name, [])
-
     def cache_target_page_counters(
         self: Any,
         anchor_name: str,
@@ -106,7 +109,7 @@ def index_target_counters() -> bool:
             item.page_maker_index = page_maker_index
             if item.cached_page_counter_values != page_counter_values:
                 item.cached_page_counter_values = copy.deepcopy(page_counter_values)
-                for _, lookup in lookups_for(self, anchor_name):
+                for _, lookup in _lookups_for(self, anchor_name):
                     missing_counters = lookup.missing_target_counters.get(anchor_name)
                     if missing_counters is None:
                         continue
