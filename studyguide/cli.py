@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studyguide.editions import registry
+from studyguide.errors import counted
 from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
@@ -202,9 +203,10 @@ def _load(root: Path) -> Book:
     book = load_book(root)
     notes = sum(len(c.notes) for c in book.chapters)
     _progress(
-        f"checked {len(book.chapters)} chapters ({len(book.article_chapters)} of the text, "
-        f"identical to the text as published), {notes} notes, "
-        f"{len(book.glossary)} glossary entries, {len(book.references)} sources"
+        f"checked {counted(len(book.chapters), 'chapter')} ({len(book.article_chapters)} of "
+        f"the text, identical to the text as published), {counted(notes, 'note')}, "
+        f"{counted(len(book.glossary), 'glossary entry', 'glossary entries')}, "
+        f"{counted(len(book.references), 'source')}"
     )
     warnings = unlinked_terms(book) + uncited(
         citations(book.chapters, book.glossary), list(book.references), book.root

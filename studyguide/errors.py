@@ -12,6 +12,11 @@ from pathlib import Path
 MAX_REPORTED = 20
 
 
+def counted(number: int, noun: str, plural: str = "") -> str:
+    """'1 note', '2 notes', '1 glossary entry', '0 glossary entries': for the tool's messages."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
 @dataclass(frozen=True)
 class SourceRef:
     """A place in a source file: 1-based line and column (0 = unknown)."""

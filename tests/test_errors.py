@@ -798,3 +798,12 @@ def _write_errors_doc(titles: dict[str, str]) -> None:
         closing = page.index("```\n", opening + 4)
         page = page[:opening] + f"```\n{PRINTED[name]}\n" + page[closing:]
     ERRORS_DOC.write_text(page, encoding="utf-8")
+
+
+def test_messages_count_in_english():
+    from studyguide.errors import counted
+
+    assert counted(1, "note") == "1 note"
+    assert counted(0, "note") == "0 notes"
+    assert counted(1, "glossary entry", "glossary entries") == "1 glossary entry"
+    assert counted(2, "glossary entry", "glossary entries") == "2 glossary entries"

@@ -27,7 +27,7 @@ from studyguide.authoring.chapterwrite import chapter_text, source_text
 from studyguide.authoring.new import placeholder_titles, skeleton
 from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomledit import add_text, set_text_fields
-from studyguide.errors import BuildError, SourceRef
+from studyguide.errors import BuildError, SourceRef, counted
 from studyguide.model import BookMeta
 from studyguide.sources.files import CHAPTERS_DIR, METADATA_FILE, SOURCE_DIR, read_text
 from studyguide.sources.meta import SLUG, load_meta
@@ -268,11 +268,11 @@ def _summary(
     paragraphs = sum(role == "paragraph" for plan in plans for role, _ in plan.blocks)
     signature = sum(role == "signature" for plan in plans for role, _ in plan.blocks)
     chapters = names[0] if len(plans) == 1 else f"{names[0]} to {names[len(plans) - 1]}"
-    signature = f", a signature of {_count(signature, 'line')}" if signature else ""
+    signature = f", a signature of {counted(signature, 'line')}" if signature else ""
     done = [
         f"read {request.file}: lines {imported.lines[0]} to {imported.lines[1]}, "
-        f"{_count(headings, 'heading')}, {_count(paragraphs, 'paragraph')}{signature}",
-        f"wrote {chapters}: {_count(len(plans), 'chapter')} of the text '{target.id}', "
+        f"{counted(headings, 'heading')}, {counted(paragraphs, 'paragraph')}{signature}",
+        f"wrote {chapters}: {counted(len(plans), 'chapter')} of the text '{target.id}', "
         "ready to annotate",
         f"wrote {names[-2]}: the text as published, which `studyguide check` compares the "
         "chapters with",
@@ -293,7 +293,3 @@ def _summary(
         f"rights in {METADATA_FILE}; annotate; then `studyguide check` and `studyguide build`"
     )
     return done
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
