@@ -53,7 +53,8 @@ def repo_root() -> Path:
 
 
 # The files whose tests take longest, longest first: run first, they leave the short ones to
-# fill in around them on the two workers (`-n 2 --dist loadfile` hands files out in order).
+# fill in around them on the two workers (`-n 2 --dist loadfile` hands files out in order;
+# `--no-loadscope-reorder`, or xdist would order the files by their number of tests).
 SLOW_FIRST = [
     "test_parts.py",
     "test_fuzz.py",
