@@ -41,10 +41,6 @@ class Plan:
     kept_pages: list[pagemap.PageStart] | None  # the page map of unchanged sources, if kept
 
     @property
-    def lays_out(self) -> bool:
-        return any(e.needs is Needs.LAYOUT for e in self.editions) or self.missing_pages
-
-    @property
     def missing_pages(self) -> bool:
         return self.page_map_path is not None and self.kept_pages is None
 
@@ -177,13 +173,20 @@ def _write(edition: Edition, job: Job, prepared: Any, staging: Staging) -> None:
         edition.write(job, prepared, handle)
 
 
-def _prepare(edition: Edition, job: Job) -> Any:
-    return edition.prepare(job) if edition.prepare else None
+def _prepare(edition: Edition, job: Job, made: dict[Any, Any]) -> Any:
+    """What the edition's `prepare` makes (it needs no layout): made once for the editions
+    that share it, as the EPUB and the Kobo EPUB do."""
+    if edition.prepare is None:
+        return None
+    if edition.prepare not in made:
+        made[edition.prepare] = edition.prepare(job)
+    return made[edition.prepare]
 
 
 def _write_in_order(plan: Plan, job: Job, staging: Staging) -> None:
     laid = lay_out(plan, job) if any(e.needs is Needs.LAYOUT for e in plan.editions) else None
     pages = plan.kept_pages
+    made: dict[Any, Any] = {}
     for edition in plan.editions:
         if edition.needs is Needs.PAGE_MAP:
             if laid is None and pages is None:
@@ -198,7 +201,7 @@ def _write_in_order(plan: Plan, job: Job, staging: Staging) -> None:
             layout=laid if edition.needs is Needs.LAYOUT else None,
             page_map=tuple(pages) if edition.needs is Needs.PAGE_MAP and pages else None,
         )
-        _write(edition, ready, _prepare(edition, ready), staging)
+        _write(edition, ready, _prepare(edition, ready, made), staging)
 
 
 def _write_beside_the_layout(plan: Plan, job: Job, staging: Staging) -> None:
@@ -212,10 +215,11 @@ def _write_beside_the_layout(plan: Plan, job: Job, staging: Staging) -> None:
     try:
         laid = lay_out(plan, job)
         child.send_ready()
+        made: dict[Any, Any] = {}
         for edition in plan.editions:
             if edition.needs is not Needs.PAGE_MAP:
                 ready = replace(job, layout=laid if edition.needs is Needs.LAYOUT else None)
-                _write(edition, ready, _prepare(edition, ready), staging)
+                _write(edition, ready, _prepare(edition, ready, made), staging)
         for temporary, target in child.wait():
             staging.adopt(Path(temporary), Path(target))
     except BaseException:
@@ -236,7 +240,8 @@ def _remove_staged(staged: list[tuple[str, str]]) -> None:
 def _in_child(
     editions: list[Edition], job: Job, page_map: Path, ready: Callable[[], None]
 ) -> list[tuple[str, str]]:
-    prepared = [_prepare(edition, job) for edition in editions]
+    made: dict[Any, Any] = {}
+    prepared = [_prepare(edition, job, made) for edition in editions]
     ready()  # blocks until the parent has laid the book out and kept the page map
     pages = pagemap.load(page_map)
     if pages is None:

@@ -1,7 +1,8 @@
 """Signals that stop a build (SIGINT, SIGTERM, SIGHUP) raised where the build is, so that it
 cleans up: every temporary file removed, every old edition kept, never half a set replaced.
 
-While the editions are put in place (a few renames), a signal is held until they all are.
+A signal that comes while the editions are put in place (a few renames) does not stop the
+build: it finishes, and the whole new set is in place.
 A signal the build was started to ignore (`nohup`, a shell's background job) stays ignored.
 """
 
@@ -29,13 +30,10 @@ class Stopper:
 
     def __init__(self) -> None:
         self.finishing = False
-        self.held: int | None = None  # a signal that came while finishing
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        if self.finishing:
-            self.held = signum
-            return
-        raise Interrupted(signum)
+        if not self.finishing:
+            raise Interrupted(signum)
 
     def hold(self) -> None:
         """From now on, let the build run to its end whatever signal comes: the editions

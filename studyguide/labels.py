@@ -255,6 +255,8 @@ DATE_FORMATS = {
     "fr": "{day} {month} {year}",
     "de": "{day}. {month} {year}",
 }
+MONTH_YEAR_FORMATS = {"en": "{month} {year}", "es": "{month} de {year}", "fr": "{month} {year}"}
+MONTH_YEAR_FORMATS["de"] = "{month} {year}"
 # The languages a text may be translated from, named in the book's language (as after
 # "translated from": Spanish, del español, de l'espagnol, aus dem Spanischen).
 LANGUAGE_NAMES = {
@@ -301,18 +303,25 @@ class Labels:
     def date(self, value: dt.date | None) -> str:
         if value is None:
             return self.words["no_date"]
-        language = primary(self.language) if primary(self.language) in MONTHS else "en"
+        language = self._dated_language()
         month = MONTHS[language].split()[value.month - 1]
         day = "1er" if language == "fr" and value.day == 1 else str(value.day)
         return DATE_FORMATS[language].format(day=day, month=month, year=value.year)
 
+    def month_year(self, year: int, month: int) -> str:
+        """A month of a year: "March 2007", "marzo de 2007"."""
+        language = self._dated_language()
+        name = MONTHS[language].split()[month - 1]
+        return MONTH_YEAR_FORMATS[language].format(month=name, year=year)
+
+    def _dated_language(self) -> str:
+        """The language dates are written in: the book's, or English where there is no
+        table of month names for it."""
+        return primary(self.language) if primary(self.language) in MONTHS else "en"
+
     def language_name(self, code: str) -> str:
         names = LANGUAGE_NAMES.get(primary(self.language), LANGUAGE_NAMES["en"])
         return names.get(primary(code), code)
-
-
-def has_table(language: str) -> bool:
-    return primary(language) in TABLES
 
 
 def labels_for(language: str, overrides: Mapping[str, str] | None = None) -> Labels:

@@ -49,7 +49,12 @@ def cache_key(book: Book, options: Options) -> str:
 
 
 def cache_path(book: Book, options: Options) -> Path:
-    return cache.entry(options.out, "pagemap", cache_key(book, options), ".json")
+    return entry_path(options.out, cache_key(book, options))
+
+
+def entry_path(out: Path, key: str) -> Path:
+    """Where the page map of the sources with `key` is kept, in the output folder `out`."""
+    return cache.entry(out, "pagemap", key, ".json")
 
 
 def save(pages: Sequence[PageStart], path: Path) -> None:

@@ -20,7 +20,7 @@ from studyguide.authoring.blocks import Block, ChapterPlan, Span, collapse
 from studyguide.errors import BuildError, SourceRef
 from studyguide.sources.chapters import SPLIT
 from studyguide.sources.checks import HEADING
-from studyguide.sources.markdown import SIGNATURE, make_parser
+from studyguide.sources.markdown import NOTE_CALL, SIGNATURE, make_parser
 from studyguide.sources.nodes import plain_text
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<])")
@@ -30,8 +30,6 @@ _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([#>+=:~|-])")
 _LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
 _MARKS = {"em": "*", "strong": "**"}
-# What a chapter reads as a call of a note, however it is escaped (sources/inline.py).
-NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 FRONT_MATTER_HELP = """\
 # The text's own words, as published: `studyguide check` compares them with {source}.

@@ -24,7 +24,7 @@ from studyguide.authoring.bookfiles import (
     write_whole,
 )
 from studyguide.authoring.chapterwrite import chapter_text, source_text
-from studyguide.authoring.new import placeholder_titles, skeleton
+from studyguide.authoring.new import placeholder_titles, skeleton, text_entry
 from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomledit import add_text, set_text_fields
 from studyguide.errors import BuildError, SourceRef, counted
@@ -199,17 +199,7 @@ def _book_toml(meta: BookMeta, target: Target, title: str, source: str) -> str:
     current = read_text(path.parent, path)
     if target.index is None:
         words = skeleton(meta.language).words
-        return add_text(
-            current,
-            {
-                "id": target.id,
-                "title": title,
-                "kind": words["text_kind"],
-                "source": source,
-                "authors": [{"name": words["author"]}],
-                "rights": {"status": "all-rights-reserved", "holder": words["author"]},
-            },
-        )
+        return add_text(current, text_entry(target.id, title, source, words))
     fields = {"source": source} | ({"title": title} if title != target.title else {})
     return set_text_fields(path, current, target.index, fields)
 

@@ -62,7 +62,6 @@ def migrate(root: Path) -> list[str]:
 def _mark_headings(root: Path) -> int:
     """Mark as headings the stored article's blocks that chapters take as their titles."""
     from studyguide.errors import ErrorCollector
-    from studyguide.sources.chapters import KIND_NAMES
     from studyguide.sources.files import read_chapter_files
     from studyguide.sources.frontmatter import read_front_matter
     from studyguide.sources.markdown import make_front_matter_parser
@@ -76,11 +75,7 @@ def _mark_headings(root: Path) -> int:
         front = read_front_matter(
             parser.parse(chapter.text, {}), chapter.path, "", ErrorCollector()
         )
-        if (
-            front
-            and KIND_NAMES.get(str(front.values.get("kind", "article")))
-            and str(front.values.get("kind", "article")) in ("article", "text")
-        ):
+        if front and str(front.values.get("kind", "article")) in ("article", "text"):
             titles.append(" ".join(str(front.values.get("title", "")).split()))
     blocks = read_text(root, source).split("\n\n")
     marked = 0

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomlwrite import book_toml
@@ -101,15 +102,21 @@ def _book_toml(title: str, language: str, words: dict[str, str]) -> str:
         "identifier": f"urn:uuid:{uuid.uuid4()}",
     }
     edition = {"editors": words["editors"], "year": dt.date.today().year}
-    text = {
-        "id": TEXT_ID,
-        "title": words["text_title"],
+    text = text_entry(TEXT_ID, words["text_title"], f"{SOURCE_DIR}/{TEXT_ID}.txt", words)
+    return book_toml(top, edition, [text]) + _TEXT_COMMENTS
+
+
+def text_entry(text_id: str, title: str, source: str, words: dict[str, str]) -> dict[str, Any]:
+    """A new `[[texts]]` entry, its author and rights to be filled in (`words`: the
+    skeleton's, in the book's language)."""
+    return {
+        "id": text_id,
+        "title": title,
         "kind": words["text_kind"],
-        "source": f"{SOURCE_DIR}/{TEXT_ID}.txt",
+        "source": source,
         "authors": [{"name": words["author"]}],
         "rights": {"status": "all-rights-reserved", "holder": words["author"]},
     }
-    return book_toml(top, edition, [text]) + _TEXT_COMMENTS
 
 
 def new_book(folder: Path, title: str | None = None, language: str = "en") -> list[str]:

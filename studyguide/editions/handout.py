@@ -39,6 +39,7 @@ def handout_html(
     lines: dict[str, int],
 ) -> str:
     """The handout as one HTML document; `lines` gives each chapter's ruled lines (0: none)."""
+    from studyguide.editions.pdf.layout import DATE_FORMAT
     from studyguide.render.markup import render_template
 
     return render_template(
@@ -48,7 +49,7 @@ def handout_html(
         chapters=chapters,
         paper=paper,
         date=date,
-        created=date.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created=date.strftime(DATE_FORMAT),
         lines=lines,
         css=handout_css(book, paper),
     )
@@ -56,12 +57,9 @@ def handout_html(
 
 def overflowing(document: Document, chapters: list[ChapterView]) -> list[str]:
     """The ids of the chapters whose questions run over more than one page."""
-    wanted = {chapter.id for chapter in chapters}
-    starts: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for anchor in page.anchors:
-            if anchor in wanted:
-                starts.setdefault(anchor, index)
+    from studyguide.editions.pdf.pages import anchor_pages
+
+    starts = anchor_pages(document)
     ends = [starts[c.id] for c in chapters[1:]] + [len(document.pages)]
     return [c.id for c, end in zip(chapters, ends, strict=True) if end - starts[c.id] > 1]
 

@@ -83,7 +83,7 @@ class Session:
             try:
                 book = load_book(self.root)
                 key = pagemap.cache_key(book, self.options)
-                kept = self._kept_page_map(book)
+                kept = self._kept_page_map(key)
             except (BuildError, BuildErrors) as error:
                 self._not_rebuilt(_each(error, self.root))
                 return
@@ -130,10 +130,11 @@ class Session:
         with self._changed:
             self._changed.notify_all()
 
-    def _kept_page_map(self, book: Book) -> list[pagemap.PageStart] | None:
-        """The page map of these very sources: the preview's own layout, or a build's."""
+    def _kept_page_map(self, key: str) -> list[pagemap.PageStart] | None:
+        """The page map of the sources with `key`: the preview's own layout, or a build's
+        (the key does not depend on the output folder)."""
         for options in (self.print_options, self.options):
-            pages = pagemap.load(pagemap.cache_path(book, options))
+            pages = pagemap.load(pagemap.entry_path(options.out, key))
             if pages is not None:
                 return pages
         return None
@@ -146,7 +147,7 @@ class Session:
                 if shown.book is not None and not shown.exact:
                     self.printing.start(shown.key)  # the sources changed while it ran
                 return
-            pages = pagemap.load(pagemap.cache_path(shown.book, self.print_options))
+            pages = pagemap.load(pagemap.entry_path(self.print_options.out, key))
             if pages is not None:
                 self._show(replace(shown, page_map=tuple(pages), exact=True))
 

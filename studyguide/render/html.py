@@ -152,10 +152,8 @@ class BookRenderer(RendererHTML):
         if state.targets.medium is Medium.PRINT:
             # WeasyPrint floats the note itself to the foot of the page (float: footnote).
             # The empty anchor stays at the call: the PDF keeps a destination there.
-            return str(
-                self._state(env).targets.macros.print_note(note, Markup(state.note_html[label]))
-            )
-        return str(self._state(env).targets.macros.noteref(note))
+            return str(state.targets.macros.print_note(note, Markup(state.note_html[label])))
+        return str(state.targets.macros.noteref(note))
 
     def link_open(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
         node = tokens[idx]
@@ -183,8 +181,8 @@ class BookRenderer(RendererHTML):
         state.paragraph = number or 0
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
-            return str(self._state(env).targets.macros.paragraph_open(element_id, number)) + lead
-        return self._block_open(node, "p", state) + lead
+            return str(state.targets.macros.paragraph_open(element_id, number)) + lead
+        return self._block_open("p", state) + lead
 
     def paragraph_close(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
@@ -195,47 +193,46 @@ class BookRenderer(RendererHTML):
             return "</span>"
         return "</p>\n"
 
-    def _block_open(self, node: Node, tag: str, state: Fragment) -> str:
+    def _block_open(self, tag: str, state: Fragment) -> str:
         if state.block_ids:
             state.blocks += 1
             return f'<{tag} id="{state.block_ids}b{state.blocks}">'
         return f"<{tag}>"
 
     def heading_open(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
-        self._state(env).in_heading = True
-        return self._block_open(tokens[idx], tokens[idx].tag, self._state(env))
+        state = self._state(env)
+        state.in_heading = True
+        return self._block_open(tokens[idx].tag, state)
 
     def bullet_list_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
-        return self._block_open(tokens[idx], "ul", self._state(env)) + "\n"
+        return self._block_open("ul", self._state(env)) + "\n"
 
     def list_item_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
-        return self._block_open(tokens[idx], "li", self._state(env))
+        return self._block_open("li", self._state(env))
 
     def blockquote_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
-        return self._block_open(tokens[idx], "blockquote", self._state(env)) + "\n"
+        return self._block_open("blockquote", self._state(env)) + "\n"
 
     def ordered_list_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
         node = tokens[idx]
-        opening = self._block_open(node, "ol", self._state(env))
+        opening = self._block_open("ol", self._state(env))
         start = node.attrGet("start")
         if start is not None and str(start) != "1":
             opening = opening[:-1] + f' start="{start}">'
         return opening + "\n"
 
     def citation(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
-        reference = self._state(env).targets.reference
+        targets = self._state(env).targets
         return str(
-            self._state(env).targets.macros.citation(
-                [reference(key) for key in tokens[idx].meta["keys"]]
-            )
+            targets.macros.citation([targets.reference(k) for k in tokens[idx].meta["keys"]])
         )
 
     def container_bibliography_open(

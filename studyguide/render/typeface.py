@@ -146,18 +146,16 @@ def subset_font(face: Face, text: str) -> bytes:
 def check_book(book: Book) -> list[Face]:
     """The book's faces, once the typeface is found and covers every character of the
     sources; every character it lacks is an error, at its first place in each file."""
-    from studyguide.errors import BuildErrors
+    from studyguide.errors import ErrorCollector
     from studyguide.sources.files import displayed_sources
     from studyguide.sources.tomlfile import locate
 
     meta_text = book.meta.path.read_text(encoding="utf-8") if book.meta.path.is_file() else ""
     where = SourceRef(book.meta.path, locate(meta_text).get(("typeface",), 0))
     faces = find_faces(book.meta.typeface, where)
-    errors = coverage_errors(book, faces, displayed_sources(book.root))
-    if len(errors) == 1:
-        raise errors[0]
-    if errors:
-        raise BuildErrors(errors)
+    errors = ErrorCollector()
+    errors.errors.extend(coverage_errors(book, faces, displayed_sources(book.root)))
+    errors.raise_if_any()
     return faces
 
 

@@ -111,8 +111,7 @@ class BookView:
         if len(parts) == 3:
             return self.labels.date(dt.date(*parts))
         if len(parts) == 2:
-            day = self.labels.date(dt.date(parts[0], parts[1], 1))
-            return day.split(" ", 1)[1].removeprefix("de ") if " " in day else day
+            return self.labels.month_year(parts[0], parts[1])
         return str(parts[0]) if parts else self.labels["no_date"]
 
     def annotations_line(self) -> str:

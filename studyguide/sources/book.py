@@ -43,10 +43,9 @@ def load_book(root: Path) -> Book:
     glossary_files = read_glossary_files(root, errors)
     md = make_parser()
     names = glossary_names(glossary_files, errors)
-    terms = parse_glossary(md, glossary_files, names, errors)
-    slugs = {s.slug for s in glossary_files}
+    terms = parse_glossary(md, glossary_files, errors)
     texts = [text.id for text in meta.texts] if meta else None  # None: book.toml is wrong
-    matcher = _with_slugs(names, slugs)
+    matcher = TermMatcher.build(names, (s.slug for s in glossary_files))
     chapters = _parse_chapters(md, chapter_files, matcher, texts, errors)
     _check_order(chapters, errors)
     _check_paragraph_links(chapters, terms, texts or [], errors)
@@ -63,16 +62,6 @@ def load_book(root: Path) -> Book:
 def citations(chapters: Iterable[Chapter], terms: Iterable[Term]) -> list[Citation]:
     """Every citation of the book, in the order of the sources."""
     return [c for source in (*chapters, *terms) for c in source.citations]
-
-
-def _with_slugs(names: dict[str, str], slugs: set[str]) -> TermMatcher:
-    """The matcher of the glossary's names, knowing every slug, so explicit `term:slug`
-    links resolve."""
-    matcher = TermMatcher.build(names)
-    known = dict(matcher.slug_of)
-    for slug in slugs:
-        known.setdefault("\0" + slug, slug)
-    return TermMatcher(known, matcher.pattern)
 
 
 def _parse_chapters(

@@ -268,11 +268,7 @@ def source_paths(root: Path) -> list[Path]:
     texts as published, the chapters, the glossary, the references, and the book's own
     templates and styles. What dates a build and keys its cache. (Only regular files inside
     the book; the loader refused the rest.)"""
-    paths = [root / METADATA_FILE, root / REFERENCES_FILE]
-    for name in (CHAPTERS_DIR, GLOSSARY_DIR):
-        folder = root / name
-        if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
-            paths += _listed(folder, ErrorCollector())
+    paths = _displayed_paths(root)
     for name in (SOURCE_DIR, *LAYOUT_DIRS):
         folder = root / name
         if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
@@ -283,9 +279,15 @@ def source_paths(root: Path) -> list[Path]:
 def displayed_sources(root: Path) -> dict[Path, str]:
     """The text of every file whose words the editions show: the metadata, the references,
     the chapters and the glossary (read again, for checks that need the files' own lines)."""
+    paths = _displayed_paths(root)
+    return {path: read_text(root, path) for path in paths if is_regular_inside(root, path)}
+
+
+def _displayed_paths(root: Path) -> list[Path]:
+    """The metadata, the references, then the chapters and the glossary in their order."""
     paths = [root / METADATA_FILE, root / REFERENCES_FILE]
     for name in (CHAPTERS_DIR, GLOSSARY_DIR):
         folder = root / name
         if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
             paths += _listed(folder, ErrorCollector())
-    return {path: read_text(root, path) for path in paths if is_regular_inside(root, path)}
+    return paths

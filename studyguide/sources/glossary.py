@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -14,6 +13,7 @@ from studyguide.sources.frontmatter import check_keys, read_front_matter, requir
 from studyguide.sources.inline import check_inline, check_nesting, unknown_term
 from studyguide.sources.markdown import ParseState, TermMatcher, make_front_matter_parser
 from studyguide.sources.nodes import freeze_all
+from studyguide.sources.references import alphabetical
 
 GLOSSARY_KEYS = {"term", "aliases", "sort"}
 
@@ -126,12 +126,10 @@ def parse_term(
 def parse_glossary(
     md: MarkdownIt,
     glossary_files: list[GlossaryFile],
-    names: dict[str, str],
     errors: ErrorCollector,
 ) -> list[Term]:
     """The entries, sorted for display; links between entries are explicit only."""
-    slugs = {s.slug for s in glossary_files}
-    explicit_only = TermMatcher({**names, **{s: s for s in slugs}}, None)
+    explicit_only = TermMatcher({}, None, frozenset(s.slug for s in glossary_files))
     state = ParseState(0, explicit_only)
     terms: list[Term] = []
     for source in glossary_files:
@@ -148,5 +146,4 @@ def parse_glossary(
 
 def sort_key(term: Term) -> str:
     """Alphabetical, accents and case aside; people by surname (their `sort:` field)."""
-    decomposed = unicodedata.normalize("NFKD", (term.sort or term.term).casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return alphabetical(term.sort or term.term)

@@ -128,7 +128,7 @@ def check_inline(
         )
 
 
-def check_nesting(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -> bool:
+def check_nesting(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -> None:
     """Markdown nested deeper than MAX_NESTING is a mistake (the first place, once a file):
     what `check` passes, every edition can lay out."""
     for token in tokens:
@@ -147,12 +147,11 @@ def check_nesting(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -
                     "markdown.nesting",
                 )
             )
-            return False
-    return True
+            return
 
 
 def unknown_term(slug: str, where: SourceRef, matcher: TermMatcher) -> BuildError:
-    slugs = sorted(set(matcher.slug_of.values()))
+    slugs = sorted(matcher.slugs)
     close = difflib.get_close_matches(slug, slugs, n=1)
     hint = (
         f"did you mean term:{close[0]}?"

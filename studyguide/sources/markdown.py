@@ -4,6 +4,7 @@ term links and citations."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,8 @@ _WORD_EDGE = r"[\w’'\-]"
 _ENDINGS = r"(?:[’']s|es|s)?"
 # [@key] or [@key; @other]: a citation of references.toml's entries.
 CITATION = re.compile(r"\[@([a-z0-9]+(?:-[a-z0-9]+)*)((?:\s*;\s*@[a-z0-9]+(?:-[a-z0-9]+)*)*)\]")
-_NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+# A call of a note, [^id], however it is escaped (the importer refuses one in a text).
+NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 
 @dataclass
@@ -32,16 +34,17 @@ class TermMatcher:
 
     slug_of: dict[str, str]  # name → slug
     pattern: re.Pattern[str] | None
+    slugs: frozenset[str] = frozenset()  # every entry's slug: explicit `term:slug` links
 
     @classmethod
-    def build(cls, names: dict[str, str]) -> TermMatcher:
+    def build(cls, names: dict[str, str], slugs: Iterable[str] = ()) -> TermMatcher:
         if not names:
-            return cls({}, None)
+            return cls({}, None, frozenset(slugs))
         alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         pattern = re.compile(
             rf"(?<!{_WORD_EDGE})(?P<name>{alternatives}){_ENDINGS}(?!{_WORD_EDGE}|\w)"
         )
-        return cls(dict(names), pattern)
+        return cls(dict(names), pattern, frozenset(slugs))
 
 
 @dataclass
@@ -81,7 +84,7 @@ def _undefined_notes_rule(state: Any) -> None:
             if child is not None and child.type in ("text", "text_special"):
                 run.append(child.content if child.type == "text" else "\0")
                 continue
-            for found in _NOTE_CALL.finditer("".join(run)):
+            for found in NOTE_CALL.finditer("".join(run)):
                 parse.undefined_notes.append((found[1], line))
             run = []
             if child is not None and child.type in ("softbreak", "hardbreak"):
@@ -119,7 +122,7 @@ def _glossary_links_rule(state: Any) -> None:
                 href = str(child.attrGet("href") or "")
                 if has_scheme(href, TERM_SCHEME):
                     slug = href[len(TERM_SCHEME) :]
-                    if slug in parse.matcher.slug_of.values():
+                    if slug in parse.matcher.slugs:
                         link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
                         child.meta["term"] = slug
                         child.meta["link_id"] = link_id

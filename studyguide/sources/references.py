@@ -23,7 +23,8 @@ FIELDS = {"author": True, "title": True, "publisher": False, "date": False, "url
 FIELDS["note"] = False
 
 
-def _sort_key(text: str) -> str:
+def alphabetical(text: str) -> str:
+    """The key that sorts text alphabetically, accents and case aside."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -126,9 +127,9 @@ def load_references(root: Path, labels: Labels, errors: ErrorCollector) -> list[
     entries = [(key, e) for key, v in toml.values.items() if (e := _entry(toml, key, v, errors))]
     entries.sort(
         key=lambda item: (
-            _sort_key(item[1]["author"]),
+            alphabetical(item[1]["author"]),
             item[1].get("date", ""),
-            _sort_key(item[1]["title"]),
+            alphabetical(item[1]["title"]),
         )
     )
     base = [

@@ -32,12 +32,12 @@ def prepare(job: Job) -> Prepared:
     from studyguide.editions.epub import cover, package
     from studyguide.model import Medium
     from studyguide.render.documents import render_epub_documents
-    from studyguide.render.typeface import check_book, is_font, subset_font
+    from studyguide.render.typeface import find_faces, is_font, subset_font
     from studyguide.render.views import render_book
 
     book, out = job.book, job.options.out
     job.progress("rendering the EPUB's documents")
-    faces = check_book(book)
+    faces = find_faces(book.meta.typeface)  # found and checked before the build began
     cover_png = None
     if job.options.cover:
         key = cache.digest(

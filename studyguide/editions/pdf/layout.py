@@ -10,13 +10,14 @@ import datetime as dt
 import logging
 import mimetypes
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
 
 from studyguide.editions.pdf import parts
-from studyguide.editions.pdf.pages import from_document
+from studyguide.editions.pdf.pages import anchor_pages, from_document
 from studyguide.errors import BuildError, ErrorCollector
 from studyguide.model import Book, Medium
 from studyguide.options import PAPERS, Options, Progress, quiet
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from weasyprint import Document
 
     from studyguide.pagemap import PageStart
+    from studyguide.render.views import BookView
 
 PDF_VARIANT = "pdf/ua-1"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -52,16 +54,24 @@ def print_html(book: Book, options: Options, date: dt.datetime | None = None) ->
     With `options.glossary_pages`, the first link to a term in each chapter gives its
     glossary page.
     """
+    return _renderer(book, options, date)[1](None)
+
+
+def _renderer(
+    book: Book, options: Options, date: dt.datetime | None
+) -> tuple[BookView, Callable[[PrintPart | None], str]]:
+    """The book's print view, and what renders it (or one part of it) as the print HTML."""
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
-    return render_print_html(
-        view,
-        options.paper,
-        options.writing_space,
-        print_stylesheet(book, options.paper, one_sided=not options.blank_pages),
-        date.strftime(DATE_FORMAT) if date else "",
-        options.glossary_pages,
-    )
+    css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
+    stamp = date.strftime(DATE_FORMAT) if date else ""
+
+    def render(part: PrintPart | None) -> str:
+        return render_print_html(
+            view, options.paper, options.writing_space, css, stamp, options.glossary_pages, part
+        )
+
+    return view, render
 
 
 def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
@@ -202,17 +212,8 @@ def lay_out_book(
     book: Book, options: Options, date: dt.datetime | None = None, progress: Progress = quiet
 ) -> OnePiece | InParts:
     """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
-    check_paper(options.paper)
-    view = render_book(book, Medium.PRINT, date.date() if date else None)
-    css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
+    view, render = _renderer(book, options, date)
     plan = parts.plan(view, options.part_size)
-    stamp = date.strftime(DATE_FORMAT) if date else ""
-
-    def render(part: PrintPart | None) -> str:
-        return render_print_html(
-            view, options.paper, options.writing_space, css, stamp, options.glossary_pages, part
-        )
-
     if len(plan) == 1 and not options.glossary_pages:
         return OnePiece(layout(render(None), book.root))
     # With --glossary-pages even a short book takes the parts' way, in one part: WeasyPrint's
@@ -222,10 +223,7 @@ def lay_out_book(
     def lay_out_part(html: str, first_page: int, target: Path) -> tuple[list, dict, int]:
         document = layout(html, book.root)
         starts = from_document(document, first_page)
-        anchors: dict[str, int] = {}
-        for index, page in enumerate(document.pages):
-            for name in page.anchors:  # an element over several pages: its first
-                anchors.setdefault(name, first_page + index)
+        anchors = anchor_pages(document, first_page)
         with atomic_output(target) as handle:
             write_pdf(document, handle, book.meta.identifier)
         return starts, anchors, len(document.pages)

@@ -12,16 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from studyguide.editions.pdf.pages import anchor_pages
+
 NOTE, CALL = "note-", "noteref-"  # ids of a print note and of its call's anchor (_markup.html.j2)
 MAX_ROUNDS = 4
 
 
 def stray_calls(document: Any) -> list[str]:
     """The ids of the calls whose note is laid out on another page."""
-    pages: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            pages.setdefault(name, index)
+    pages = anchor_pages(document)
     return [
         name
         for name, page in pages.items()

@@ -62,3 +62,13 @@ def from_document(document: Document, first_page: int = 1) -> list[PageStart]:
         if first is not None:
             starts.append(PageStart(str(number), first[0], first[1], " ".join(preview)[:80]))
     return starts
+
+
+def anchor_pages(document: Document, first_page: int = 0) -> dict[str, int]:
+    """The page of each anchor (an element over several pages: its first), numbered from
+    `first_page`."""
+    pages: dict[str, int] = {}
+    for number, page in enumerate(document.pages, start=first_page):
+        for name in page.anchors:
+            pages.setdefault(name, number)
+    return pages

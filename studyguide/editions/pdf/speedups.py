@@ -11,21 +11,14 @@ article, time had grown as pages × page references.
 from __future__ import annotations
 
 import copy
-import hashlib
-import inspect
-import logging
 from typing import Any
+
+from studyguide.editions.pdf.patches import log, source_digest
 
 # Digests of the sources replaced here, as shipped in WeasyPrint 70.0 and pydyf 0.13.0.
 _EXPECTED_TARGETS = "545eb30bb50f0e49"
 _EXPECTED_REFERENCES = "060bf90aad55931b"
 _EXPECTED_CONTEXT = "f687f507fee8883e"
-
-log = logging.getLogger("studyguide")
-
-
-def _digest(function: Any) -> str:
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
 
 
 def _skipped(name: str, library: str) -> bool:
@@ -46,7 +39,7 @@ def remember_page_references() -> bool:
 
     if getattr(pydyf.PDF, "_studyguide_cached_references", False):
         return True
-    if _digest(pydyf.PDF.page_references.fget) != _EXPECTED_REFERENCES:
+    if source_digest(pydyf.PDF.page_references.fget) != _EXPECTED_REFERENCES:
         return _skipped("page references", f"pydyf {pydyf.__version__}")
 
     def page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
@@ -92,7 +85,7 @@ def index_target_counters() -> bool:
     original = collector.cache_target_page_counters
     if getattr(original, "_studyguide", False):
         return True
-    if _digest(original) != _EXPECTED_TARGETS:
+    if source_digest(original) != _EXPECTED_TARGETS:
         return _skipped("target counters", f"WeasyPrint {weasyprint.__version__}")
 
     def cache_target_page_counters(
@@ -215,7 +208,7 @@ def index_footnotes() -> bool:
     original = context.__init__
     if getattr(original, "_studyguide", False):
         return True
-    if _digest(original) != _EXPECTED_CONTEXT:
+    if source_digest(original) != _EXPECTED_CONTEXT:
         return _skipped("footnote list", f"WeasyPrint {weasyprint.__version__}")
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:

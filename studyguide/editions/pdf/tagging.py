@@ -10,29 +10,21 @@ builder and renames what the shared layout marks with classes:
 - the contents (`ol.toc` in print_book.html.j2): the list → TOC, each entry → TOCI, holding
   a Reference to the chapter (the entry's link).
 
-The check that the wrapped functions are the versions this was written for is as in
-typesetting.py.
+The check that the wrapped functions are the versions this was written for is in
+patches.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
 from collections.abc import Iterator
 from typing import Any
 
+from studyguide.editions.pdf.patches import wrap_checked
 from studyguide.render.markup import CLASSES
-
-log = logging.getLogger("studyguide")
 
 # Digests of the functions wrapped here, as shipped in WeasyPrint 70.0.
 _EXPECTED = {"_build_box_tree": "f716251a83e7096e", "add_tags": "f0e74575b0bafaf3"}
 TOC_CLASS, TOC_ITEM_CLASS = "toc", "toc-item"  # the print contents' list and entries
-
-
-def _digest(function: Any) -> str:
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
 
 
 def _classes(element: Any) -> set[str]:
@@ -108,21 +100,9 @@ def apply() -> list[str]:
     import weasyprint.pdf as pdf_module
     from weasyprint.pdf import tags
 
-    applied = []
-    for name, module, wrap in (
-        ("_build_box_tree", tags, retagged),
-        ("add_tags", pdf_module, with_id_tree),
-    ):
-        function = getattr(module, name)
-        if getattr(function, "_studyguide", False):
-            applied.append(name)
-        elif _digest(function) == _EXPECTED[name]:
-            setattr(module, name, wrap(function))
-            applied.append(name)
-        else:
-            log.warning(
-                "studyguide: WeasyPrint's %s is not the version the tagging patch was written "
-                "for; the patch is skipped: install from requirements.lock",
-                name,
-            )
-    return applied
+    patches = ((tags, "_build_box_tree", retagged), (pdf_module, "add_tags", with_id_tree))
+    return [
+        name
+        for module, name, wrap in patches
+        if wrap_checked(module, name, wrap, _EXPECTED[name], "tagging")
+    ]

@@ -18,14 +18,11 @@ pins WeasyPrint), and leaves another version alone with a warning.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
-import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
-log = logging.getLogger("studyguide")
+from studyguide.editions.pdf.patches import wrap_checked
 
 MAX_HYPHENATED_IN_A_ROW = 2
 HYPHENATION_ZONE = 0.12  # of the line's width
@@ -51,21 +48,6 @@ class _State:
 
 
 _STATE = _State()
-
-
-def _digest(function: Any) -> str:
-    return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
-
-
-def _is_expected(name: str, function: Any) -> bool:
-    if _digest(function) == _EXPECTED[name]:
-        return True
-    log.warning(
-        "studyguide: WeasyPrint's %s is not the version the typesetting patch was written "
-        "for; the patch is skipped: install from requirements.lock",
-        name,
-    )
-    return False
 
 
 # ------------------------------------------------------------------ hyphenation
@@ -264,20 +246,13 @@ def apply() -> list[str]:
     from weasyprint.draw import text as draw_text
     from weasyprint.layout import block, inline
 
-    applied = []
-    if getattr(inline.split_first_line, "_studyguide", False) or (
-        _is_expected("split_first_line", inline.split_first_line)
-        and setattr(inline, "split_first_line", limited_split(inline.split_first_line)) is None
-    ):
-        applied.append("split_first_line")
-    if getattr(block.iter_line_boxes, "_studyguide", False) or (
-        _is_expected("iter_line_boxes", block.iter_line_boxes)
-        and setattr(block, "iter_line_boxes", line_breaking(block.iter_line_boxes)) is None
-    ):
-        applied.append("iter_line_boxes")
-    if getattr(draw_text.draw_first_line, "_studyguide", False) or (
-        _is_expected("draw_first_line", draw_text.draw_first_line)
-        and setattr(draw_text, "draw_first_line", soft_hyphens(draw_text.draw_first_line)) is None
-    ):
-        applied.append("draw_first_line")
-    return applied
+    patches = (
+        (inline, "split_first_line", limited_split),
+        (block, "iter_line_boxes", line_breaking),
+        (draw_text, "draw_first_line", soft_hyphens),
+    )
+    return [
+        name
+        for module, name, wrap in patches
+        if wrap_checked(module, name, wrap, _EXPECTED[name], "typesetting")
+    ]
