@@ -147,3 +147,17 @@ def test_a_wrong_source_entry_names_its_line(tmp_path):
     by_code = {e.code: e for e in caught.value.errors}
     assert by_code["references.value"].where.line == 8
     assert by_code["references.missing"].where.line == 6
+
+
+@pytest.mark.parametrize("date", ["2007-13", "2007-02-30", "2007-00"])
+def test_a_source_date_that_is_no_day_is_an_error_not_a_crash(tmp_path, date):
+    """ "2007-13" has the shape of a date: it was let through, and the print layout then
+    stopped with a traceback."""
+    root = _book_with(
+        tmp_path, "Fine [@bad].", REF + f'\n[bad]\nauthor = "X"\ntitle = "T"\ndate = "{date}"\n'
+    )
+    with pytest.raises((BuildError, BuildErrors)) as caught:
+        load_book(root)
+    errors = caught.value.errors if isinstance(caught.value, BuildErrors) else [caught.value]
+    assert [(e.code, e.where.line) for e in errors] == [("references.value", 9)]
+    assert "2007" in errors[0].hint

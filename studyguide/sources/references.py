@@ -3,6 +3,7 @@ every citation checked against them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import unicodedata
@@ -65,13 +66,23 @@ def _field(toml: TomlFile, key: str, field: str, value: Any, errors: ErrorCollec
         )
         return None
     pattern = {"date": DATE, "url": URL}.get(field)
-    if pattern and not pattern.fullmatch(text):
+    if pattern and not (pattern.fullmatch(text) and (field != "date" or _is_a_day(text))):
         hint = 'write "2007", "2007-03" or "2007-03-14"' if field == "date" else "https://…"
         errors.add(
             BuildError(at, f"'{key}.{field}' is not a {field}: '{text}'", hint, "references.value")
         )
         return None
     return text.strip()
+
+
+def _is_a_day(date: str) -> bool:
+    """Whether "2007", "2007-03" or "2007-03-14" names a month and day that exist."""
+    year, month, day = ([int(part) for part in date.split("-")] + [1, 1])[:3]
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _entry(toml: TomlFile, key: str, values: Any, errors: ErrorCollector) -> dict | None:
