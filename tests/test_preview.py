@@ -255,3 +255,22 @@ def _running(pid: str) -> bool:
     except (FileNotFoundError, IndexError):
         return False
     return state not in ("Z", "X")  # ended, not yet reaped
+
+
+@pytest.mark.parametrize(
+    ("name", "watched"),
+    [
+        ("chapters/02-two.md", True),
+        ("chapters/02-two.MD", True),  # the loader reads it as a chapter: a save rebuilds
+        ("glossary/tin.Md", True),
+        ("chapters/02-two.md~", False),
+        ("chapters/.02-two.md.swp", False),
+        ("build/huanuni.pdf", False),
+        ("book.toml", True),
+    ],
+)
+def test_the_preview_watches_the_files_the_loader_reads(tmp_path, name, watched):
+    from studyguide.preview.server import is_source
+
+    root = tmp_path.resolve()
+    assert is_source(root / name, root, root / "build") is watched

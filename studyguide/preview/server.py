@@ -24,6 +24,7 @@ from studyguide.sources.files import (
     METADATA_FILE,
     REFERENCES_FILE,
     SOURCE_DIR,
+    SOURCE_SUFFIX,
 )
 
 HOST = "127.0.0.1"
@@ -143,7 +144,7 @@ def is_source(path: Path, root: Path, out: Path) -> bool:
     if len(parts) == 1:
         return parts[0] in (METADATA_FILE, REFERENCES_FILE)
     if parts[0] in (CHAPTERS_DIR, GLOSSARY_DIR):
-        return path.suffix == ".md"
+        return path.suffix.lower() == SOURCE_SUFFIX  # as the loader reads them: 02-two.MD too
     return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS)
 
 
