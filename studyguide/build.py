@@ -4,9 +4,9 @@ together.
 1. load: the book's folder → the model (studyguide/sources), or every mistake in it;
 2. plan: which editions, what they need of the print layout, whether the page map of
    unchanged sources is kept from an earlier build;
-3. lay out once: the print layout (studyguide/editions/pdf/layout.py), only if an edition
+3. lay out once: the print layout (studyguide/layout/), only if an edition
    needs it and the kept page map does not do;
-4. page map: where each print page begins, kept for the next build (studyguide/pagemap.py);
+4. page map: where each print page begins, kept for the next build (studyguide/layout/pagemap.py);
 5. editions: each prepared and written to a temporary file (or folder); with the layout to
    make and an edition waiting only for its page map, that edition is prepared in a second
    process meanwhile; all are renamed into place once every one is complete.
@@ -24,10 +24,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from studyguide import cache, pagemap
+from studyguide import cache
 from studyguide.editions import Edition, Job, Needs, registry
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.interrupts import Stopper, stop_on_signals
+from studyguide.layout import pagemap
 from studyguide.model import Book
 from studyguide.options import Options, Progress
 from studyguide.output import Staging, output_lock, remove_stale_parts
@@ -152,7 +153,7 @@ def up_to_date(root: Path, options: Options, names: list[str]) -> list[Path] | N
 
 def lay_out(plan: Plan, job: Job) -> Any:
     """The one print layout of a build; its page map is kept for the next."""
-    from studyguide.editions.pdf.layout import lay_out_book
+    from studyguide.layout.book import lay_out_book
 
     job.progress(f"laying out the print edition ({job.options.paper.upper()}) with WeasyPrint")
     laid = lay_out_book(job.book, job.options, job.date, job.progress)

@@ -177,8 +177,8 @@ def _options(args: argparse.Namespace, out: Path) -> Options:
 
 
 def _write_debug_html(book: Book, options: Options, target: Path) -> None:
-    from studyguide.editions.pdf.layout import print_html
     from studyguide.errors import BuildError
+    from studyguide.layout.book import print_html
 
     html = print_html(book, options)  # (undated: the print HTML as laid out, for reading)
     try:

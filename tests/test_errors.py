@@ -724,7 +724,7 @@ def _usage_block(stderr: str) -> str:
 
 
 def test_unknown_paper_size_in_print_html_is_our_error(good: Good) -> None:
-    from studyguide.editions.pdf.layout import print_html
+    from studyguide.layout.book import print_html
     from studyguide.options import Options
     from studyguide.sources.book import load_book
 

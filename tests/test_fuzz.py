@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, Phase, assume, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
-from studyguide.editions.pdf.layout import print_html
 from studyguide.errors import BuildError, BuildErrors
+from studyguide.layout.book import print_html
 from studyguide.model import Medium
 from studyguide.options import Options
 from studyguide.render.documents import render_epub_documents, render_navigation
@@ -458,10 +458,10 @@ EPOCH_DATE = dt.datetime(2006, 10, 5, tzinfo=dt.UTC)
 def _every_edition(root: Path) -> None:
     """What a build makes of the book, in-process: the print layout (WeasyPrint), and the
     EPUB with that layout's page markers, packed and read back."""
-    from studyguide.editions.epub.markers import insert_markers
     from studyguide.editions.epub.package import build_epub_package
-    from studyguide.editions.pdf.layout import layout
-    from studyguide.editions.pdf.pages import from_document
+    from studyguide.layout.engine import lay_out_html as layout
+    from studyguide.layout.markers import insert_markers
+    from studyguide.layout.pages import from_document
 
     book = load_book(root)
     options = Options(out=root)

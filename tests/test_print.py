@@ -75,7 +75,7 @@ def book():
 @pytest.fixture(scope="session")
 def print_tree(book):
     """The HTML that WeasyPrint lays out, as a tree: notes, term links, glossary entries."""
-    from studyguide.editions.pdf.layout import print_html
+    from studyguide.layout.book import print_html
     from studyguide.options import Options
 
     # (without the soft hyphens where a word may break: text as a reader sees it)

@@ -131,7 +131,7 @@ def test_remote_image_in_a_chapter_is_refused_without_a_request(
 
 
 def _layout_refusals(html_text: str, root: Path) -> str:
-    from studyguide.editions.pdf import layout as pdf
+    from studyguide.layout import engine as pdf
 
     with pytest.raises((BuildError, BuildErrors)) as caught:
         pdf.layout(html_text, root)
@@ -178,7 +178,7 @@ def test_print_layout_does_not_read_files_outside_the_book(
 
 
 def test_print_layout_refuses_a_resource_over_the_size_limit(tmp_path: Path) -> None:
-    from studyguide.editions.pdf.layout import MAX_RESOURCE_BYTES
+    from studyguide.layout.engine import MAX_RESOURCE_BYTES
 
     root = _small_book(tmp_path / "book")
     with (root / "huge.png").open("wb") as handle:
@@ -188,7 +188,7 @@ def test_print_layout_refuses_a_resource_over_the_size_limit(tmp_path: Path) -> 
 
 
 def test_fetcher_limits_data_urls(tmp_path: Path) -> None:
-    from studyguide.editions.pdf.layout import _make_fetcher
+    from studyguide.layout.engine import _make_fetcher
 
     fetcher = _make_fetcher(tmp_path, max_bytes=100)
     small = "data:text/plain,hello"
@@ -201,7 +201,7 @@ def test_templates_escape_everything_from_the_sources(tmp_path: Path) -> None:
     """Jinja2 autoescaping is on: titles, terms and metadata never become markup."""
     from lxml import etree
 
-    from studyguide.editions.pdf.layout import print_html
+    from studyguide.layout.book import print_html
     from studyguide.model import Medium
     from studyguide.options import Options
     from studyguide.render.documents import render_epub_documents

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
-from studyguide.editions.pdf.layout import print_html
 from studyguide.errors import BuildError, BuildErrors
+from studyguide.layout.book import print_html
 from studyguide.model import Medium
 from studyguide.options import Options
 from studyguide.render.documents import render_epub_documents

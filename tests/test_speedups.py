@@ -7,7 +7,7 @@ import copy
 import subprocess
 import sys
 
-from studyguide.editions.pdf import speedups
+from studyguide.layout.patches import speedups
 from support import ROOT
 
 
@@ -42,7 +42,7 @@ def test_the_pdf_is_the_same_without_the_patches(built, tmp_path):
     """The session's build (patched) against a build with speedups.apply switched off."""
     script = (
         "import sys\n"
-        "from studyguide.editions.pdf import speedups\n"
+        "from studyguide.layout.patches import speedups\n"
         "speedups.apply = lambda: []\n"
         "from studyguide.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"

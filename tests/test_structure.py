@@ -67,10 +67,15 @@ def test_no_module_imports_itself_back_through_others(graph):
     ("lower", "upper"),
     [
         ("studyguide.sources", "studyguide.render"),
+        ("studyguide.sources", "studyguide.layout"),
         ("studyguide.sources", "studyguide.editions"),
+        ("studyguide.render", "studyguide.layout"),
         ("studyguide.render", "studyguide.editions"),
+        ("studyguide.layout", "studyguide.editions"),
+        ("studyguide.layout", "studyguide.preview"),
         ("studyguide.model", "studyguide.sources"),
         ("studyguide.model", "studyguide.render"),
+        ("studyguide.model", "studyguide.layout"),
     ],
 )
 def test_data_flows_down_the_stages(graph, lower, upper):
@@ -87,6 +92,46 @@ def test_data_flows_down_the_stages(graph, lower, upper):
     for name, targets in graph.items():
         if name not in ("studyguide.cli", "studyguide.__main__"):
             assert not targets & {"studyguide.build", "studyguide.cli"}, name
+
+
+def _edition_of(module: str) -> str | None:
+    """The edition a module belongs to: the first name under studyguide.editions."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["studyguide", "editions"] else None
+
+
+def test_no_edition_imports_another(graph):
+    """Editions share the render and layout stages, never each other (the Kobo EPUB is the
+    EPUB's variant, inside its package); the registry is theirs to import."""
+    editions = {_edition_of(name) for name in graph} - {None}
+    assert {"pdf", "epub", "handout", "web"} <= editions
+    wrong = [
+        (name, target)
+        for name, targets in graph.items()
+        if _edition_of(name)
+        for target in targets
+        if _edition_of(target) not in (None, _edition_of(name))
+    ]
+    assert not wrong, wrong
+
+
+def test_the_print_layout_is_a_stage_of_its_own(graph):
+    """WeasyPrint is driven from studyguide/layout only: the print edition, the handout, the
+    EPUB's and the web's page numbers and the preview use its public functions."""
+    weasy = [
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if re.search(r"^\s*(from|import) weasyprint", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert weasy and all(path.startswith("studyguide/layout/") for path in weasy), weasy
+    users = {
+        name
+        for name, targets in graph.items()
+        for t in targets
+        if t.startswith("studyguide.layout")
+    }
+    for user in ("studyguide.editions.handout", "studyguide.editions.epub", "studyguide.build"):
+        assert user in users, user
 
 
 def test_no_module_is_over_400_lines_and_no_function_over_60():

@@ -325,8 +325,8 @@ def test_no_blank_pages_has_the_same_margins_on_every_page(one_sided):
 
 
 def test_the_page_map_key_depends_on_blank_pages(book, tmp_path):
+    from studyguide.layout.pagemap import cache_key
     from studyguide.options import Options
-    from studyguide.pagemap import cache_key
 
     assert cache_key(book, Options(out=tmp_path)) != cache_key(
         book, Options(out=tmp_path, blank_pages=False)

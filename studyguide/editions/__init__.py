@@ -40,7 +40,7 @@ class Job:
     date: dt.datetime  # the editions' date (sources/dates.py)
     progress: Progress
     page_map: tuple[Any, ...] | None = None  # PageStarts, for Needs.PAGE_MAP
-    layout: Any = None  # the laid-out print edition, for Needs.LAYOUT (editions/pdf/layout.py)
+    layout: Any = None  # the laid-out print edition, for Needs.LAYOUT (studyguide/layout/book.py)
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ EDITIONS: dict[str, Edition] = {}
 _MODULES = (
     "studyguide.editions.pdf",
     "studyguide.editions.epub",
-    "studyguide.editions.kepub",
+    "studyguide.editions.epub.kepub",
     "studyguide.editions.handout",
     "studyguide.editions.web",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from studyguide.editions import Edition, Job, register
 from studyguide.errors import BuildError
@@ -12,8 +12,6 @@ from studyguide.options import Options
 from studyguide.sources.files import CHAPTERS_DIR
 
 if TYPE_CHECKING:
-    from weasyprint import Document
-
     from studyguide.render.views import BookView, ChapterView
 
 # Ruled lines under each question, tried from the most (as many as in the book) down to the
@@ -39,7 +37,7 @@ def handout_html(
     lines: dict[str, int],
 ) -> str:
     """The handout as one HTML document; `lines` gives each chapter's ruled lines (0: none)."""
-    from studyguide.editions.pdf.layout import DATE_FORMAT
+    from studyguide.layout.book import DATE_FORMAT
     from studyguide.render.markup import render_template
 
     return render_template(
@@ -55,9 +53,9 @@ def handout_html(
     )
 
 
-def overflowing(document: Document, chapters: list[ChapterView]) -> list[str]:
+def overflowing(document: Any, chapters: list[ChapterView]) -> list[str]:
     """The ids of the chapters whose questions run over more than one page."""
-    from studyguide.editions.pdf.pages import anchor_pages
+    from studyguide.layout.pages import anchor_pages
 
     starts = anchor_pages(document)
     ends = [starts[c.id] for c in chapters[1:]] + [len(document.pages)]
@@ -76,9 +74,10 @@ def check(book: Book, options: Options) -> None:
         )
 
 
-def prepare(job: Job) -> Document:
+def prepare(job: Job) -> Any:
     """The handout laid out: one page a chapter, fewer ruled lines where a page is full."""
-    from studyguide.editions.pdf.layout import check_paper, layout
+    from studyguide.layout.book import check_paper
+    from studyguide.layout.engine import lay_out_html
     from studyguide.model import Medium
     from studyguide.render.views import render_book
 
@@ -92,7 +91,7 @@ def prepare(job: Job) -> Document:
     job.progress(f"laying out the question handout ({options.paper.upper()}) with WeasyPrint")
     while True:
         html = handout_html(chapters, view, options.paper, job.date, lines)
-        document = layout(html, book.root)
+        document = lay_out_html(html, book.root)
         shrinkable = [i for i in overflowing(document, chapters) if lines[i] > FEWEST_LINES]
         if not shrinkable:
             break
@@ -103,8 +102,8 @@ def prepare(job: Job) -> Document:
     return document
 
 
-def write(job: Job, document: Document, handle: IO[bytes]) -> None:
-    from studyguide.editions.pdf.layout import write_pdf
+def write(job: Job, document: Any, handle: IO[bytes]) -> None:
+    from studyguide.layout.engine import write_pdf
 
     write_pdf(document, handle, f"{job.book.meta.identifier}#questions")
 

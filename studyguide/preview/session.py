@@ -16,10 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from studyguide import cache, pagemap
+from studyguide import cache
 from studyguide.editions.web.site import Preview, render_site
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.labels import labels_for
+from studyguide.layout import pagemap
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress
 from studyguide.preview.printing import PrintLayout

@@ -146,7 +146,7 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
 
 @dataclass
 class PrintPart:
-    """Chapters of a long print edition laid out on their own (studyguide/editions/pdf/parts.py)."""
+    """Chapters of a long print edition laid out on their own (studyguide/layout/parts.py)."""
 
     chapters: list[ChapterView]
     front: bool  # with the title page and the contents

@@ -12,7 +12,7 @@ a word only where these rules allow it:
 - never in the last word of a paragraph, nor in headings (their text is not given here).
 
 What the layout decides (at most two hyphenated lines in a row, whether a line is short
-enough to be worth a hyphen) is in studyguide/editions/pdf/typesetting.py.
+enough to be worth a hyphen) is in studyguide/layout/patches/typesetting.py.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def write(
     """The EPUB packed from what `prepare` made, its page-break markers placed; `transform`
     changes each document before packing (the Kobo edition's spans)."""
     from studyguide.editions.epub import package
-    from studyguide.editions.epub.markers import insert_markers
+    from studyguide.layout.markers import insert_markers
 
     documents, entries = insert_markers(prepared.documents, job.page_map or (), job.book.root)
     if transform is not None:

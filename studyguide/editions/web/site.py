@@ -10,10 +10,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from studyguide.editions.epub.markers import insert_markers
 from studyguide.editions.web.pagenumbers import page_numbers
+from studyguide.layout.markers import insert_markers
+from studyguide.layout.pagemap import PageStart
 from studyguide.model import Book, Medium
-from studyguide.pagemap import PageStart
 from studyguide.render.documents import EpubDocument, font_stylesheet, style_text
 from studyguide.render.markup import render_template
 from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name

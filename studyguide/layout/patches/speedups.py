@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from studyguide.editions.pdf.patches import log, source_digest
+from studyguide.layout.patches import log, source_digest
 
 # Digests of the sources replaced here, as shipped in WeasyPrint 70.0 and pydyf 0.13.0.
 _EXPECTED_TARGETS = "545eb30bb50f0e49"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studyguide.editions.pdf.pages import anchor_pages
+from studyguide.layout.pages import anchor_pages
 
 NOTE, CALL = "note-", "noteref-"  # ids of a print note and of its call's anchor (_markup.html.j2)
 MAX_ROUNDS = 4

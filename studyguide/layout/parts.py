@@ -30,7 +30,7 @@ from studyguide.model import Kind
 from studyguide.render.documents import PrintPart
 
 if TYPE_CHECKING:
-    from studyguide.pagemap import PageStart
+    from studyguide.layout.pagemap import PageStart
     from studyguide.render.views import BookView, ChapterView
 
 ANCHOR_URI = "urn:studyguide:anchor:"  # a link to another part, until the parts are merged

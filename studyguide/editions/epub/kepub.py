@@ -1,4 +1,4 @@
-"""The Kobo edition: the EPUB with Kobo's sentence spans, as a `.kepub.epub`.
+"""The Kobo edition, the EPUB's variant: the EPUB with Kobo's sentence spans, as a `.kepub.epub`.
 
 Kobo's reader uses `<span class="koboSpan" id="kobo.P.S">` around each sentence (P: the
 paragraph in the document, S: the sentence in it) for highlights, page turns and reading
@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from studyguide.editions import Edition, Job, Needs, register
-from studyguide.editions import epub as epub_edition
+from studyguide.editions import epub as epub_edition  # the package this variant belongs to
 from studyguide.model import BookMeta
 from studyguide.options import Options
 

@@ -1,7 +1,7 @@
 """The page map: where each page of the print layout begins, as a place in the shared layout.
 
-The print edition's layout produces it (studyguide/editions/pdf/pages.py); the EPUB places
-its page-break markers by it (studyguide/editions/epub/markers.py). A page begins at a place
+The print edition's layout produces it (pages.py); the EPUB and the web
+edition place their page-break markers by it (markers.py). A page begins at a place
 in an element of the shared layout: the nearest element with an id (a paragraph `p-12`, a
 block `c3-b4`, a question, a glossary entry) and the number of visible characters of that
 element's text that came before on earlier pages. Whitespace is not counted (the two

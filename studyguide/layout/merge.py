@@ -26,7 +26,7 @@ from typing import BinaryIO
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
 
-from studyguide.editions.pdf.parts import ANCHOR_URI
+from studyguide.layout.parts import ANCHOR_URI
 
 
 def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:

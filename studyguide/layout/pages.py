@@ -1,11 +1,11 @@
-"""Where each page of the laid-out print edition begins (see studyguide/pagemap.py)."""
+"""Where each page of the laid-out print edition begins (see pagemap.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from studyguide.pagemap import PageStart, count_visible
+from studyguide.layout.pagemap import PageStart, count_visible
 from studyguide.render.markup import APPARATUS
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from studyguide.editions.pdf.patches import wrap_checked
+from studyguide.layout.patches import wrap_checked
 from studyguide.render.markup import CLASSES
 
 # Digests of the functions wrapped here, as shipped in WeasyPrint 70.0.

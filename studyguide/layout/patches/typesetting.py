@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from studyguide.editions.pdf.patches import wrap_checked
+from studyguide.layout.patches import wrap_checked
 
 MAX_HYPHENATED_IN_A_ROW = 2
 HYPHENATION_ZONE = 0.12  # of the line's width

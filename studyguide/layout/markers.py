@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from studyguide.pagemap import NOT_COUNTED, PageStart, count_visible
+from studyguide.layout.pagemap import NOT_COUNTED, PageStart, count_visible
 from studyguide.render.documents import EpubDocument, PageEntry
 from studyguide.render.markup import APPARATUS, macros
 

@@ -1,0 +1,111 @@
+"""WeasyPrint, as the book may use it: the URL rules (only files inside the book), the patches
+applied, each note kept with its call; a laid-out document written as a tagged PDF."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+from urllib.parse import unquote, urlparse
+
+from studyguide.errors import BuildError, ErrorCollector
+from studyguide.sources.trust import read_source_bytes
+
+if TYPE_CHECKING:
+    from weasyprint import Document
+
+PDF_VARIANT = "pdf/ua-1"
+# Images and fonts a print layout may read; anything bigger is a mistake or an attack.
+MAX_RESOURCE_BYTES = 20_000_000
+
+
+def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
+    """A URL fetcher that reads only files inside the book's folder: nothing remote.
+
+    `http:`, `https:` and every other scheme are refused without a connection being made;
+    `file:` only inside the book's folder (after following links) and `data:` URLs only up
+    to `max_bytes`. Each refusal is kept with its reason, for the error after the layout.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    allowed = root.resolve()
+
+    class BookFetcher(URLFetcher):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.refused: dict[str, str] = {}  # url → why
+
+        def refuse(self, url: str, why: str) -> NoReturn:
+            self.refused.setdefault(url, why)
+            raise ValueError(f"studyguide refused {url}: {why}")
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+            if scheme == "data":
+                if len(url) > max_bytes:
+                    self.refuse(url[:40] + "…", f"data URL larger than {max_bytes:,} bytes")
+                return super().fetch(url, headers)
+            if scheme != "file":
+                self.refuse(url, "not a file in the book's folder; nothing is fetched remotely")
+            path = Path(unquote(urlparse(url).path))
+            try:
+                path = path.resolve()
+            except (OSError, RuntimeError):
+                self.refuse(url, "the path cannot be resolved")
+            if not path.is_relative_to(allowed):
+                self.refuse(url, f"outside the book's folder {allowed}")
+            if not path.is_file():
+                self.refuse(url, "no such file")
+            try:  # as the sources are read: a regular file, never waited on, up to the limit
+                data = read_source_bytes(allowed, path, max_bytes)
+            except BuildError as error:
+                too_big = error.code == "source.size"
+                self.refuse(
+                    url,
+                    f"larger than the limit of {max_bytes:,} bytes" if too_big else error.message,
+                )
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(url, data, {"Content-Type": kind})
+
+    return BookFetcher(allowed_protocols=("file", "data"), fail_on_errors=False)
+
+
+def lay_out_html(html: str, root: Path) -> Document:
+    """Lay the print edition out once; the Document serves the PDF and the EPUB's page map."""
+    from weasyprint import HTML
+
+    from studyguide.layout.patches import speedups, tagging, typesetting
+
+    speedups.apply()
+    typesetting.apply()
+    tagging.apply()
+    from studyguide.layout.notes import keep_notes_with_calls
+
+    fetcher = _make_fetcher(root)
+    document = keep_notes_with_calls(
+        html,
+        lambda text: HTML(
+            string=text, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher
+        ).render(),
+    )
+    errors = ErrorCollector()
+    for url, why in sorted(fetcher.refused.items()):
+        errors.add(
+            BuildError(
+                None,
+                f"the print edition refers to a resource it may not read: {url} ({why})",
+                f"use only files inside the book's folder, of at most {MAX_RESOURCE_BYTES:,} bytes",
+                "pdf.resource",
+            )
+        )
+    errors.raise_if_any()
+    return document
+
+
+def write_pdf(document: Document, handle: IO[bytes], identifier: str) -> None:
+    """Write the laid-out document as a tagged PDF (PDF/UA-1)."""
+    document.write_pdf(
+        handle,
+        pdf_variant=PDF_VARIANT,
+        pdf_identifier=identifier.encode("utf-8"),
+    )
