@@ -74,9 +74,10 @@ def lay_out_html(html: str, root: Path) -> Document:
     """Lay the print edition out once; the Document serves the PDF and the EPUB's page map."""
     from weasyprint import HTML
 
-    from studyguide.layout.patches import speedups, tagging, typesetting
+    from studyguide.layout.patches import footnotes, speedups, tagging, typesetting
 
     speedups.apply()
+    footnotes.apply()
     typesetting.apply()
     tagging.apply()
     from studyguide.layout.notes import keep_notes_with_calls

@@ -45,6 +45,7 @@ _EXPECTED = {
 
 class _State:
     hyphenate = True
+    measure: float | None = None  # the width of the line being broken (its block's)
 
 
 _STATE = _State()
@@ -75,7 +76,11 @@ def limited_split(original: Any) -> Any:
                 text.replace(SOFT_HYPHEN, _NO_BREAK), style, context, max_width, *args, **kwargs
             )
         )
-        if not _STATE.hyphenate or max_width - plain[3] <= HYPHENATION_ZONE * max_width:
+        # The zone is a share of the line's whole measure: a text after a link or a citation
+        # has only the rest of the line for its width, and a share of that let a hyphen in
+        # where the line was nearly full ("repro-" before a glossary link).
+        measure = _STATE.measure or max_width
+        if not _STATE.hyphenate or max_width - plain[3] <= HYPHENATION_ZONE * measure:
             return plain
         return result
 
@@ -173,11 +178,26 @@ def balanced_width(original: Any, args: tuple[Any, ...]) -> Any:
     return narrow
 
 
+def _measured(lines: Iterator[Any], measure: float) -> Iterator[Any]:
+    """The lines, each broken knowing its block's measure (for the hyphenation zone)."""
+    while True:
+        previous = _STATE.measure
+        _STATE.measure = measure
+        try:
+            item = next(lines, None)
+        finally:
+            _STATE.measure = previous
+        if item is None:
+            return
+        yield item
+
+
 def line_breaking(original: Any) -> Any:
     def iter_line_boxes(*args: Any) -> Iterator[Any]:
         if args[4] is None and _balanced(args[5]):
             args = (*args[:5], balanced_width(original, args), *args[6:])
-        yield from _limit_hyphens(original(*args))
+        width = args[5].width if isinstance(args[5].width, int | float) else None
+        yield from _limit_hyphens(_measured(original(*args), width))
 
     iter_line_boxes._studyguide = True  # type: ignore[attr-defined]
     return iter_line_boxes
