@@ -63,7 +63,7 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         default=None,
         metavar="CHARS",
         help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
-        "whole chapters, to bound memory (default: 600000, about 230 A4 pages)",
+        "whole chapters: shorter chapters are grouped up to this (default: 5000)",
     )
     build.add_argument(
         "--debug-html",

@@ -50,6 +50,7 @@ class Page:
     lines: list[Line] = field(default_factory=list)  # the text's flow, in order
     notes: list[Line] = field(default_factory=list)  # the note area's lines
     note_top: float | None = None  # where the note area (its rule) begins
+    note_space: float = 0.0  # the space the note area keeps above its rule
     bottom: float = 0.0  # the foot of the page's content area
     top: float = 0.0  # the head of the page's content area
     right: float = 0.0  # the right edge of the page's content area
@@ -265,6 +266,7 @@ def read_page(page: Any, number: int) -> Page:
         if isinstance(child, boxes.FootnoteAreaBox):
             if child.children:
                 result.note_top = (child.position_y + child.margin_top) * PT
+                result.note_space = child.margin_top * PT
                 for line, around, block in _lines(child, _Around()):
                     made = _line(line, around, "note", block)
                     if made:
@@ -300,7 +302,7 @@ def _with_word_widths(lines: list[Line], raw: list[Any]) -> list[Line]:
         if not line.hyphenated or after.anchor != line.anchor or after.kind == "answer":
             continue
         texts = [b for b in _text_boxes(raw[index]) if b.text.strip()]
-        tail = after.text.split(" ", 1)[0].rstrip(",.;:!?”’)")
+        tail = after.text.split(" ", 1)[0]  # with what holds to it: "ing," of "continuing,"
         whole = (line.word_head + tail).replace("\u00ad", "")
         out[index] = replace(line, word_width=_measurer()(whole, texts[-1].style) * PT)
     return out

@@ -19,6 +19,7 @@ identifier; every part gives its pages, and what refers to them is joined up:
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -44,7 +45,9 @@ def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
                 _add_blank_page(merged)
             offset = max(parent_tree, default=-1) + 1
             first_page = len(merged.pages)
-            merged.pages.extend(part.pages)
+            with warnings.catch_warnings():  # the destinations are merged below, by name
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+                merged.pages.extend(part.pages)
             for page in merged.pages[first_page:]:
                 _move_struct_keys(page.obj, offset)
             part_tree = part.Root.StructTreeRoot

@@ -12,6 +12,8 @@ as TeX splits its footnote inserts:
   `data-note-continued`, in the book's language: "6 (continued)");
 - a note is split only where at least `MIN_LINES` of it stay on the call's page and (by
   the note's `widows`) at least two lines go over; otherwise the line goes over, as before;
+- where a line calls several notes and an earlier one is split, the later ones go over
+  whole, after its rest (as TeX does);
 - the notes of a page never take more of it than the note area's `max-height` (print.css),
   so that every page keeps some lines of text; a note longer than that continues over as
   many pages as it needs;
@@ -191,7 +193,7 @@ def _lay_out_area(context: Any, positioned: Any = None) -> tuple[Any, bool]:
     if limited is None or not resume_at:
         return _with_label(natural, label), False
     ((index, within),) = resume_at.items()
-    if index != len(notes) - 1 or within is None or index >= len(limited.children):
+    if within is None or index >= len(limited.children):
         return _with_label(natural, label), False
     head = limited.children[index]
     if _lines(head) < MIN_LINES and not (index == 0 and skip):
@@ -213,9 +215,15 @@ def update_footnote_area(self: Any) -> bool:
         area.height = 0
         self.page_bottom = state.area_bottom - area.margin_height()
         return False
-    laid, _split = _lay_out_area(self)
+    laid, split = _lay_out_area(self)
     area.height = laid.height
     self.page_bottom = state.area_bottom - laid.margin_height()
+    if split and state.split is not None and state.split[0] is not area.children[-1]:
+        # A note split before the last: the notes after it go over, after its rest (several
+        # calls in the line that filled the page).
+        index = next(i for i, note in enumerate(area.children) if note is state.split[0])
+        for note in list(area.children[index + 1 :]):
+            self.report_footnote(note)
     return False
 
 
@@ -264,9 +272,12 @@ def begin_page(context: Any, number: int, root: Any) -> None:
 # ------------------------------------------------------------------ a line's note
 
 
-def split_here(context: Any, footnote: Any, line_bottom: float, bottom_space: float) -> bool:
+def split_here(
+    context: Any, footnote: Any, line_bottom: float, bottom_space: float, reserve: float = 0.0
+) -> bool:
     """Whether `footnote`, called in the line ending at `line_bottom`, is split under it (the
-    line stays, the page is full); if not, WeasyPrint moves the line to the next page."""
+    line stays; the page is full once `reserve` more is set, the lines its paragraph's
+    `orphans` keep with it); if not, WeasyPrint moves the line to the next page."""
     state = _notes(context)
     if (
         context.in_column
@@ -277,17 +288,23 @@ def split_here(context: Any, footnote: Any, line_bottom: float, bottom_space: fl
         or footnote.style["footnote_policy"] != "line"
     ):
         return False
-    state.split_top = line_bottom
+    state.split_top = line_bottom + reserve
     context._update_footnote_area()
-    if (
-        state.split is not None
-        and state.split[0] is footnote
-        and not context.overflows_page(bottom_space, line_bottom)
-    ):
+    if state.split is not None and not context.overflows_page(bottom_space, line_bottom + reserve):
         return True
     state.split_top = None
     context._update_footnote_area()
     return False
+
+
+def went_over(context: Any, footnote: Any) -> bool:
+    """Whether `footnote` went over whole after a note split before it (its line stays)."""
+    state = _notes(context)
+    return (
+        state.split is not None
+        and footnote not in context.current_page_footnotes
+        and any(note is footnote for note in context.reported_footnotes)
+    )
 
 
 def holds_split_call(context: Any, lines: list[Any]) -> bool:
@@ -337,10 +354,13 @@ _LINEBOX_EDITS = (
     ),
     (
         "                if overflow:\n                    context.report_footnote(footnote)\n",
-        "                if overflow and (\n"
-        "                        len(new_children) + 1 >= box.style['orphans'] or\n"
-        "                        resume_at is None) and _studyguide_notes.split_here(\n"
-        "                        context, footnote, new_position_y + offset_y, bottom_space):\n"
+        "                if overflow and _studyguide_notes.went_over(context, footnote):\n"
+        "                    continue\n"
+        "                if overflow and _studyguide_notes.split_here(\n"
+        "                        context, footnote, new_position_y + offset_y, bottom_space,\n"
+        "                        0 if resume_at is None else max(\n"
+        "                            0, box.style['orphans'] - len(new_children) - 1\n"
+        "                        ) * line.height):\n"
         "                    continue\n"
         "                if overflow:\n"
         "                    context.report_footnote(footnote)\n",
