@@ -15,7 +15,7 @@ SOURCES := $(wildcard book.toml references.toml) \
 CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css')
 
 .DEFAULT_GOAL := all
-.PHONY: all setup check test lint lock epubcheck ace bench clean distclean $(EDITIONS)
+.PHONY: all setup check proof test lint lock epubcheck ace bench clean distclean $(EDITIONS)
 
 all: $(DEFAULT)
 
@@ -52,6 +52,10 @@ $(EDITIONS): | $(STAMPS)/venv
 
 check: | $(STAMPS)/venv
 	$(BIN)/studyguide check
+
+## proof: the print edition's proof, page by page (PAPER=a4|letter|a5; exit 1 on any fault)
+proof: | $(STAMPS)/venv
+	$(BIN)/studyguide proof --paper $(PAPER)
 
 test: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench

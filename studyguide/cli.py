@@ -7,6 +7,7 @@ The editions' flags (--pdf, --epub, --handout, …) come from the registry
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib
 import signal
 import sys
@@ -21,7 +22,11 @@ from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
-COMMAND_MODULES = ("studyguide.authoring.commands", "studyguide.preview.commands")
+COMMAND_MODULES = (
+    "studyguide.authoring.commands",
+    "studyguide.preview.commands",
+    "studyguide.layout.commands",
+)
 
 if TYPE_CHECKING:
     from studyguide.model import Book
@@ -36,6 +41,14 @@ def _build_options(paper: argparse.ArgumentParser) -> None:
         dest="writing_space",
         action="store_false",
         help="no ruled lines for answers after the discussion questions",
+    )
+    paper.add_argument(
+        "--date",
+        dest="meeting",
+        type=_meeting_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the meeting's date, printed on the handout (without it, the handout has none)",
     )
 
 
@@ -152,6 +165,15 @@ def _print_stats(book: Book) -> None:
     )
 
 
+def _meeting_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("x")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD (2026-12-10), got '{text}'"
+        ) from None
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -170,6 +192,7 @@ def _options(args: argparse.Namespace, out: Path) -> Options:
         cover=getattr(args, "cover", True),
         glossary_pages=getattr(args, "glossary_pages", False),
         blank_pages=getattr(args, "blank_pages", True),
+        meeting=getattr(args, "meeting", None),
     )
     if getattr(args, "part_size", None):
         options = replace(options, part_size=args.part_size)

@@ -46,7 +46,7 @@ EN = {
     "rights_reserved": "The text is © {holder}.",
     "annotations_rights": "The annotations are © {year} {editors}.",
     "annotations_licence": "The annotations are © {year} {editors}, under the licence {licence}.",
-    "typeface": "Set in {typeface}.",
+    "typeface": "This edition is set in {typeface}.",
     "checked": "Each chapter of “{title}” was compared word for word with the text as "
     "published ({source}) when this edition was built, and found identical.",
     "handout_title": "{title}: discussion questions",
@@ -106,7 +106,7 @@ ES = {
     "rights_reserved": "El texto es © {holder}.",
     "annotations_rights": "Las anotaciones son © {year} {editors}.",
     "annotations_licence": "Las anotaciones son © {year} {editors}, bajo la licencia {licence}.",
-    "typeface": "Compuesto en {typeface}.",
+    "typeface": "Esta edición está compuesta en {typeface}.",
     "checked": "Cada capítulo de «{title}» se comparó palabra por palabra con el texto tal como "
     "se publicó ({source}) al generar esta edición, y resultó idéntico.",
     "handout_title": "{title}: preguntas para el debate",
@@ -165,7 +165,7 @@ FR = {
     "rights_reserved": "Le texte est © {holder}.",
     "annotations_rights": "Les annotations sont © {year} {editors}.",
     "annotations_licence": "Les annotations sont © {year} {editors}, sous la licence {licence}.",
-    "typeface": "Composé en {typeface}.",
+    "typeface": "Cette édition est composée en {typeface}.",
     "checked": "Chaque chapitre de « {title} » a été comparé mot à mot avec le texte publié "
     "({source}) lors de la fabrication de cette édition, et trouvé identique.",
     "handout_title": "{title} : questions pour la discussion",
@@ -224,7 +224,7 @@ DE = {
     "rights_reserved": "Der Text ist © {holder}.",
     "annotations_rights": "Die Anmerkungen sind © {year} {editors}.",
     "annotations_licence": "Die Anmerkungen sind © {year} {editors}, unter der Lizenz {licence}.",
-    "typeface": "Gesetzt in {typeface}.",
+    "typeface": "Diese Ausgabe ist in {typeface} gesetzt.",
     "checked": "Jedes Kapitel von „{title}“ wurde beim Erstellen dieser Ausgabe Wort für Wort mit "
     "dem veröffentlichten Text ({source}) verglichen und als identisch befunden.",
     "handout_title": "{title}: Fragen zur Diskussion",

@@ -242,6 +242,7 @@ class Chapter:
     paragraphs: tuple[int, ...] = ()  # the numbers of its text's paragraphs in it
     text: str = ""  # the id of the text an article chapter holds
     citations: tuple[Citation, ...] = ()
+    short_title: str = ""  # the running head's words, where the title is too long for it
 
     @property
     def id(self) -> str:
@@ -268,6 +269,14 @@ class Term:
     @property
     def id(self) -> str:
         return f"term-{self.slug}"
+
+    @property
+    def headword(self) -> str:
+        """What the glossary lists it as: a person whose `sort` puts the surname first
+        ("Dalence, Guillermo" for Guillermo Dalence) under that form, as it is filed."""
+        surname, comma, given = self.sort.partition(",")
+        inverted = comma and sorted(f"{given} {surname}".split()) == sorted(self.term.split())
+        return self.sort if inverted else self.term
 
 
 @dataclass(frozen=True)

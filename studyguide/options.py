@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ class Options:
     glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
     part_size: int = DEFAULT_PART_SIZE  # short chapters are laid out together up to this
     blank_pages: bool = True  # chapters open on a right-hand page (False: on the next page)
+    meeting: dt.date | None = None  # the handout's date: the meeting's (none without it)
 
     @property
     def paper_suffix(self) -> str:

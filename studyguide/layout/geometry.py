@@ -321,3 +321,28 @@ def body_line_height(pages: list[Page]) -> float:
                 key = round(line.height, 1)
                 heights[key] = heights.get(key, 0) + 1
     return max(heights, key=lambda h: (heights[h], h)) if heights else 12.0
+
+
+def entries_of_contents(document: Any) -> Iterator[tuple[str, list[float], int, float]]:
+    """Each contents entry set in several lines: its id, the width of each word of its title
+    with the space after it, its number of lines, and its measure (in pixels)."""
+    from weasyprint.formatting_structure import boxes
+
+    for page in document.pages:
+        for box in page._page_box.descendants():
+            if not isinstance(box, boxes.BlockBox) or "toc-item" not in _classes(box):
+                continue
+            lines = [b for b in box.children if isinstance(b, boxes.LineBox)]  # not the number's
+            texts = [
+                t
+                for t in box.descendants()
+                if isinstance(t, boxes.TextBox)
+                and not getattr(t, "pseudo_type", None)
+                and "toc-part" not in _classes(t)
+                and not getattr(t, "element_tag", "").endswith("::after")
+            ]
+            if len(lines) < 2 or not texts or not box.element.get("id"):
+                continue
+            words = " ".join(t.text for t in texts).split()
+            widths = [_measurer()(word + " ", texts[0].style) for word in words]
+            yield box.element.get("id"), widths, len(lines), box.width

@@ -7,6 +7,8 @@ part holds whole chapters, so a mend never moves another part's pages):
 - a word hyphenated across a page turn, or where the line had room, is kept whole;
 - a note that went over whole, after an earlier note of its line that was split, has its
   call moved to the next line (a line break before its word), so that it goes over too;
+- a contents entry of several lines is broken where its lines come out even (as headings
+  are balanced), its leader and page number still in their column;
 - a chapter whose last page would hold three lines or fewer carries more of its last
   paragraph over, or is set a little tighter so that it ends a page sooner.
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +41,12 @@ class Mends:
     whole_words: set[tuple[str, str]] = field(default_factory=set)  # (element, word) unbroken
     widows: dict[str, int] = field(default_factory=dict)  # element → lines carried over
     breaks: set[str] = field(default_factory=set)  # note calls a line break goes before
+    toc_breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # entry → after words
     tighter: dict[str, int] = field(default_factory=dict)  # chapter → step of TIGHTER
 
     def key(self) -> tuple[Any, ...]:
         return (
+            tuple(sorted(self.toc_breaks.items())),
             tuple(sorted(self.breaks)),
             tuple(sorted(self.whole_words)),
             tuple(sorted(self.widows.items())),
@@ -69,6 +74,9 @@ class Mends:
         for call in self.breaks:
             for found in tree.xpath(f'//*[@id="{call}"]'):
                 _break_before_word(found)
+        for entry, after in self.toc_breaks.items():
+            for found in tree.xpath(f'//*[@id="{entry}"]//a'):
+                _break_after_words(found, after)
         for element, word in self.whole_words:
             for found in tree.xpath(f'//*[@id="{element}"]'):
                 _unhyphenate(found, word)
@@ -117,6 +125,71 @@ def _break_before_word(call: Any) -> None:
     elif before is not None:  # the word is an element (a glossary name): break before it
         br = lxml_html.fragment_fromstring("<br/>")
         before.addprevious(br)
+
+
+def _text_slots(link: Any) -> list[tuple[Any, str]]:
+    """The text slots (element, "text" or "tail") of a contents entry's link, in reading
+    order, its part number's own text left out."""
+    slots: list[tuple[Any, str]] = [(link, "text")]
+    for node in link.iterdescendants():
+        if "toc-part" not in (node.get("class") or ""):
+            slots.append((node, "text"))
+        slots.append((node, "tail"))
+    return slots
+
+
+def _break_after_words(link: Any, after: tuple[int, ...]) -> None:
+    """Line breaks after the given words (counted from 0) of a contents entry's title: the
+    space after each such word becomes a line break."""
+    from lxml import html as lxml_html
+
+    wanted, words, in_word = set(after), -1, False
+    for node, slot in _text_slots(link):
+        text = getattr(node, slot) or ""
+        for index, char in enumerate(text):
+            if not char.isspace():
+                words, in_word = (words + 1, True) if not in_word else (words, True)
+                continue
+            if in_word and words in wanted:
+                wanted.discard(words)
+                br = lxml_html.fragment_fromstring("<br/>")
+                setattr(node, slot, text[:index])
+                br.tail = text[index + 1 :]
+                if slot == "text":
+                    node.insert(0, br)
+                else:
+                    node.addnext(br)
+                _break_after_words(link, tuple(sorted(wanted)))  # the rest, in the new tree
+                return
+            in_word = False
+
+
+def balanced_contents(document: Any) -> dict[str, tuple[int, ...]]:
+    """For each contents entry set in several lines, after which of its title's words to
+    break so that its lines are as even as they can be in as many lines."""
+    from studyguide.layout.geometry import entries_of_contents
+
+    breaks: dict[str, tuple[int, ...]] = {}
+    for entry, widths, lines, measure in entries_of_contents(document):
+        best = _balance(widths, lines, measure)
+        if best is not None:
+            breaks[entry] = best
+    return breaks
+
+
+def _balance(widths: list[float], lines: int, measure: float) -> tuple[int, ...] | None:
+    """The break points (after word i) giving `lines` lines whose longest is shortest."""
+    from itertools import combinations
+
+    best: tuple[float, tuple[int, ...]] | None = None
+    for cuts in combinations(range(len(widths) - 1), lines - 1):
+        bounds = [-1, *cuts, len(widths) - 1]
+        spans = [sum(widths[a + 1 : b + 1]) for a, b in pairwise(bounds)]
+        if max(spans) > measure:
+            continue
+        if best is None or max(spans) < best[0] - 0.01:
+            best = (max(spans), cuts)
+    return best[1] if best else None
 
 
 # ------------------------------------------------------------------ mending faults
@@ -194,6 +267,10 @@ def lay_out(
     mends = Mends()
     for rounds in range(1, MAX_ROUNDS + 1):
         document = lay_out_html(mends.apply(html), root)
+        if rounds == 1:
+            mends.toc_breaks = balanced_contents(document)
+            if mends.toc_breaks:
+                document = lay_out_html(mends.apply(html), root)
         pages = finishing.finish(document, first_page, two_sided)
         faults = proof.check(pages, body_line_height(pages))
         if rounds == MAX_ROUNDS or not mend(faults, pages, mends):

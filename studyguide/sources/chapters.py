@@ -23,7 +23,7 @@ from studyguide.sources.markdown import QUESTIONS, ParseState, TermMatcher
 from studyguide.sources.nodes import freeze_all, freeze_numbered, walk_inline
 from studyguide.sources.textblocks import SPLIT, is_split, split_outside_text, text_blocks
 
-CHAPTER_KEYS = {"title", "kind", "text"}
+CHAPTER_KEYS = {"title", "short_title", "kind", "text"}
 KIND_NAMES = {"front": Kind.FRONT, "article": Kind.ARTICLE, "text": Kind.ARTICLE, "back": Kind.BACK}
 
 
@@ -327,6 +327,9 @@ def parse_chapter(
         return None
     check_keys(front, CHAPTER_KEYS, errors)
     title = required_text(front, "title", errors)
+    short_title = (
+        required_text(front, "short_title", errors) if "short_title" in front.values else ""
+    )
     kind = _kind(front, errors)
     text = _text_id(front, texts, errors) if kind is Kind.ARTICLE else ""
     if kind is None or title is None or text is None:
@@ -356,6 +359,7 @@ def parse_chapter(
         number=source.number,
         slug=source.slug,
         title=title,
+        short_title=short_title or "",
         kind=kind,
         path=path,
         body=body,
