@@ -19,7 +19,8 @@ from studyguide.render.markup import CLASSES
 
 PNUM_GAP_MM = 3.0  # between a paragraph number and its paragraph, as print.css sets it
 MM = 96 / 25.4  # CSS pixels per millimetre
-MAX_STRETCH = 1.0  # lines of text a space between two blocks may grow by, at most
+MAX_STRETCH = 1.0  # lines of text a space before a heading or a question may grow by
+MAX_STRETCH_TEXT = 0.5  # … and one between two paragraphs
 
 
 def _classes(box: Any) -> set[str]:
@@ -110,17 +111,21 @@ def unrule_questions_at_top(document: Any) -> None:
                     box.border_top_width = 0
 
 
-def _stretch_points(lines: list[Any], body: float) -> list[tuple[float, float]]:
-    """Where the page may stretch, in pixels, with a weight: between two blocks, more where
-    there is space already (before a heading, between questions)."""
+def _stretch_points(lines: list[Any], body: float) -> list[tuple[float, float, float]]:
+    """Where the page may stretch, in pixels, with a weight and the most it may grow by (in
+    lines of text): between two blocks, more where there is space already (before a
+    heading, between questions) than between paragraphs."""
     points = []
     for above, below in pairwise(lines):
         gap = below.top - above.bottom
         if below.kind == "answer" and above.kind == "answer":
             continue  # a question's ruled lines stay evenly spaced
+        if above.kind == "heading":
+            continue  # a heading stays with what follows it (and an opener keeps its height)
         if below.anchor != above.anchor or below.kind != above.kind or gap > 0.5:
             weight = 1 + max(0.0, gap) / body + (1 if below.kind == "heading" else 0)
-            points.append(((above.bottom + below.top) / 2 / PT, weight))
+            most = MAX_STRETCH_TEXT if above.kind == below.kind == "text" else MAX_STRETCH
+            points.append(((above.bottom + below.top) / 2 / PT, weight, most))
     return points
 
 
@@ -129,7 +134,9 @@ def _shift(box: Any, cuts: list[tuple[float, float]]) -> None:
     by the stretch inside it, and its children move each by their own."""
 
     def above(y: float) -> float:
-        return sum(extra for at, extra in cuts if at <= y)
+        # (a cut lies on the edge between two touching lines: a box that begins there is
+        # below it, whatever the rounding)
+        return sum(extra for at, extra in cuts if at <= y + 0.5)
 
     top = box.position_y
     bottom = top + box.margin_height()
@@ -152,8 +159,8 @@ def flush_bottom(page: Any, geometry: Page, body: float) -> None:
     points = _stretch_points(geometry.lines, body)
     if band < 0.5 or not points:
         return
-    share = band / sum(weight for _, weight in points)
-    cuts = [(at, min(MAX_STRETCH * body, share * weight) / PT) for at, weight in points]
+    share = band / sum(weight for _, weight, _ in points)
+    cuts = [(at, min(most * body, share * weight) / PT) for at, weight, most in points]
     _shift(_flow(page), cuts)
 
 

@@ -13,7 +13,7 @@ from studyguide.render.markup import CLASSES
 
 PT = 0.75  # points per CSS pixel, WeasyPrint's unit
 ADDED_HYPHENS = ("\u2010", "-")  # what WeasyPrint draws where it breaks at a soft hyphen
-HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4"})
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "dt"})  # a glossary term heads its entry
 HEADING_CLASSES = frozenset({"part-label", "chapter-head", "book-title", "book-subtitle"})
 ANSWER_LINE = "answer-line"
 SECTIONS = ("chapter", "glossary", "references")  # what a chapter is, for "its last page"
@@ -56,6 +56,7 @@ class Page:
     right: float = 0.0  # the right edge of the page's content area
     heads: list[Line] = field(default_factory=list)  # running heads, one Line a line
     anchors: frozenset[str] = frozenset()
+    anchor_tops: dict[str, float] = field(default_factory=dict)  # each anchor's top, in points
     sections: tuple[str, ...] = ()  # the chapters (or glossary, sources) on the page
 
     @property
@@ -261,6 +262,7 @@ def read_page(page: Any, number: int) -> Page:
     result.bottom = (box.content_box_y() + box.height) * PT
     result.right = (box.content_box_x() + box.width) * PT
     result.anchors = frozenset(page.anchors)
+    result.anchor_tops = {name: box[1] * PT for name, box in page.anchors.items()}
     sections: list[str] = []
     for child in box.children:
         if isinstance(child, boxes.FootnoteAreaBox):

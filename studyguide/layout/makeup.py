@@ -31,6 +31,7 @@ from studyguide.layout.geometry import Line, Page, body_line_height
 
 MAX_ROUNDS = 6
 SOFT_HYPHEN = "\u00ad"
+WORD_JOINER = "\u2060"  # as render/typeset.py puts after a compound's hyphen
 TIGHTER = (0.8, 0.6)  # the spacing between blocks of a chapter that would end on a runt
 
 
@@ -39,8 +40,10 @@ class Mends:
     """What the makeup changed in a part's print HTML, by the ids of what it changed."""
 
     whole_words: set[tuple[str, str]] = field(default_factory=set)  # (element, word) unbroken
+    joined: set[tuple[str, str]] = field(default_factory=set)  # (element, compound's head)
     widows: dict[str, int] = field(default_factory=dict)  # element → lines carried over
     breaks: set[str] = field(default_factory=set)  # note calls a line break goes before
+    new_pages: set[str] = field(default_factory=set)  # blocks that begin a page
     toc_breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # entry → after words
     tighter: dict[str, int] = field(default_factory=dict)  # chapter → step of TIGHTER
 
@@ -48,19 +51,27 @@ class Mends:
         return (
             tuple(sorted(self.toc_breaks.items())),
             tuple(sorted(self.breaks)),
+            tuple(sorted(self.new_pages)),
             tuple(sorted(self.whole_words)),
+            tuple(sorted(self.joined)),
             tuple(sorted(self.widows.items())),
             tuple(sorted(self.tighter.items())),
         )
 
     def css(self) -> str:
         rules = [f"#{i} {{ widows: {n}; }}" for i, n in sorted(self.widows.items())]
+        rules += [f"#{i} {{ break-before: page; }}" for i in sorted(self.new_pages)]
         for chapter, step in sorted(self.tighter.items()):
             factor = TIGHTER[step - 1]
             rules.append(
-                f"#{chapter} h2 {{ margin-top: {1.4 * factor:.2f}em; }}"
+                f"#{chapter} li {{ margin-top: 0; margin-bottom: 0; }}"
+                f" #{chapter} ul, #{chapter} ol {{ margin-top: {0.6 * factor:.2f}em;"
+                f" margin-bottom: {0.6 * factor:.2f}em; }}"
+                f" #{chapter} h2 {{ margin-top: {1.4 * factor:.2f}em; }}"
                 f" #{chapter} .questions li {{ margin-bottom: {0.6 * factor:.2f}em; }}"
                 f" #{chapter} .bibliography li {{ margin-bottom: {0.4 * factor:.2f}em; }}"
+                f" #{chapter} dt {{ margin-top: {0.8 * factor:.2f}em; }}"
+                f" #{chapter} ul.reference-list li {{ margin-bottom: {0.4 * factor:.2f}em; }}"
             )
         return "\n".join(rules)
 
@@ -80,6 +91,9 @@ class Mends:
         for element, word in self.whole_words:
             for found in tree.xpath(f'//*[@id="{element}"]'):
                 _unhyphenate(found, word)
+        for element, head in self.joined:
+            for found in tree.xpath(f'//*[@id="{element}"]'):
+                _join_compound(found, head)
         style = tree.find(".//style")
         if style is not None:
             style.text = (style.text or "") + "\n/* page makeup */\n" + self.css() + "\n"
@@ -107,24 +121,47 @@ def _unhyphenate(element: Any, head: str) -> None:
 
 
 def _break_before_word(call: Any) -> None:
-    """A line break before the word a note's call follows (the call's anchor element)."""
+    """A line break before the word a note's call follows (the call's anchor element): back
+    from the call to the last space, through elements the word runs into ("October 2003"
+    in a glossary link, then its full stop)."""
     from lxml import html as lxml_html
 
-    before = call.getprevious()
-    text = call.getparent().text if before is None else before.tail
-    if text and text.strip():  # the word is plain text: break at its last space
-        cut = text.rstrip().rfind(" ") + 1
+    node = call
+    while True:
+        before = node.getprevious()
+        parent = node.getparent()
+        text = (before.tail if before is not None else parent.text) or ""
+        if text and text[-1].isspace():
+            cut = len(text)  # the word begins with the element after this text
+        elif " " in text:
+            cut = text.rfind(" ") + 1
+        elif before is None:
+            cut = 0
+        else:
+            node = before  # the word runs on into this element: look before it
+            continue
         br = lxml_html.fragment_fromstring("<br/>")
+        br.tail = text[cut:]
         if before is None:
-            parent = call.getparent()
-            parent.text, br.tail = text[:cut], text[cut:]
+            parent.text = text[:cut]
             parent.insert(0, br)
         else:
-            before.tail, br.tail = text[:cut], text[cut:]
+            before.tail = text[:cut]
             before.addnext(br)
-    elif before is not None:  # the word is an element (a glossary name): break before it
-        br = lxml_html.fragment_fromstring("<br/>")
-        before.addprevious(br)
+        return
+
+
+def _join_compound(element: Any, head: str) -> None:
+    """A word joiner after the hyphen of the compounds in `element` that begin with
+    `head` and a hyphen: the compound no longer breaks there."""
+    import re
+
+    pattern = re.compile(r"(?<![\w-])(" + re.escape(head) + r"-)(?=\w)")
+    for node in element.iter():
+        if node.text:
+            node.text = pattern.sub("\\1" + WORD_JOINER, node.text)
+        if node is not element and node.tail:
+            node.tail = pattern.sub("\\1" + WORD_JOINER, node.tail)
 
 
 def _text_slots(link: Any) -> list[tuple[Any, str]]:
@@ -199,22 +236,59 @@ def _page(pages: list[Page], number: int) -> Page | None:
     return next((page for page in pages if page.number == number), None)
 
 
+def _mend_hole(fault: proof.Fault, pages: list[Page], mends: Mends) -> bool:
+    """A hole left by a line that went over with several notes, the last of which could
+    not begin under it: a line break before that last call's word, so that the line and
+    its other notes stay and only that word goes over, with its note."""
+    after = _page(pages, fault.page + 1)
+    if after is None or not after.lines:
+        return False
+    first = after.lines[0]
+    calls = sorted(
+        (top, name)
+        for name, top in after.anchor_tops.items()
+        if name.startswith(proof.CALL) and first.top - 1 <= top <= first.bottom + 1
+    )
+    if len(calls) < 2 or calls[-1][1] in mends.breaks:
+        return False
+    mends.breaks.add(calls[-1][1])
+    return True
+
+
 def _mend_runt(fault: proof.Fault, pages: list[Page], mends: Mends, body: float) -> bool:
+    """A chapter ending on a page of three lines or fewer: first set a little tighter, so
+    that it may end a page sooner; then more lines onto that page, its paragraph's `widows`
+    where one runs over, else the block before it carried over too (the page before is
+    evened out by the finishing)."""
     page, before = _page(pages, fault.page), _page(pages, fault.page - 1)
     if page is None or before is None or not page.lines or not before.lines:
         return False
-    first = page.lines[0]
-    carried = before.lines[-1].anchor == first.anchor and first.kind == "text"
-    held = sum(1 for line in page.lines if line.anchor == first.anchor)
-    wanted = proof.RUNT_LINES + 1 + (len(page.lines) - held)
-    if carried and mends.widows.get(first.anchor, 2) < held + wanted and first.anchor:
-        mends.widows[first.anchor] = held + (proof.RUNT_LINES + 1 - len(page.lines))
-        return True
     section = fault.section
     step = mends.tighter.get(section, 0)
     if section and step < len(TIGHTER):
         mends.tighter[section] = step + 1
         return True
+    first, held = page.lines[0], len(page.lines)
+    wanted = proof.RUNT_LINES + 1
+    sections = {section for p in (page, before) for section in p.sections}
+    carried = before.lines[-1].anchor == first.anchor and first.kind == "text"
+    own = [line for line in page.lines if line.anchor == first.anchor]
+    if carried and first.anchor and first.anchor not in sections:
+        widows = len(own) + (wanted - held)
+        if mends.widows.get(first.anchor, 2) < widows:
+            mends.widows[first.anchor] = widows
+            return True
+    # The first block of `before` from which on its lines and the runt's make `wanted`.
+    count = held
+    for index in range(len(before.lines) - 1, -1, -1):
+        line = before.lines[index]
+        count += 1
+        starts = index == 0 or before.lines[index - 1].anchor != line.anchor
+        if count >= wanted and starts and line.anchor and line.anchor not in sections:
+            if line.anchor in mends.new_pages:
+                return False
+            mends.new_pages.add(line.anchor)
+            return True
     return False
 
 
@@ -222,15 +296,23 @@ def mend(faults: list[proof.Fault], pages: list[Page], mends: Mends) -> bool:
     """Add to `mends` what would mend `faults`; whether anything was added."""
     before = mends.key()
     body = body_line_height(pages)
+    sections = {section for page in pages for section in page.sections}
     for fault in faults:
+        if fault.anchor in sections:
+            continue  # a mend is made to one block, never to a whole chapter
         if fault.code == "note-away" and fault.anchor:
             mends.breaks.add(fault.anchor)
         if fault.code in ("hyphen-page-turn", "hyphen-room", "hyphen-short-line"):
             line = _hyphenated_line(pages, fault)
             if line is not None and line.anchor:
                 mends.whole_words.add((line.anchor, line.word_head))
-    # A runt's mend moves every page after it: the first, one at a time.
+            elif fault.code == "hyphen-page-turn" and fault.anchor:
+                head = fault.message.split("”", 1)[0].lstrip("“").rstrip("-")
+                mends.joined.add((fault.anchor, head))
+    # A hole's or a runt's mend moves every page after it: the first, one at a time.
     for fault in faults:
+        if fault.code == "hole" and _mend_hole(fault, pages, mends):
+            break
         if fault.code == "runt" and _mend_runt(fault, pages, mends, body):
             break
     return mends.key() != before

@@ -89,6 +89,15 @@ def notes_away(pages: list[Page], body: float) -> Iterator[Fault]:
 def hyphens(pages: list[Page], body: float) -> Iterator[Fault]:
     for page in pages:
         flow = _flow(page)
+        if flow and not flow[-1].hyphenated and _COMPOUND_END.search(flow[-1].text):
+            head = _COMPOUND_END.search(flow[-1].text).group(1)
+            yield Fault(
+                page.number,
+                "hyphen-page-turn",
+                f"“{head}-” is broken at its hyphen across the page turn",
+                flow[-1].anchor,
+                flow[-1].section,
+            )
         for index, line in enumerate(flow):
             if not line.hyphenated:
                 continue
@@ -130,8 +139,8 @@ def compound_breaks(pages: list[Page], body: float) -> Iterator[Fault]:
     """A line that ends at a compound's own hyphen, where the compound is short or an
     acronym ("co-/op", "MAS-/led")."""
     for page in pages:
-        lines = [*page.lines, *page.notes]
-        for line, after in pairwise(lines):
+        pairs = [*pairwise(_flow(page)), *pairwise(page.notes)]
+        for line, after in pairs:
             found = _COMPOUND_END.search(line.text)
             if line.hyphenated or not found or line.kind == "answer":
                 continue

@@ -10,10 +10,16 @@ as TeX splits its footnote inserts:
   text, filling the page; the rest of it is carried to the top of the next page's notes,
   before that page's own, under a line that says so (its words are the root element's
   `data-note-continued`, in the book's language: "6 (continued)");
-- a note is split only where at least `MIN_LINES` of it stay on the call's page and (by
-  the note's `widows`) at least two lines go over; otherwise the line goes over, as before;
+- a note is split where at least a line of it stays on the call's page (the note's
+  `orphans`, 1 in print.css) and at least two go over (its `widows`); where not even that
+  fits, the line goes over with its note, as before;
 - where a line calls several notes and an earlier one is split, the later ones go over
   whole, after its rest (as TeX does);
+- where a paragraph's last line (or one its `orphans` keep) does not fit above the notes,
+  the page's last note is split to make room, rather than lines carried over with a hole;
+- a line that goes over (because it or its note does not fit) goes alone where the lines
+  before it call notes: a widow rather than those lines and their notes carried over too,
+  emptying the foot of the page;
 - the notes of a page never take more of it than the note area's `max-height` (print.css),
   so that every page keeps some lines of text; a note longer than that continues over as
   many pages as it needs;
@@ -35,7 +41,7 @@ from typing import Any
 
 from studyguide.layout.patches import log, source_digest
 
-MIN_LINES = 2  # of a note on its call's page, when the rest goes over
+MIN_LINES = 1  # of a note on its call's page, when the rest goes over (print.css: orphans)
 LABEL_ATTRIBUTE = "data-note-continued"  # on the root element: "{number} (continued)"
 MARKER = "::footnote-marker"
 
@@ -62,6 +68,7 @@ class PageNotes:
     carried: dict[int, tuple[Any, Any, str]] = field(default_factory=dict)  # page → note
     continued_number: str = ""
     label: str = ""  # what a continued note is labelled: "{number} (continued)"
+    in_notes: bool = False  # the note area itself is being laid out
 
 
 def _notes(context: Any) -> PageNotes:
@@ -159,6 +166,15 @@ def _lines(box: Any) -> int:
 def _lay_out_area(context: Any, positioned: Any = None) -> tuple[Any, bool]:
     """The page's note area laid out (at the foot of the page), and whether its last note is
     split; `PageNotes.split` says where it goes on."""
+    state = _notes(context)
+    state.in_notes = True
+    try:
+        return _lay_out_notes(context, positioned)
+    finally:
+        state.in_notes = False
+
+
+def _lay_out_notes(context: Any, positioned: Any) -> tuple[Any, bool]:
     from weasyprint.layout.block import block_level_layout
 
     state = _notes(context)
@@ -281,6 +297,7 @@ def split_here(
     state = _notes(context)
     if (
         context.in_column
+        or state.in_notes
         or context.reported_footnotes
         or state.split is not None
         or not context.current_page_footnotes
@@ -297,6 +314,31 @@ def split_here(
     return False
 
 
+def make_room(context: Any, line: Any, line_bottom: float, bottom_space: float) -> bool:
+    """Whether the page's last note is split so that `line`, ending at `line_bottom`, fits
+    above the notes (the page is then full). Not for a line that calls notes of its own:
+    they could not begin on the page once another note is split."""
+    state = _notes(context)
+    if any(getattr(box, "footnote", None) is not None for box in line.descendants()):
+        return False
+    if (
+        context.in_column
+        or state.in_notes
+        or context.reported_footnotes
+        or state.split is not None
+        or not context.current_page_footnotes
+        or context.current_page_footnotes[-1].style["footnote_policy"] != "line"
+    ):
+        return False
+    state.split_top = line_bottom
+    context._update_footnote_area()
+    if state.split is not None and not context.overflows_page(bottom_space, line_bottom):
+        return True
+    state.split_top = None
+    context._update_footnote_area()
+    return False
+
+
 def went_over(context: Any, footnote: Any) -> bool:
     """Whether `footnote` went over whole after a note split before it (its line stays)."""
     state = _notes(context)
@@ -307,14 +349,11 @@ def went_over(context: Any, footnote: Any) -> bool:
     )
 
 
-def holds_split_call(context: Any, lines: list[Any]) -> bool:
-    """Whether a split note's call is among `lines` (which widows would move over)."""
-    state = _notes(context)
-    if state.split is None:
-        return False
-    note = state.split[0]
+def holds_a_call(context: Any, lines: list[Any]) -> bool:
+    """Whether a note's call is among `lines`, which `widows` would carry over with the line
+    that does not fit: its note would go too, and empty the foot of the page."""
     return any(
-        getattr(box, "footnote", None) is note for line in lines for box in line.descendants()
+        getattr(box, "footnote", None) is not None for line in lines for box in line.descendants()
     )
 
 
@@ -338,17 +377,40 @@ def _forget_split(context: Any, footnote: Any) -> None:
 # ------------------------------------------------------------------ WeasyPrint's source, edited
 
 _LINEBOX_EDITS = (
+    # A line that does not fit because of the notes, where breaking before it would carry
+    # lines over (its paragraph's last line, for `widows`; one `orphans` needs): the page's
+    # last note is split to make room for it.
+    (
+        "            context.overflows_page(bottom_space, new_position_y + offset_y))\n"
+        "        if overflow:\n",
+        "            context.overflows_page(bottom_space, new_position_y + offset_y))\n"
+        "        if overflow and (\n"
+        "                (resume_at is None and box.style['widows'] > 1) or\n"
+        "                len(new_children) < box.style['orphans']) and \\\n"
+        "                _studyguide_notes.make_room(\n"
+        "                    context, line, new_position_y + offset_y, bottom_space):\n"
+        "            overflow = False\n"
+        "        if overflow:\n",
+    ),
     # #1564: no note is moved to the next page to make room for a line (it parted notes
     # from their calls); the paragraph breaks where orphans and widows allow.
     (
         "report = not context.in_column and can_break_now and not could_break_before",
         "report = False",
     ),
-    # A widow is left rather than the line of a split note's call moved over.
+    # A line whose note goes over with it goes alone: a widow is left rather than the lines
+    # before it dragged along, which would empty the foot of the page.
+    (
+        "                        if footnote.style['footnote_policy'] == 'line':\n"
+        "                            if needed := box.style['widows'] - 1:\n",
+        "                        if footnote.style['footnote_policy'] == 'line':\n"
+        "                            if needed := 0:\n",
+    ),
+    # A widow is left rather than a line with a note's call carried over (its note with it).
     (
         "            needed = max(0, needed)\n",
         "            needed = max(0, needed)\n"
-        "            if needed and _studyguide_notes.holds_split_call(\n"
+        "            if needed and _studyguide_notes.holds_a_call(\n"
         "                    context, new_children[-needed:]):\n"
         "                needed = 0\n",
     ),
