@@ -15,7 +15,6 @@ from studyguide.render.views import (
     SOURCES_FILE,
     BookView,
     ChapterView,
-    book_labels,
     chapter_semantics,
 )
 
@@ -121,7 +120,7 @@ def toc_entries(book: Book, labels: Labels) -> list[NavEntry]:
 
 def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[str, str]:
     """The EPUB 3 navigation document and the EPUB 2 NCX, with the same entries."""
-    labels = book_labels(book)
+    labels = book.labels
     toc = toc_entries(book, labels)
     body = next((c.file_name for c in book.chapters if c.kind is Kind.ARTICLE), toc[0].href)
     kinds = dict(zip(chapter_semantics(book), (c.file_name for c in book.chapters), strict=False))

@@ -9,7 +9,6 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector, SourceRef
-from studyguide.labels import labels_for
 from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
@@ -20,6 +19,7 @@ from studyguide.sources.files import (
     read_glossary_files,
 )
 from studyguide.sources.glossary import glossary_names, parse_glossary
+from studyguide.sources.labelfile import load_labels
 from studyguide.sources.markdown import TermMatcher, make_parser
 from studyguide.sources.meta import load_meta
 from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
@@ -39,6 +39,7 @@ def load_book(root: Path) -> Book:
     except (BuildError, BuildErrors) as error:
         # Keep going: mistakes in the chapters are reported in the same run.
         errors.add(error)
+    labels = load_labels(root, meta, errors)
     chapter_files = read_chapter_files(root, errors)
     glossary_files = read_glossary_files(root, errors)
     md = make_parser()
@@ -49,12 +50,11 @@ def load_book(root: Path) -> Book:
     chapters = _parse_chapters(md, chapter_files, matcher, texts, errors)
     _check_order(chapters, errors)
     _check_paragraph_links(chapters, terms, texts or [], errors)
-    labels = labels_for(meta.language, meta.labels) if meta else labels_for("en")
     references = load_references(root, labels, errors)
     check_citations(citations(chapters, terms), references, errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
-    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references))
+    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references), labels)
     check_fidelity(book)
     return book
 
