@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studyguide.editions import registry
 from studyguide.errors import counted
@@ -41,9 +41,21 @@ def _build_options(paper: argparse.ArgumentParser) -> None:
 
 def _build_command(build: argparse.ArgumentParser) -> None:
     """The build command's options: one flag an edition (from the registry), then the rest."""
+    editions = build.add_argument_group(
+        "editions",
+        "Without an edition flag, build writes the default editions ("
+        + ", ".join(f"--{e.name}" for e in registry().values() if e.default)
+        + "); with flags, exactly those; --all writes every edition the book can have.",
+    )
     for name, edition in registry().items():
         default = " (written by default)" if edition.default else ""
-        build.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
+        editions.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
+    editions.add_argument(
+        "--all",
+        dest="all_editions",
+        action="store_true",
+        help="every edition (the handout only if the book has discussion questions)",
+    )
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
         "--no-blank-pages",
@@ -80,7 +92,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Build an annotated study guide as an EPUB and a print PDF from one layout.",
     )
     parser.add_argument(
-        "--root", type=Path, default=Path("."), help="the book's folder (default: here)"
+        "--root",
+        type=Path,
+        default=None,
+        help="the book's folder (default: the nearest folder from here up that holds book.toml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     paper = argparse.ArgumentParser(add_help=False)
@@ -116,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from studyguide.errors import BuildError, BuildErrors
     from studyguide.output import closing_message
+    from studyguide.sources.files import find_book
 
+    try:
+        args.root = _root(args, find_book)
+    except BuildError as error:
+        print(error.format(args.root), file=sys.stderr)
+        return 1
     root: Path = args.root
     out = getattr(args, "out", None) or root / "build"
     started = time.perf_counter()
@@ -131,6 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (studyguide.interrupts)
         print(closing_message("interrupted", out), file=sys.stderr)
         return 128 + getattr(stop, "signum", signal.SIGINT)
+
+
+def _root(args: argparse.Namespace, find_book: Any) -> Path:
+    """The book every command but `new` works on (`import --into DIR` checks DIR itself)."""
+    if args.command == "new" or getattr(args, "into", None) is not None:
+        return args.root or Path(".")
+    return find_book(args.root, Path.cwd())
 
 
 def _print_stats(book: Book) -> None:
@@ -216,12 +244,45 @@ def _load(root: Path) -> Book:
     return book
 
 
-def _wanted(args: argparse.Namespace) -> list[str]:
+def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
+    """The editions asked for: the flags given, or every one (--all: those the book can
+    have; `book` is None while it is not read), or the default ones."""
     editions = registry()
     if args.command == "handout":
         return ["handout"]
+    if getattr(args, "all_editions", False):
+        return [name for name, edition in editions.items() if _possible(edition, book, args)]
     wanted = [name for name in editions if getattr(args, name, False)]
     return wanted or [name for name, edition in editions.items() if edition.default]
+
+
+def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool:
+    """Whether the book can have the edition (for --all): its check passes; if not, said."""
+    from studyguide.errors import BuildError
+
+    if book is None or edition.check is None:
+        return True
+    try:
+        edition.check(book, _options(args, args.out or book.root / "build"))
+    except BuildError as error:
+        _progress(f"not writing {edition.label} (--all): {error.message}")
+        return False
+    return True
+
+
+def _say_not_rebuilt(book: Book, options: Options, wanted: list[str]) -> None:
+    """Editions of an earlier build beside the ones written: say they are that old."""
+    older = [
+        edition.target(book.meta, options)
+        for name, edition in registry().items()
+        if name not in wanted and edition.target(book.meta, options).exists()
+    ]
+    if older:
+        _progress(
+            "not rebuilt, from an earlier build: "
+            + ", ".join(path.name for path in older)
+            + " (build without an edition flag writes the default editions; --all, every one)"
+        )
 
 
 def _run(args: argparse.Namespace, root: Path, started: float) -> int:
@@ -248,10 +309,12 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         _progress("nothing to do: the sources and options are those of the last build")
     else:
         book = _load(root)
+        wanted = _wanted(args, book)
         options = _options(args, prepare_output_dir(target, None if args.out else root))
         if debug_html:
             _write_debug_html(book, options, debug_html)
         written = build(book, options, wanted, _progress)
+        _say_not_rebuilt(book, options, wanted)
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:
         print(path)

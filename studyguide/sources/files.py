@@ -264,6 +264,33 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
     return entries
 
 
+def find_book(root: Path | None, cwd: Path) -> Path:
+    """The book's folder: `root` (given with --root), or the nearest folder from `cwd` up that
+    holds book.toml, as git and quarto look for theirs; our error if there is none."""
+    if root is not None:
+        metadata = root / METADATA_FILE
+        if metadata.exists() or metadata.is_symlink():
+            return root
+        raise BuildError(
+            metadata,
+            "there is no book in this folder: it has no book.toml",
+            "give --root the folder that holds the book's book.toml, or start a book with "
+            "`studyguide new DIR`",
+            "book.not-found",
+        )
+    for folder in (cwd, *cwd.parents):
+        metadata = folder / METADATA_FILE
+        if metadata.exists() or metadata.is_symlink():
+            return Path(".") if folder == cwd else folder
+    raise BuildError(
+        None,
+        f"there is no book here: no book.toml in {cwd} or a folder above it",
+        "run studyguide in a book's folder (or one inside it), give the book with --root DIR, "
+        "or start one with `studyguide new DIR`",
+        "book.not-found",
+    )
+
+
 def source_paths(root: Path) -> list[Path]:
     """Every file the editions are made from, as the loader reads them: the metadata, the
     texts as published, the chapters, the glossary, the references, and the book's own
