@@ -175,9 +175,13 @@ def _print_stats(book: Book) -> None:
     links = sum(len(c.term_links) for c in book.chapters)
     linked = {link.slug for c in book.chapters for link in c.term_links}
     print(
-        f"glossary: {len(book.glossary)} entries, {links} links from the text, "
-        f"{len(linked)} entries linked at least once"
+        f"glossary: {counted(len(book.glossary), 'entry', 'entries')}, "
+        f"{counted(links, 'link')} from the text, {len(linked)} linked at least once"
     )
+    print("the words each entry was found as (a link made by hand is not listed):")
+    for term in book.glossary:
+        forms = dict.fromkeys(link.form for link in book.links_to(term) if link.form)
+        print(f"  {term.term}: {', '.join(forms) if forms else '(not found in the text)'}")
 
 
 def _positive(text: str) -> int:
@@ -236,9 +240,10 @@ def _load(root: Path) -> Book:
         f"{counted(len(book.glossary), 'glossary entry', 'glossary entries')}, "
         f"{counted(len(book.references), 'source')}"
     )
-    warnings = unlinked_terms(book) + uncited(
-        citations(book.chapters, book.glossary), list(book.references), book.root
-    )
+    from studyguide.authoring.scaffold import placeholders
+
+    warnings = placeholders(book) + unlinked_terms(book)
+    warnings += uncited(citations(book.chapters, book.glossary), list(book.references), book.root)
     for warning in warnings:
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
     return book

@@ -22,7 +22,7 @@ from studyguide.labels.tables import (
 )
 
 __all__ = ["Labels", "Name", "Names", "english_labels", "fields_of", "labels_for"]
-__all__ += ["package_languages", "primary"]
+__all__ += ["base_table", "package_languages", "primary"]
 
 
 def primary(language: str) -> str:

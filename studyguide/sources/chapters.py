@@ -339,7 +339,8 @@ def parse_chapter(
     for slug, line in state.unknown_links:
         errors.add(unknown_term(slug, SourceRef(path, line), matcher))
     links = tuple(
-        TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
+        TermLink(slug, link_id, SourceRef(path, line), form)
+        for slug, link_id, line, form in state.links
     )
     citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
     if kind is not Kind.ARTICLE:

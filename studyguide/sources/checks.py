@@ -13,7 +13,7 @@ from pathlib import Path
 
 from studyguide.errors import BuildError, SourceRef
 from studyguide.model import Book, Chapter, Text, TextBlock
-from studyguide.sources.files import read_text
+from studyguide.sources.files import METADATA_FILE, read_text
 
 _SHOWN_WORDS = 6
 HEADING = "# "
@@ -30,10 +30,11 @@ def source_blocks(root: Path, text: Text) -> list[SourceBlock]:
     path = root / text.source
     if not path.exists() and not path.is_symlink():
         raise BuildError(
-            path,
-            "the stored text is missing",
+            SourceRef(root / METADATA_FILE, text.source_line),
+            f"the text '{text.id}' has chapters, but its source {text.source.as_posix()}, the "
+            "text as published, is missing",
             f"keep the text as published in {text.source.as_posix()}, one paragraph per block "
-            "(`studyguide import` writes it)",
+            "(`studyguide import` writes it), or give `source` the file that holds it",
             "fidelity.missing",
         )
     content = read_text(root, path)
