@@ -96,18 +96,19 @@ def _position(data: bytes, index: int) -> tuple[int, int]:
     return before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
 
 
-def read_text(root: Path, path: Path) -> str:
+def read_text(root: Path, path: Path, encoding: str = "utf-8") -> str:
     """A source file's text, its line endings made LF; a clear error if it is not a regular
-    file inside the book, is not UTF-8, is too large, or holds characters the editions
-    cannot carry."""
+    file inside the book, is not UTF-8 (or `encoding`), is too large, or holds characters
+    the editions cannot carry."""
     data = read_source_bytes(root, path)
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line, column = _position(data, exc.start)
+        name = "UTF-8" if encoding == "utf-8" else encoding
         raise BuildError(
             SourceRef(path, line, column),
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            f"the file is not {name} text (byte 0x{data[exc.start]:02x})",
             "save the file with UTF-8 encoding in your editor",
             "source.encoding",
         ) from None
