@@ -234,9 +234,11 @@ def _load(root: Path) -> Book:
     _progress(f"reading the sources in {root.resolve()}")
     book = load_book(root)
     notes = sum(len(c.notes) for c in book.chapters)
+    left_out = sum(b.role == "omission" for c in book.article_chapters for b in c.text_blocks)
+    but = f" but for {counted(left_out, 'part')} left out ([…])" if left_out else ""
     _progress(
         f"checked {counted(len(book.chapters), 'chapter')} ({len(book.article_chapters)} of "
-        f"the text, identical to the text as published), {counted(notes, 'note')}, "
+        f"the text, identical to the text as published{but}), {counted(notes, 'note')}, "
         f"{counted(len(book.glossary), 'glossary entry', 'glossary entries')}, "
         f"{counted(len(book.references), 'source')}"
     )

@@ -189,6 +189,8 @@ class BookRenderer(RendererHTML):
             element_id = state.targets.paragraph_id(state.text, number)
             shown = f"{state.targets.marks.get(state.text, '')}{number}"
             return str(state.targets.macros.paragraph_open(element_id, shown)) + lead
+        if node.meta.get("omission"):  # "[…]": a part of the text is left out here
+            return self._block_open("p", state)[:-1] + ' class="omission">' + lead
         return self._block_open("p", state) + lead
 
     def paragraph_close(
