@@ -19,6 +19,14 @@ def add(commands: argparse._SubParsersAction) -> None:
         "book.toml.bak keeps the old one",
     )
     migrate.set_defaults(run=run_migrate)
+    split = commands.add_parser(
+        "split",
+        help="split a chapter in two, the second part beginning at the block that begins with "
+        "--at TEXT (notes go with their calls; the chapters after it are renumbered)",
+    )
+    split.add_argument("chapter", type=Path, metavar="CHAPTER", help="the chapter file")
+    split.add_argument("--at", required=True, metavar="TEXT", help="the new chapter's first words")
+    split.set_defaults(run=run_split)
 
 
 def _add_new(commands: argparse._SubParsersAction) -> None:
@@ -156,6 +164,13 @@ def run_import(args: argparse.Namespace) -> int:
         args.encoding, args.furniture_rule,
     )  # fmt: skip
     return _report(root, lambda: import_text(request))
+
+
+def run_split(args: argparse.Namespace) -> int:
+    from studyguide.authoring.split import split_chapter
+
+    root: Path = args.root
+    return _report(root, lambda: split_chapter(root, args.chapter, args.at))
 
 
 def run_migrate(args: argparse.Namespace) -> int:

@@ -30,8 +30,12 @@ README = "README.md"
 _TEXT_COMMENTS = """\
 # Fill these in for the text (docs/authoring.md describes every field):
 # date = 1863-11-19                      # when the text is dated
-# language = "es"                        # its original language, if not the book's
-# translator = "…"                       # who translated it, if it is a translation
+# gender = "f"                           # m, f or n: its kind's ("Publiée", "Publicada")
+# language = "en"                        # the language its chapters are in, if not the book's
+# translation_of = "…"                   # a translation: the id of the text it translates,
+# original_language = "es"               # or the language it was translated from
+# translators = ["…"]                    # who translated it
+# authors = [{ name = "Assemblée nationale", article = "l’", gender = "f" }]  # a body's article
 # published = { in = "…", url = "https://…", date = 2006-10-16 }
 # rights: status is public-domain, licence (with licence = "…"), permission or
 # all-rights-reserved (with holder = "…")

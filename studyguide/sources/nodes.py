@@ -60,7 +60,6 @@ def is_omission(tokens: Sequence[Any], index: int) -> bool:
     )
 
 
-
 def freeze_numbered(tokens: Sequence[Token], first: int) -> tuple[Nodes, tuple[int, ...]]:
     """The body of an article chapter, its own paragraphs numbered from `first` (top level
     only: not notes, questions or the signature), and the numbers given."""

@@ -14,6 +14,8 @@ from studyguide.sources.markdown import SIGNATURE
 from studyguide.sources.nodes import is_omission, plain_text
 
 SPLIT = "+++"  # a paragraph of the text split in two for discussion: between the two parts
+
+
 class _HasBody(Protocol):
     body: list[Token]
     continued: set[int]
