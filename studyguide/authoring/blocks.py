@@ -191,9 +191,19 @@ def _lines(blocks: list[Block]) -> list[Line]:
     return [Line(block.text, block.line) for block in blocks]
 
 
+_NUMBERED = re.compile(
+    r"(?:art(?:icle|ículo|ikel|icolo|igo)?|§|chap(?:ter|itre)|section|part|partie|parte)"
+    r"\.?\s*[0-9IVXLC]+[a-zº°]*",
+    re.IGNORECASE,
+)
+
+
 def split_title(text: str) -> str:
-    """A title for a chapter that begins inside the text (--split-at): the words before a
-    dash ("Art. 1er"), else the first few words."""
+    """A title for a chapter that begins inside the text (--split-at): its number ("Art.
+    1er", "Article 3"), the words before a dash, else the first few words."""
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return numbered[0]
     head = re.split(r"\s[–—]\s", text, maxsplit=1)[0].rstrip(" .:")
     if head != text and len(head) <= 40:
         return head

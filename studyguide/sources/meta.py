@@ -188,8 +188,8 @@ def _related(checker: Checker, texts: list[tuple[int, Text]], book: str) -> list
                 checker.error(
                     ("texts", index, "translation_of"),
                     f"'{text.translation_of}' is not another text of the book",
-                    "give the id of the text this one translates: " + ", ".join(
-                        t.id for t in ids.values() if t.id != text.id) or "(there is none)",
+                    "give the id of the text this one translates: "
+                    + (", ".join(t.id for t in ids.values() if t.id != text.id) or "(none)"),
                     "meta.translation",
                 )  # fmt: skip
                 continue
