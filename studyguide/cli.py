@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.root = _root(args, find_book)
     except BuildError as error:
-        print(error.format(args.root), file=sys.stderr)
+        print(error.format(), file=sys.stderr)  # (paths as given: there is no book)
         return 1
     root: Path = args.root
     out = getattr(args, "out", None) or root / "build"

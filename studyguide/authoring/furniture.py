@@ -75,7 +75,9 @@ def _in_article(element: etree._Element) -> bool:
 class Furniture:
     """The page's furniture, found as the page is walked; what was left out, in order."""
 
-    excluded: dict[int, str] = field(default_factory=dict)  # id(element) → its --exclude
+    # element → the --exclude that selects it (the elements are held: lxml gives a node the
+    # same Python object only while one is alive)
+    excluded: dict[Any, str] = field(default_factory=dict)
     dropped: list[Dropped] = field(default_factory=list)
     rule: bool = True  # the rule by names and words (off: --keep-furniture)
 
@@ -87,7 +89,7 @@ class Furniture:
         import cssselect2
 
         wrapper = cssselect2.ElementWrapper.from_html_root(root)
-        excluded: dict[int, str] = {}
+        excluded: dict[Any, str] = {}
         for selector in selectors:
             try:
                 compiled = cssselect2.compile_selector_list(selector)
@@ -106,7 +108,7 @@ class Furniture:
                     "check the selector against the page's HTML (its class and id names)",
                     "import.option",
                 )
-            excluded.update((id(element), selector) for element in found)
+            excluded.update((element, selector) for element in found)
         return cls(excluded, rule=rule)
 
     def left_out(self, element: etree._Element) -> bool:
@@ -122,8 +124,8 @@ class Furniture:
         return bool(reason)
 
     def _reason(self, element: etree._Element, tag: str) -> str:
-        if id(element) in self.excluded:
-            return f"--exclude '{self.excluded[id(element)]}'"
+        if element in self.excluded:
+            return f"--exclude '{self.excluded[element]}'"
         if tag in TAGS and not (tag in ("header", "footer") and _in_article(element)):
             return f"<{tag}>"
         if not self.rule:
