@@ -157,11 +157,23 @@ def cut(lines: Sequence[Line], start: str | None, end: str | None, path: Path) -
     return first, last
 
 
-def drop(blocks: list[Block], texts: tuple[str, ...], path: Path) -> tuple[list[Block], list]:
-    """The blocks without those that begin with one of `texts` (--drop), and those left out
-    (furniture.Dropped); a --drop that matches no block is a mistake (a typo, most likely)."""
-    from studyguide.authoring.furniture import Dropped
+@dataclass(frozen=True)
+class Dropped:
+    """A piece of the page left out of the text: where it began, its words, and why."""
 
+    line: int
+    text: str
+    reason: str
+
+    def said(self) -> str:
+        return f"left out line {self.line}: '{_short(self.text, 60)}' ({self.reason})"
+
+
+def drop(
+    blocks: list[Block], texts: tuple[str, ...], path: Path
+) -> tuple[list[Block], list[Dropped]]:
+    """The blocks without those that begin with one of `texts` (--drop), and those left out;
+    a --drop that matches no block is a mistake (a typo, most likely)."""
     if any(not loose(text) for text in texts):
         raise BuildError(None, "--drop is empty", "give --drop the first words of a block to "
                          "leave out, in quotes", "import.option")  # fmt: skip

@@ -21,7 +21,7 @@ from typing import Any
 
 from lxml import etree
 
-from studyguide.authoring.blocks import Block, collapse
+from studyguide.authoring.blocks import Block, Dropped, collapse
 from studyguide.errors import BuildError
 
 SILENT = {
@@ -51,20 +51,6 @@ READING_TIME = re.compile(r"\b\d+\s*(?:min|mins|minutes?|mn|minuti|minutos)\b", 
 MOSTLY_LINKS = 0.5  # a block with at least this share of its letters in links is a list of them
 SHORT_LINE = 12  # words: a reading-time line is short
 _WORD = re.compile(r"[a-z0-9]+")
-_SHOWN = 60  # characters of a dropped piece shown in the report
-
-
-@dataclass(frozen=True)
-class Dropped:
-    """A piece of the page left out of the text: where it began, its words, and why."""
-
-    line: int
-    text: str
-    reason: str
-
-    def said(self) -> str:
-        shown = self.text if len(self.text) <= _SHOWN else self.text[: _SHOWN - 1] + "…"
-        return f"left out line {self.line}: '{shown}' ({self.reason})"
 
 
 def _in_article(element: etree._Element) -> bool:

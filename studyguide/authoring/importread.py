@@ -7,8 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from studyguide.authoring import blocks as shaping
-from studyguide.authoring.blocks import Block, Line
-from studyguide.authoring.furniture import Dropped
+from studyguide.authoring.blocks import Block, Dropped, Line
 from studyguide.errors import BuildError, SourceRef
 
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}

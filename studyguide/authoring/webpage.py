@@ -10,8 +10,8 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from studyguide.authoring.blocks import Block, Span, collapse, has_words
-from studyguide.authoring.furniture import SILENT, TAGS, Dropped, Furniture
+from studyguide.authoring.blocks import Block, Dropped, Span, collapse, has_words
+from studyguide.authoring.furniture import SILENT, TAGS, Furniture
 from studyguide.errors import BuildError
 
 MAX_PAGE_BYTES = 20_000_000
