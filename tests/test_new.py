@@ -104,13 +104,15 @@ def test_a_spanish_book_shows_no_english_label(built: dict[str, Built]) -> None:
     assert "studyguide import" in readme and "Traiga el texto" in readme
 
 
-@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "pt"])
 def test_a_new_book_in_french_or_german_reads_in_its_language(tmp_path: Path, language: str):
     book = tmp_path / "livre"
     assert studyguide("new", book, "--language", language).code == 0
     loaded = load_book(book)
     intro = loaded.chapters[0]
-    expected = {"fr": "Introduction", "de": "Einleitung"}[language]
+    expected = {"fr": "Introduction", "de": "Einleitung", "it": "Introduzione"}.get(
+        language, "Introdução"
+    )
     assert (intro.title, intro.kind.value) == (expected, "front")
     assert [link.slug for link in intro.term_links] == [loaded.glossary[0].slug]
     assert loaded.meta.language == language and loaded.meta.title == "Livre"
