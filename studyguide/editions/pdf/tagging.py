@@ -62,7 +62,8 @@ def retagged(original: Any) -> Any:
             if kind:
                 element["S"] = f"/{kind}"
             html = getattr(box, "element", None)
-            language = html.get("lang") if html is not None else None
+            # (the document's own language is the catalog's Lang)
+            language = html.get("lang") if html is not None and html.tag != "html" else None
             if language and not getattr(box, "pseudo_type", None):
                 import pydyf
 
