@@ -215,7 +215,9 @@ def _glossary_book(tmp_path: Path, language: str, text: str, terms: dict[str, st
         (book / "glossary" / f"{slug}.md").write_text(
             f"---\nterm: {term}\n---\n\nA definition.\n", encoding="utf-8"
         )
-    (book / "chapters" / "01-introduction.md").write_text(
+    for path in (book / "chapters").iterdir():
+        path.unlink()
+    (book / "chapters" / "01-intro.md").write_text(
         f"---\ntitle: Intro\nkind: front\n---\n\n{text}\n", encoding="utf-8"
     )
     return book
