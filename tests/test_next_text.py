@@ -405,6 +405,9 @@ def test_a_latin_1_text_is_imported_with_its_encoding_named(tmp_path):
         refused.stderr
     )
     assert "give the file's encoding with --encoding" in refused.stderr
+    for wrong in ("no-such-codec", "rot13", "zlib"):
+        said = run("--root", book, "import", text, "--encoding", wrong)
+        assert said.code == 1 and f"--encoding '{wrong}' is not an encoding" in said.stderr
     assert run("--root", book, "import", text, "--encoding", "latin-1").code == 0
     source = (book / "source" / "text.txt").read_text(encoding="utf-8")
     assert source == "# Préambule\n\nLes représentants du peuple français.\n"
