@@ -32,8 +32,8 @@ def read_file(path: Path, encoding: str | None) -> str:
 
     if encoding is not None:
         try:
-            encoding = codecs.lookup(encoding).name
-            b"".decode(encoding)  # (a text encoding: not rot13 or zlib)
+            codecs.lookup(encoding)
+            b"ab".decode(encoding, "ignore")  # (a text encoding: not rot13 or zlib)
         except LookupError:
             raise BuildError(
                 None,
