@@ -595,6 +595,16 @@ CASES += [
         "meta.unknown",
     ),
     Case(
+        "fidelity-after-omission",
+        "After an omission, words that are not the text's",
+        _article(
+            ARTICLE.replace("Last week", "[…]\n\n    Last month"),
+            TEXT.replace("# The agreement", "# The agreement\n\n    A first paragraph."),
+        ),
+        "chapters/03-three.md:7",
+        "fidelity.omission",
+    ),
+    Case(
         "fidelity-omission",
         "An omission that leaves nothing out",
         _article(ARTICLE.replace("The deal is", "[…]\n\n    The deal is"), TEXT),
