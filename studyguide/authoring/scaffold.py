@@ -5,6 +5,7 @@ paragraph left in a chapter or glossary entry, as a warning that `check` and `bu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from studyguide.authoring.new import skeleton, skeleton_languages
 from studyguide.errors import BuildError, SourceRef
@@ -16,11 +17,13 @@ CODE = "scaffold.placeholder"
 _MIN_WORDS = 6  # a sample's line this long is the sample's, not a common phrase
 
 
-def _words(key: str) -> set[str]:
-    return {skeleton(code).words[key] for code in skeleton_languages()}
+@cache
+def _words(key: str) -> frozenset[str]:
+    return frozenset(skeleton(code).words[key] for code in skeleton_languages())
 
 
-def _sample_lines() -> set[str]:
+@cache
+def _sample_lines() -> frozenset[str]:
     """The lines of prose of every sample file, in every language."""
     lines: set[str] = set()
     for code in skeleton_languages():
@@ -28,7 +31,7 @@ def _sample_lines() -> set[str]:
             for line in skeleton(code).file(name).splitlines():
                 if len(line.split()) >= _MIN_WORDS:
                     lines.add(line.strip())
-    return lines
+    return frozenset(lines)
 
 
 def placeholders(book: Book) -> list[BuildError]:
