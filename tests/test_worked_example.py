@@ -248,10 +248,13 @@ def test_the_import_keeps_superscripts_and_emphasis(example, epub):
     assert "Art. 1<sup>er</sup>. –" in etree.tostring(epub["chapter-03.xhtml"], encoding="unicode")
 
 
-def test_french_labels_keep_french_punctuation(epub):
+def test_french_labels_keep_french_punctuation(example, epub):
     glossary = "".join(epub["glossary.xhtml"].itertext())
     assert "Cité\u202f: " in glossary
     assert "Cité:" not in glossary
+    web = (example.book / "build" / f"{SLUG}-web" / "chapter-02.html").read_text("utf-8")
+    assert "Suivant\u202f: Art. 1er →" in web and "Précédent\u202f: Introduction" in web
+    assert not re.search(r"</cite>: |Suivant: |Précédent: ", web)
 
 
 def test_the_epub_passes_epubcheck(example, tmp_path):
