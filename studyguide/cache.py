@@ -39,14 +39,15 @@ def digest(parts: Iterable[bytes | str]) -> str:
 
 
 def _package_files() -> list[tuple[str, bytes]]:
-    """The package's code, templates and styles: a change to any may change an edition."""
+    """The package's code, templates, styles and words (labels/*.toml): a change to any may
+    change an edition."""
     found: list[tuple[str, bytes]] = []
 
     def walk(folder: object, prefix: str) -> None:
         for item in sorted(folder.iterdir(), key=lambda i: i.name):  # type: ignore[attr-defined]
             if item.is_dir() and item.name != "__pycache__":
                 walk(item, f"{prefix}{item.name}/")
-            elif item.name.endswith((".py", ".j2", ".css")):
+            elif item.name.endswith((".py", ".j2", ".css", ".toml")):
                 found.append((prefix + item.name, item.read_bytes()))
 
     walk(resources.files("studyguide"), "")

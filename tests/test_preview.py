@@ -267,6 +267,7 @@ def _running(pid: str) -> bool:
         ("chapters/.02-two.md.swp", False),
         ("build/huanuni.pdf", False),
         ("book.toml", True),
+        ("labels/ca.toml", True),  # the book's own words
     ],
 )
 def test_the_preview_watches_the_files_the_loader_reads(tmp_path, name, watched):

@@ -310,6 +310,27 @@ def _text_id(front: FrontMatter, texts: list[str] | None, errors: ErrorCollector
 Numbering = Callable[[str], tuple[int, int]]
 
 
+def _short_title(front: FrontMatter, errors: ErrorCollector) -> str:
+    """The running head's words where the title is too long for one line (optional)."""
+    if "short_title" not in front.values:
+        return ""
+    return required_text(front, "short_title", errors) or ""
+
+
+def _links_and_citations(
+    state: ParseState, path: Path, matcher: TermMatcher, errors: ErrorCollector
+) -> tuple[tuple[TermLink, ...], tuple[Citation, ...]]:
+    """The chapter's glossary links (each unknown term reported) and its citations."""
+    for slug, line in state.unknown_links:
+        errors.add(unknown_term(slug, SourceRef(path, line), matcher))
+    links = tuple(
+        TermLink(slug, link_id, SourceRef(path, line), form)
+        for slug, link_id, line, form in state.links
+    )
+    citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
+    return links, citations
+
+
 def parse_chapter(
     md: MarkdownIt,
     source: ChapterFile,
@@ -327,9 +348,7 @@ def parse_chapter(
         return None
     check_keys(front, CHAPTER_KEYS, errors)
     title = required_text(front, "title", errors)
-    short_title = (
-        required_text(front, "short_title", errors) if "short_title" in front.values else ""
-    )
+    short_title = _short_title(front, errors)
     kind = _kind(front, errors)
     text = _text_id(front, texts, errors) if kind is Kind.ARTICLE else ""
     if kind is None or title is None or text is None:
@@ -339,12 +358,7 @@ def parse_chapter(
     check_nesting(tokens, path, errors)
     check_inline(tokens, path, errors, state.undefined_notes)
     notes = _notes(tokens, parts, path, source.number, errors)
-    for slug, line in state.unknown_links:
-        errors.add(unknown_term(slug, SourceRef(path, line), matcher))
-    links = tuple(
-        TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
-    )
-    citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
+    links, citations = _links_and_citations(state, path, matcher, errors)
     if kind is not Kind.ARTICLE:
         if parts.continued:
             errors.add(split_outside_text(path, parts))
@@ -359,7 +373,7 @@ def parse_chapter(
         number=source.number,
         slug=source.slug,
         title=title,
-        short_title=short_title or "",
+        short_title=short_title,
         kind=kind,
         path=path,
         body=body,
