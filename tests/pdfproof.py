@@ -65,7 +65,7 @@ def _margins(paper: str, one_sided: bool) -> dict[str, tuple[float, float, float
             margin = re.search(r"margin:\s*([^;]+);", body)
             sides = re.findall(r"margin-(left|right):\s*([\d.]+)mm", body)
             if margin:
-                values = [float(v.rstrip("mm")) * PT_PER_MM for v in margin.group(1).split()]
+                values = [float(v.removesuffix("mm")) * PT_PER_MM for v in margin.group(1).split()]
                 for side in ("right", "left"):
                     if not selector or selector == f":{side}":
                         found[side] = tuple(values)
@@ -190,32 +190,7 @@ def note_pages(path: Path) -> dict[str, int]:
 def faults(path: Path, paper: str, one_sided: bool = False) -> list[tuple[int, str]]:
     """(page, rule) for every fault of the PDF, by the print proof's rules."""
     pages = read_pages(path, paper, one_sided)
-    size = body_size(pages)
-    leading = size * 1.45
-    ends = last_pages(pages, chapter_starts(path))
-    found: list[tuple[int, str]] = []
-    for page in pages:
-        if page.blank or not page.lines:
-            continue
-        # (the note area keeps a margin and its rule above its first line: a line's more)
-        floor = page.note_top - leading if page.note_top is not None else page.area[3]
-        bottom = page.content_bottom or floor
-        band = floor - bottom
-        if page.number not in ends and page.number > 3 and band > (MAX_BAND_LINES + 0.2) * leading:
-            found.append((page.number, "hole"))
-        body = [line for line in page.lines if abs(line.size - size) < 0.6]
-        if body and body[-1].text.rstrip().endswith(HYPHENS) and page.number not in ends:
-            found.append((page.number, "hyphen-page-turn"))
-        found += [(page.number, "hyphen-short-line") for line in body if _short(line, page)]
-        heads = {round(line.top) for line in page.heads}
-        if len(heads) > 1:
-            found.append((page.number, "head-wraps"))
-        if any(line.right > page.area[2] + 1.5 for line in page.lines):
-            found.append((page.number, "overfull"))
-        held = len(page.lines) + len(page.rules)
-        if page.number in ends and page.number - 1 not in ends and 0 < held <= RUNT_LINES:
-            if page.number - 1 > 0 and not pages[page.number - 2].blank:
-                found.append((page.number, "runt"))
+    found = check(pages, last_pages(pages, chapter_starts(path)), body_size(pages))
     where = note_pages(path)
     for name, page in where.items():
         if name.startswith("noteref-"):
@@ -223,6 +198,44 @@ def faults(path: Path, paper: str, one_sided: bool = False) -> list[tuple[int, s
             if note is not None and note != page:
                 found.append((page, "note-away"))
     return sorted(found)
+
+
+def check(pages: list[Page], ends: set[int], size: float) -> list[tuple[int, str]]:
+    """The faults of the pages (read from a PDF, or made up by a test); `ends` are the pages
+    on which a chapter ends, `size` the text's font size."""
+    leading = size * 1.45
+    found: list[tuple[int, str]] = []
+    for page in pages:
+        if page.blank or not page.lines:
+            continue
+        # (the note area keeps a margin and its rule above its first line: a line's more)
+        floor = page.note_top - leading if page.note_top is not None else page.area[3]
+        bottom = page.content_bottom or floor
+        if (
+            page.number not in ends
+            and page.number > 3
+            and floor - bottom > (MAX_BAND_LINES + 0.2) * leading
+        ):
+            found.append((page.number, "hole"))
+        body = [line for line in page.lines if abs(line.size - size) < 0.6]
+        if body and body[-1].text.rstrip().endswith(HYPHENS) and page.number not in ends:
+            found.append((page.number, "hyphen-page-turn"))
+        found += [(page.number, "hyphen-short-line") for line in body if _short(line, page)]
+        if len({round(line.top) for line in page.heads}) > 1:
+            found.append((page.number, "head-wraps"))
+        if any(line.right > page.area[2] + 1.5 for line in page.lines):
+            found.append((page.number, "overfull"))
+        held = len(page.lines) + len(page.rules)
+        before = next((p for p in pages if p.number == page.number - 1), None)
+        if (
+            page.number in ends
+            and page.number - 1 not in ends
+            and 0 < held <= RUNT_LINES
+            and before is not None
+            and not before.blank
+        ):
+            found.append((page.number, "runt"))
+    return found
 
 
 def _short(line: Line, page: Page) -> bool:
