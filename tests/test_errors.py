@@ -501,7 +501,7 @@ CASES += [
     Case(
         "meta-missing",
         "A required metadata field left out",
-        lambda book: _replace(book / "book.toml", 'editors = "the studyguide project"\n', ""),
+        lambda book: _replace(book / "book.toml", 'editors = "The studyguide project"\n', ""),
         "book.toml:7",
         "meta.missing",
     ),

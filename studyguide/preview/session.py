@@ -47,7 +47,7 @@ class Shown:
     book: Book | None = None  # the last good book
     key: str = ""  # the page map's cache key of that book's sources (pagemap.cache_key)
     errors: tuple[str, ...] = ()  # the current sources' mistakes, as the command line prints
-    page_map: tuple[pagemap.PageStart, ...] = ()
+    page_map: pagemap.PageMap = pagemap.PageMap(())
     exact: bool = False  # the page map is that of the sources shown
 
     def version(self) -> str:
@@ -93,7 +93,7 @@ class Session:
                 return
             shown = Shown(book, key, (), self._shown.page_map, False)
             if kept is not None:
-                shown = replace(shown, page_map=tuple(kept), exact=True)
+                shown = replace(shown, page_map=kept, exact=True)
             self._show(shown)
             if not shown.exact:
                 self.printing.start(key)
@@ -131,7 +131,7 @@ class Session:
         with self._changed:
             self._changed.notify_all()
 
-    def _kept_page_map(self, key: str) -> list[pagemap.PageStart] | None:
+    def _kept_page_map(self, key: str) -> pagemap.PageMap | None:
         """The page map of the sources with `key`: the preview's own layout, or a build's
         (the key does not depend on the output folder)."""
         for options in (self.print_options, self.options):
@@ -150,7 +150,7 @@ class Session:
                 return
             pages = pagemap.load(pagemap.entry_path(self.print_options.out, key))
             if pages is not None:
-                self._show(replace(shown, page_map=tuple(pages), exact=True))
+                self._show(replace(shown, page_map=pages, exact=True))
 
     def _show(self, shown: Shown) -> None:
         version = shown.version()
