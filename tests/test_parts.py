@@ -15,7 +15,6 @@ from conftest import Built
 from pikepdf import NameTree, NumberTree
 
 from studyguide.layout.parts import ANCHOR_URI, link_across_parts, plan
-from studyguide.render.documents import PrintPart
 from studyguide.render.views import ChapterView
 from support import pdf_pages, studyguide
 

@@ -29,6 +29,7 @@ from studyguide.render.views import render_book
 from studyguide.sources.book import load_book
 from studyguide.sources.dates import build_date
 
+NO_PAGES = pagemap.PageMap(())  # before any layout is known
 PREVIEW_FOLDER = "preview"  # in the output folder: the print layout's PDF and page map
 
 
@@ -47,7 +48,7 @@ class Shown:
     book: Book | None = None  # the last good book
     key: str = ""  # the page map's cache key of that book's sources (pagemap.cache_key)
     errors: tuple[str, ...] = ()  # the current sources' mistakes, as the command line prints
-    page_map: pagemap.PageMap = pagemap.PageMap(())
+    page_map: pagemap.PageMap = NO_PAGES
     exact: bool = False  # the page map is that of the sources shown
 
     def version(self) -> str:
