@@ -108,6 +108,24 @@ class PartLayout:
     note_starts: list[PageStart] = field(default_factory=list)  # notes carried over
 
 
+def shifted(laid: PartLayout, delta: int) -> PartLayout:
+    """The layout of a part moved `delta` pages on (laid out once, it is the same wherever
+    in the book it falls: only its page numbers change)."""
+    from dataclasses import replace
+
+    def label(text: str) -> str:
+        return str(int(text) + delta) if text.isdigit() else text
+
+    return PartLayout(
+        [replace(start, label=label(start.label)) for start in laid.page_starts],
+        {name: page + delta for name, page in laid.anchors.items()},
+        laid.pages,
+        [replace(page, number=page.number + delta) for page in laid.geometry],
+        [replace(fault, page=fault.page + delta) for fault in laid.faults],
+        [replace(start, label=label(start.label)) for start in laid.note_starts],
+    )
+
+
 @dataclass
 class LaidPart:
     """One part as laid out: its PDF and what the other parts need from it."""
