@@ -132,7 +132,7 @@ class PrintLayout:
         shown: list[bool] = []
         for part, blank in zip(self.laid.parts, self.laid.blank_before(), strict=True):
             shown += [False] * blank
-            front = part.first_page == 1
+            front = part.first_page == 1  # (the title page, the colophon, the contents)
             shown += [not front and not page.blank for page in part.laid.geometry]
         return shown
 
@@ -155,6 +155,7 @@ def lay_out_book(
             with atomic_output(target) as handle:
                 handle.write(found[0])
             return parts.shifted(found[1], first_page - 1)
+        progress(f"laying out {target.stem[3:]}, from page {first_page}")
         made = makeup.lay_out(html, book.root, first_page, lay_out_html, options.blank_pages)
         document = made.document
         with atomic_output(target) as handle:
