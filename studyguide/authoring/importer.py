@@ -9,20 +9,21 @@ are refused, or with --force moved to replaced/<time>/.
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from studyguide.authoring import blocks as shaping
 from studyguide.authoring.blocks import Block, ChapterPlan, Line
 from studyguide.authoring.bookfiles import (
+    REPLACED_DIR,
     ChapterFile,
     chapter_files,
-    move_away,
     place,
-    rename_all,
     replaced_folder,
-    write_whole,
+    staged,
 )
+from studyguide.authoring.changes import Undone, apply, check_inside, write_error
 from studyguide.authoring.chapterwrite import chapter_text, source_text
 from studyguide.authoring.new import placeholder_titles, skeleton, text_entry
 from studyguide.authoring.slugs import slugify
@@ -31,6 +32,7 @@ from studyguide.errors import BuildError, SourceRef, counted
 from studyguide.model import BookMeta
 from studyguide.sources.files import CHAPTERS_DIR, METADATA_FILE, SOURCE_DIR, read_text
 from studyguide.sources.meta import SLUG, load_meta
+from studyguide.sources.trust import MAX_SOURCE_BYTES, kind_of
 
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
 KINDS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
@@ -68,8 +70,7 @@ def read_import(request: Request) -> Imported:
             "import a text as plain text (.txt), Markdown (.md) or a web page (.html, .htm)",
             "import.file-type",
         )
-    if not path.is_file():
-        raise BuildError(path, "there is no such file", "check the file's name", "import.missing")
+    _check_is_file(path)
     if kind == "text":
         from studyguide.authoring import plaintext
 
@@ -95,6 +96,38 @@ def read_import(request: Request) -> Imported:
     blocks = blocks[first : last + 1]
     span = (blocks[0].line, blocks[-1].line) if blocks else (0, 0)
     return Imported(blocks, title, span, False)
+
+
+def _check_is_file(path: Path) -> None:
+    """The file to import is a regular file (a FIFO would never end, a folder is no text)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise BuildError(
+            path, "there is no such file", "check the file's name", "import.missing"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise BuildError(
+            path,
+            f"cannot import this: it is {kind_of(mode)}, not a file",
+            "give the path of the text's own file (.txt, .md or .html)",
+            "import.not-a-file",
+        )
+
+
+def _check_sizes(files: dict[Path, str], root: Path, imported: Path) -> None:
+    """What import writes, the loader must read: no source over its size limit."""
+    for path, text in files.items():
+        size = len(text.encode("utf-8"))
+        if size > MAX_SOURCE_BYTES:
+            raise BuildError(
+                imported,
+                f"the text would make {path.relative_to(root).as_posix()} {size:,} bytes long, "
+                f"more than the {MAX_SOURCE_BYTES:,} a book's source file may have",
+                "import a part of it at a time, with --start and --end (and --text ID for "
+                "each part after the first), or only the text's own page",
+                "import.size",
+            )
 
 
 def _check_characters(blocks: list[Block], path: Path) -> None:
@@ -225,14 +258,16 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     }
     files[root / source] = source_text(plans)
     files[meta.path] = _book_toml(meta, target, title, source)
-    # Everything is checked: from here on, files are written.
+    _check_sizes(files, root, request.file)
+    # Everything is checked: the files are written together, or none is (changes.py).
     folder = replaced_folder(root, now or dt.datetime.now())
-    if replaced:
-        write_whole(folder / METADATA_FILE, read_text(root, meta.path))
-        move_away(replaced, root, folder)
-    rename_all(placement.renames)
-    for path, text in files.items():
-        write_whole(path, text)
+    check_inside(root, [root / CHAPTERS_DIR, root / SOURCE_DIR, root / REPLACED_DIR])
+    try:
+        apply(root, staged(root, folder, replaced, placement.renames, files))
+    except (Undone, OSError) as failure:
+        raise write_error(
+            root, failure, "fix the problem (space, permissions) and import again", "import.write"
+        ) from None
     return _summary(request, imported, plans, list(files), target, title, replaced, folder) + [
         f"renumbered {old.name} as {new.name}" for old, new in placement.renames
     ]

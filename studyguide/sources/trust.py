@@ -25,11 +25,15 @@ _KINDS = {
 }
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular one is: "a folder", "a FIFO (named pipe)", …"""
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
 def not_a_file_error(path: Path, mode: int) -> BuildError:
-    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
     return BuildError(
         path,
-        f"the book's sources are regular files, and this is {kind}",
+        f"the book's sources are regular files, and this is {kind_of(mode)}",
         "replace it with a text file, or remove it",
         "source.not-a-file",
     )
