@@ -86,6 +86,28 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
     return written
 
 
+def check_layout(book: Book, options: Options) -> None:
+    """A book's own templates and styles rendered for every edition, nothing laid out or
+    written: `check` finds their mistakes before a build does. (A book without its own has
+    nothing to find: the package's templates are tested.)"""
+    from studyguide.errors import ErrorCollector
+    from studyguide.sources.files import LAYOUT_DIRS
+
+    if not any((book.root / name).is_dir() for name in LAYOUT_DIRS):
+        return
+    errors = ErrorCollector()
+    for edition in registry().values():
+        try:
+            if edition.render is not None:
+                edition.render(book, options)
+        except (BuildError, BuildErrors) as error:
+            errors.add(error)
+    # The same mistake (in a shared template) is found by every edition: say it once.
+    unique = {error.format(): error for error in errors.errors}
+    errors.errors = list(unique.values())
+    errors.raise_if_any()
+
+
 def _write_all(plan: Plan, job: Job, stopper: Stopper) -> list[Path]:
     staging = Staging()
     try:

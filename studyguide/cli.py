@@ -230,9 +230,11 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         if args.command == "stats":
             _print_stats(book)
         else:
+            from studyguide.build import check_layout
             from studyguide.render.typeface import check_book
 
             check_book(book)
+            check_layout(book, Options(out=root / "build"))
         return 0
 
     from studyguide.build import build, up_to_date

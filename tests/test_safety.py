@@ -134,7 +134,7 @@ def _layout_refusals(html_text: str, root: Path) -> str:
     from studyguide.layout import engine as pdf
 
     with pytest.raises((BuildError, BuildErrors)) as caught:
-        pdf.layout(html_text, root)
+        pdf.lay_out_html(html_text, root)
     return caught.value.format(root)
 
 

@@ -25,10 +25,10 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
 from studyguide.errors import BuildError, SourceRef
+from studyguide.render.sandbox import BoundedSandbox, end_document, one_document
 
 TEMPLATES_DIR = "templates"
 STYLES_DIR = "styles"
@@ -105,7 +105,7 @@ def environment(root: Path | None = None) -> Environment:
     loaders: list[BaseLoader] = [PackageLoader("studyguide.render", "templates")]
     if root is not None:
         loaders.insert(0, BookLoader(root))
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -122,22 +122,41 @@ def environment(root: Path | None = None) -> Environment:
 
 def render_template(root: Path | None, name: str, **values: Any) -> str:
     """A template rendered; a mistake in a book's own template is our error, with its line."""
+    token = one_document()
     try:
         return environment(root).get_template(name).render(**values)
-    except TemplateError as exc:
-        raise template_error(exc, name) from None
+    except BuildError:
+        raise  # (a book's template that cannot be read)
+    except Exception as exc:  # a book's template can raise anything: 1/0, RecursionError, …
+        raise template_error(exc, name, root) from None
+    finally:
+        end_document(token)
 
 
-def template_error(exc: TemplateError, name: str) -> BuildError:
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it calls itself without end (a macro or an include that recurses)"
+    if isinstance(exc, MemoryError):
+        return "it asks for more memory than there is"
+    if isinstance(exc, TemplateError):
+        return str(exc.message or exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def template_error(exc: BaseException, name: str, root: Path | None = None) -> BuildError:
+    """Our error for a template that failed: at the line of the book's own template where
+    it did (else of the package's template: a book's value it could not take)."""
     line = getattr(exc, "lineno", None) or 0
     path = getattr(exc, "filename", None) or ""
     if not path:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
-        if frames:
-            path, line = frames[-1].filename, frames[-1].lineno or 0
+        book = str((root / TEMPLATES_DIR).resolve()) if root is not None else None
+        own = [f for f in frames if book and f.filename.startswith(book)]
+        if own or frames:
+            path, line = (own or frames)[-1].filename, (own or frames)[-1].lineno or 0
     return BuildError(
         SourceRef(Path(path or name), line),
-        f"the template cannot be rendered: {exc.message or exc}",
+        f"the template cannot be rendered: {_reason(exc)}",
         "fix the book's template (templates/…), or remove it to use the package's own",
         "template.error",
     )
@@ -147,5 +166,7 @@ def macros(root: Path | None = None) -> Any:
     """The macros of _markup.html.j2 (noteref, print_note, backlink, term_link, …)."""
     try:
         return environment(root).get_template("_markup.html.j2").module
-    except TemplateError as exc:
-        raise template_error(exc, "_markup.html.j2") from None
+    except BuildError:
+        raise
+    except Exception as exc:
+        raise template_error(exc, "_markup.html.j2", root) from None
