@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import traceback
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +98,23 @@ class BookLoader(BaseLoader):
         return text, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime
 
 
-@cache
 def environment(root: Path | None = None) -> Environment:
     """The templates: the book's own (root/templates/, shadowing by name) before the
-    package's. Sandboxed: a book's template reaches only what the templates are given."""
+    package's. Sandboxed: a book's template reaches only what the templates are given.
+    One environment for each set of the book's template names: a template added since
+    (while the preview runs) is found, not shadowed by the package's it has cached."""
+    return _environment(root, _template_names(root))
+
+
+def _template_names(root: Path | None) -> tuple[str, ...]:
+    folder = root / TEMPLATES_DIR if root is not None else None
+    if folder is None or not folder.is_dir():
+        return ()
+    return tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*")))
+
+
+@lru_cache(maxsize=8)
+def _environment(root: Path | None, names: tuple[str, ...]) -> Environment:
     loaders: list[BaseLoader] = [PackageLoader("studyguide.render", "templates")]
     if root is not None:
         loaders.insert(0, BookLoader(root))
