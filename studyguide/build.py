@@ -70,6 +70,7 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
     for edition in editions:
         if edition.check:
             edition.check(book, options)
+    check_layout(book, options, editions)  # a book's own templates: before any layout
     with stop_on_signals() as stopper, output_lock(options.out, progress) as locked:
         if locked:  # no other build is writing here: what is left is a killed build's
             remove_stale_parts(options.out)
@@ -86,17 +87,17 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
     return written
 
 
-def check_layout(book: Book, options: Options) -> None:
-    """A book's own templates and styles rendered for every edition, nothing laid out or
-    written: `check` finds their mistakes before a build does. (A book without its own has
-    nothing to find: the package's templates are tested.)"""
+def check_layout(book: Book, options: Options, editions: list[Edition] | None = None) -> None:
+    """A book's own templates and styles rendered for every edition (or those given),
+    nothing laid out or written: `check` finds their mistakes, and a build before it lays
+    anything out. (A book without its own has nothing to find: the package's are tested.)"""
     from studyguide.errors import ErrorCollector
     from studyguide.sources.files import LAYOUT_DIRS
 
     if not any((book.root / name).is_dir() for name in LAYOUT_DIRS):
         return
     errors = ErrorCollector()
-    for edition in registry().values():
+    for edition in registry().values() if editions is None else editions:
         try:
             if edition.render is not None:
                 edition.render(book, options)

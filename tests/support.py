@@ -190,3 +190,42 @@ def text_after_markers(root: etree._Element) -> dict[str, str]:
     starts: dict[str, int] = {}
     pieces = _reading_pieces(root, starts)
     return {label: " ".join("".join(pieces[start:]).split()) for label, start in starts.items()}
+
+
+def snapshot(folder: Path) -> dict[str, object]:
+    """Every entry under `folder`: a file's bytes, a link's target, a folder."""
+    found: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[name] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[name] = "folder"
+        elif path.is_file():
+            found[name] = path.read_bytes()
+        else:
+            found[name] = "other"
+    return found
+
+
+def studyguide_here(*args: str | Path, root: Path, env: dict[str, str] | None = None) -> Run:
+    """The real command line run in this process (cheaper than a child for a command that
+    stops early): its exit code and what it printed."""
+    import contextlib
+    import io
+
+    from studyguide.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(["--root", str(root), *map(str, args)])
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return Run(code, stdout.getvalue(), stderr.getvalue())

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import Run
+from support import Run, snapshot
 
 OLD_META = """\
 title = "A small study guide"
@@ -49,22 +49,6 @@ def run(*args: str | Path, fsize: int | None = None) -> Run:
         check=False,
     )
     return Run(result.returncode, result.stdout, result.stderr)
-
-
-def snapshot(folder: Path) -> dict[str, object]:
-    """Every entry under `folder`: a file's bytes, a link's target, a folder."""
-    found: dict[str, object] = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_symlink():
-            found[name] = ("link", os.readlink(path))
-        elif path.is_dir():
-            found[name] = "folder"
-        elif path.is_file():
-            found[name] = path.read_bytes()
-        else:
-            found[name] = "other"
-    return found
 
 
 def old_book(folder: Path, article: str = ARTICLE) -> Path:
