@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studyguide.editions import registry
-from studyguide.errors import counted
+from studyguide.errors import MAX_REPORTED, counted
 from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
@@ -114,7 +114,7 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from studyguide.errors import BuildError, BuildErrors
+    from studyguide.errors import BuildError, BuildErrors, out_of_memory
     from studyguide.output import closing_message
 
     root: Path = args.root
@@ -128,9 +128,14 @@ def main(argv: list[str] | None = None) -> int:
         print(error.format(args.root), file=sys.stderr)
         print(closing_message("stopped", out, error), file=sys.stderr)
         return 1
+    except MemoryError:
+        pass  # said below, once the exception (and all it holds on to) is let go
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (studyguide.interrupts)
         print(closing_message("interrupted", out), file=sys.stderr)
         return 128 + getattr(stop, "signum", signal.SIGINT)
+    print(out_of_memory().format(), file=sys.stderr)
+    print(closing_message("stopped", out, out_of_memory()), file=sys.stderr)
+    return 1
 
 
 def _print_stats(book: Book) -> None:
@@ -146,9 +151,10 @@ def _print_stats(book: Book) -> None:
         )
     links = sum(len(c.term_links) for c in book.chapters)
     linked = {link.slug for c in book.chapters for link in c.term_links}
+    entries = counted(len(book.glossary), "entry", "entries")
     print(
-        f"glossary: {len(book.glossary)} entries, {links} links from the text, "
-        f"{len(linked)} entries linked at least once"
+        f"glossary: {entries}, {counted(links, 'link')} from the text, "
+        f"{counted(len(linked), 'entry', 'entries')} linked at least once"
     )
 
 
@@ -196,7 +202,7 @@ def _write_debug_html(book: Book, options: Options, target: Path) -> None:
 def _load(root: Path) -> Book:
     """The book, checked, with what was checked and any warnings said."""
     from studyguide.sources.book import citations, load_book
-    from studyguide.sources.checks import unlinked_terms
+    from studyguide.sources.checks import right_to_left_print, unlinked_terms
     from studyguide.sources.references import uncited
 
     _progress(f"reading the sources in {root.resolve()}")
@@ -208,11 +214,17 @@ def _load(root: Path) -> Book:
         f"{counted(len(book.glossary), 'glossary entry', 'glossary entries')}, "
         f"{counted(len(book.references), 'source')}"
     )
-    warnings = unlinked_terms(book) + uncited(
-        citations(book.chapters, book.glossary), list(book.references), book.root
+    warnings = (
+        right_to_left_print(book)
+        + unlinked_terms(book)
+        + uncited(citations(book.chapters, book.glossary), list(book.references), book.root)
     )
-    for warning in warnings:
+    for warning in warnings[:MAX_REPORTED]:  # as errors are: the first, then how many more
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
+    if len(warnings) > MAX_REPORTED:
+        codes = sorted({w.code for w in warnings[MAX_REPORTED:]})
+        more = counted(len(warnings) - MAX_REPORTED, "more warning")
+        print(f"… and {more} ({', '.join(codes)})", file=sys.stderr)
     return book
 
 

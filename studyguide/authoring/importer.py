@@ -30,7 +30,14 @@ from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomledit import add_text, set_text_fields
 from studyguide.errors import BuildError, SourceRef, counted
 from studyguide.model import BookMeta
-from studyguide.sources.files import CHAPTERS_DIR, METADATA_FILE, SOURCE_DIR, read_text
+from studyguide.sources.files import (
+    CHAPTERS_DIR,
+    MAX_TITLE,
+    METADATA_FILE,
+    SOURCE_DIR,
+    read_text,
+    too_long_error,
+)
 from studyguide.sources.meta import SLUG, load_meta
 from studyguide.sources.trust import MAX_SOURCE_BYTES, kind_of
 
@@ -115,19 +122,29 @@ def _check_is_file(path: Path) -> None:
         )
 
 
-def _check_sizes(files: dict[Path, str], root: Path, imported: Path) -> None:
-    """What import writes, the loader must read: no source over its size limit."""
+def _check_loadable(
+    files: dict[Path, str], plans: list[ChapterPlan], title: str, request: Request
+) -> None:
+    """What import writes, the loader must read: no source over its size limit, no title
+    over its length."""
     for path, text in files.items():
         size = len(text.encode("utf-8"))
         if size > MAX_SOURCE_BYTES:
             raise BuildError(
-                imported,
-                f"the text would make {path.relative_to(root).as_posix()} {size:,} bytes long, "
-                f"more than the {MAX_SOURCE_BYTES:,} a book's source file may have",
+                request.file,
+                f"the text would make {path.relative_to(request.root).as_posix()} {size:,} "
+                f"bytes long, more than the {MAX_SOURCE_BYTES:,} a book's source file may have",
                 "import a part of it at a time, with --start and --end (and --text ID for "
                 "each part after the first), or only the text's own page",
                 "import.size",
             )
+    for plan in plans:
+        if len(plan.title) > MAX_TITLE:
+            raise too_long_error(
+                SourceRef(request.file, plan.line), "this heading", len(plan.title)
+            )
+    if len(title) > MAX_TITLE:
+        raise too_long_error(request.file, "the text's title", len(title))
 
 
 def _check_characters(blocks: list[Block], path: Path) -> None:
@@ -258,7 +275,7 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     }
     files[root / source] = source_text(plans)
     files[meta.path] = _book_toml(meta, target, title, source)
-    _check_sizes(files, root, request.file)
+    _check_loadable(files, plans, title, request)
     # Everything is checked: the files are written together, or none is (changes.py).
     folder = replaced_folder(root, now or dt.datetime.now())
     check_inside(root, [root / CHAPTERS_DIR, root / SOURCE_DIR, root / REPLACED_DIR])

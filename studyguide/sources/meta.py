@@ -17,10 +17,11 @@ from studyguide.errors import BuildError, ErrorCollector
 from studyguide.labels import EN, fields_of
 from studyguide.model import BookMeta, EditionInfo, Person, Publication, Rights, Text
 from studyguide.sources.files import (
+    MAX_TITLE,
     METADATA_FILE,
     SOURCE_DIR,
-    forbidden_character,
-    forbidden_character_error,
+    name_error,
+    too_long_error,
 )
 from studyguide.sources.tomlfile import Key, TomlFile, read_toml
 
@@ -39,10 +40,11 @@ class Field:
     pattern: re.Pattern[str] | None = None
     choices: tuple[str, ...] = ()
     example: str = ""
+    max_length: int = 0  # characters (MAX_TITLE, for a title or a name)
 
 
 PERSON = {
-    "name": Field(str, True, example='name = "Abraham Lincoln"'),
+    "name": Field(str, True, example='name = "Abraham Lincoln"', max_length=MAX_TITLE),
     "sort": Field(str, example='sort = "Lincoln, Abraham"'),
     "full": Field(str, example='full = "Liga Obrera Revolucionaria por la Cuarta Internacional"'),
 }
@@ -60,7 +62,7 @@ RIGHTS_FIELDS = {
 }
 TEXT = {
     "id": Field(str, pattern=SLUG, example='id = "statement"'),
-    "title": Field(str, True),
+    "title": Field(str, True, max_length=MAX_TITLE),
     "kind": Field(str, example='kind = "statement"'),
     "date": Field(dt.date, example="date = 2006-10-05"),
     "language": Field(str, pattern=LANGUAGE, example='language = "es"'),
@@ -79,8 +81,8 @@ EDITION = {
     "credits": Field(str),
 }
 TOP = {
-    "title": Field(str, True),
-    "subtitle": Field(str),
+    "title": Field(str, True, max_length=MAX_TITLE),
+    "subtitle": Field(str, max_length=MAX_TITLE),
     "language": Field(str, True, LANGUAGE, example='language = "en"'),
     "slug": Field(str, pattern=SLUG, example='slug = "huanuni-study-guide"'),
     "identifier": Field(str, True, example='identifier = "urn:uuid:…"'),
@@ -154,9 +156,9 @@ class _Checker:
         return value
 
     def _text(self, value: str, rule: Field, key: Key, name: str) -> str | None:
-        index = forbidden_character(value)
-        if index >= 0:
-            self.errors.add(forbidden_character_error(self.toml.at(key), value, index))
+        unsafe = name_error(self.toml.at(key), value)
+        if unsafe is not None:
+            self.errors.add(unsafe)
             return None
         if not value.strip():
             self.error(
@@ -170,6 +172,9 @@ class _Checker:
                 "write the value on one line, with nothing before or after it inside the quotes",
                 "meta.whitespace",
             )
+            return None
+        if rule.max_length and len(value) > rule.max_length:
+            self.errors.add(too_long_error(self.toml.at(key), f"field '{name}'", len(value)))
             return None
         if rule.pattern is not None and not rule.pattern.fullmatch(value):
             self.error(key, *_pattern_message(name, value, rule))

@@ -99,6 +99,8 @@ def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> Book
     package.set_identifier(meta.identifier)
     package.set_title(meta.title)
     package.set_language(meta.language)
+    if meta.direction == "rtl":  # the spine's page-progression-direction: pages turn leftwards
+        package.set_direction("rtl")
     people = {p.name: p for text in meta.texts for p in text.authors}
     for number, person in enumerate(people.values(), start=1):
         # (file-as added here: ebooklib's own gives it the relators' scheme, which is a role's)
