@@ -7,6 +7,7 @@ The editions' flags (--pdf, --epub, --handout, …) come from the registry
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import signal
 import sys
@@ -114,11 +115,27 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from studyguide.errors import BuildError, BuildErrors, out_of_memory
+    from studyguide.errors import out_of_memory
+    from studyguide.output import closing_message
+
+    out = getattr(args, "out", None) or args.root / "build"
+    reserve = bytearray(4_000_000)  # given back when memory runs out, to say so
+    try:
+        return _main(args, out)
+    except MemoryError:  # (anywhere: in a handler of another mistake too)
+        pass
+    del reserve
+    gc.collect()  # what the stopped work held on to
+    print(out_of_memory().format(), file=sys.stderr)
+    print(closing_message("stopped", out, out_of_memory()), file=sys.stderr)
+    return 1
+
+
+def _main(args: argparse.Namespace, out: Path) -> int:
+    from studyguide.errors import BuildError, BuildErrors
     from studyguide.output import closing_message
 
     root: Path = args.root
-    out = getattr(args, "out", None) or root / "build"
     started = time.perf_counter()
     try:
         if hasattr(args, "run"):
@@ -128,14 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         print(error.format(args.root), file=sys.stderr)
         print(closing_message("stopped", out, error), file=sys.stderr)
         return 1
-    except MemoryError:
-        pass  # said below, once the exception (and all it holds on to) is let go
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (studyguide.interrupts)
         print(closing_message("interrupted", out), file=sys.stderr)
         return 128 + getattr(stop, "signum", signal.SIGINT)
-    print(out_of_memory().format(), file=sys.stderr)
-    print(closing_message("stopped", out, out_of_memory()), file=sys.stderr)
-    return 1
 
 
 def _print_stats(book: Book) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -229,3 +230,16 @@ def studyguide_here(*args: str | Path, root: Path, env: dict[str, str] | None = 
             else:
                 os.environ[name] = value
     return Run(code, stdout.getvalue(), stderr.getvalue())
+
+
+def assert_documented(stderr: str, *folders: Path) -> str:
+    """The first error (or warning) printed, with its hint, is quoted in docs/errors.md,
+    word for word (paths shown relative to `folders`, as a user in them would see)."""
+    for folder in folders:
+        stderr = stderr.replace(f"{folder}/", "")
+    lines = stderr.splitlines()
+    first = next(i for i, line in enumerate(lines) if re.match(r"(\S+: )?(error|warning): ", line))
+    block = "\n".join(lines[first : first + 2])
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert f"\n{block}\n" in page, f"docs/errors.md does not quote:\n{block}"
+    return block

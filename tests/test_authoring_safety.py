@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import Run, snapshot
+from support import Run, assert_documented, snapshot
 
 OLD_META = """\
 title = "A small study guide"
@@ -105,6 +105,8 @@ def test_migrate_never_writes_through_or_over_a_planted_backup(tmp_path: Path, p
     result = run("--root", book, "migrate")
     assert_refused(result, "book.toml.bak", "migrate.backup")
     assert snapshot(tmp_path) == before
+    if planted == "link":
+        assert_documented(result.stderr)
 
 
 def test_migrate_replaces_a_linked_book_toml_and_never_writes_through_it(tmp_path: Path):
@@ -177,6 +179,7 @@ def test_migrate_that_fails_part_way_leaves_the_book_as_it_was(tmp_path: Path) -
     assert_refused(result, "source/article.txt", "migrate.write")
     assert "cannot write the file: File too large" in result.stderr
     assert snapshot(tmp_path) == before
+    assert_documented(result.stderr)
     assert run("--root", book, "migrate").code == 0  # and it can be done again
 
 
@@ -190,6 +193,7 @@ def test_new_that_fails_part_way_leaves_no_half_made_book(tmp_path: Path) -> Non
     assert_refused(result, f"{folder}/README.md", "new.write")
     assert "File too large" in result.stderr
     assert not folder.exists()
+    assert_documented(result.stderr, tmp_path)
     second = run("new", folder)
     assert second.code == 0, second.stderr
 
@@ -217,6 +221,7 @@ def test_import_that_fails_part_way_leaves_the_book_as_it_was(tmp_path: Path) ->
     result = run("--root", book, "import", speech, "--force", fsize=2000)
     assert_refused(result, "chapters/02-a-speech.md", "import.write")
     assert snapshot(tmp_path) == before
+    assert_documented(result.stderr)
 
 
 def test_import_never_writes_through_a_folder_linked_out_of_the_book(tmp_path: Path) -> None:
@@ -229,6 +234,7 @@ def test_import_never_writes_through_a_folder_linked_out_of_the_book(tmp_path: P
     result = run("--root", book, "import", speech)
     assert_refused(result, "source", "source.outside")
     assert snapshot(tmp_path) == before
+    assert_documented(result.stderr)
 
 
 @pytest.mark.parametrize(
@@ -246,6 +252,7 @@ def test_import_of_a_folder_or_fifo_says_what_it_is(tmp_path: Path, make, messag
     make(target)
     result = run("--root", book, "import", target)
     assert_refused(result, str(target), code)
+    assert_documented(result.stderr, tmp_path)
     assert (
         f"error: {message} [{code}]" in result.stderr
         or f"error: cannot import this: {message}" in result.stderr
@@ -268,6 +275,7 @@ def test_import_refuses_a_page_nested_past_the_parser_s_depth_never_drops_text(t
     assert_refused(result, f"{page}:3", "import.html")
     assert "nested more than 255 deep" in result.stderr
     assert snapshot(book) == before
+    assert_documented(result.stderr, tmp_path)
 
 
 def test_import_refuses_a_page_whose_bytes_are_not_its_declared_encoding(tmp_path):
@@ -278,6 +286,7 @@ def test_import_refuses_a_page_whose_bytes_are_not_its_declared_encoding(tmp_pat
     result = run("--root", book, "import", page)
     assert_refused(result, f"{page}:2:7", "import.encoding")
     assert "it says it is utf-16, but it is neither that nor UTF-8" in result.stderr
+    assert_documented(result.stderr, tmp_path)
     # The same bytes, declared as what they are, are read.
     page = _page(
         tmp_path, "<p>Café au lait, and more words.</p>", '<meta charset="latin-1">', "latin-1"
@@ -295,3 +304,4 @@ def test_import_never_writes_a_source_the_loader_would_refuse(tmp_path: Path) ->
     assert_refused(result, str(page), "import.size")
     assert "more than the 2,000,000 a book's source file may have" in result.stderr
     assert snapshot(book) == before
+    assert_documented(result.stderr, tmp_path)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from support import ROOT, epub_files, make_book, snapshot, studyguide, studyguide_here
+from support import (
+    ROOT,
+    assert_documented,
+    epub_files,
+    make_book,
+    snapshot,
+    studyguide,
+    studyguide_here,
+)
 
 CHAPTER = "---\ntitle: One\nkind: front\n---\n\nSome text about COMIBOL.\n"
 EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
@@ -97,6 +105,8 @@ def test_check_renders_a_book_template_and_reports_what_it_raises_at_its_line(
     error = _error_line(run.stderr)
     assert error.startswith("templates/nav.xhtml.j2:2: error: the template cannot be rendered: ")
     assert error.endswith("[template.error]") and words in error, error
+    if case == "huge-string":
+        assert_documented(run.stderr)
 
 
 def test_a_template_that_writes_broken_xhtml_never_reaches_the_epub(good, tmp_path: Path):
@@ -117,6 +127,7 @@ def test_a_template_that_writes_broken_xhtml_never_reaches_the_epub(good, tmp_pa
         assert ".xhtml, which is not well-formed XHTML: Opening and ending tag mismatch" in error
         assert error.endswith("[template.xhtml]")
     assert snapshot(out) == before
+    assert_documented(run.stderr)
     assert "laying out" not in run.stderr  # found before any layout
 
 
@@ -150,6 +161,8 @@ def test_the_epub_s_and_web_s_own_stylesheets_load_nothing_from_outside(
         assert error.startswith(f"styles/{sheet}:{where}: error: the stylesheet refers to "), error
         assert why in error and error.endswith("[style.url]"), error
     assert snapshot(out) == before
+    if "http:" in rule:
+        assert_documented(run.stderr)
 
 
 def test_a_data_url_in_a_book_s_stylesheet_is_carried(good) -> None:
