@@ -267,13 +267,15 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     source = f"{SOURCE_DIR}/{target.id}.txt"
     others = [c for c in chapters if c.path not in replaced]
     placement = place(others, len(plans), [c.number for c in chapters if c.path in replaced])
+    published = source_text(plans)
+    _check_loadable({root / source: published}, plans, title, request)  # (before the work)
     files = {
         root / CHAPTERS_DIR / f"{number:0{placement.width}d}-{_slug(plan, n)}.md": chapter_text(
             plan, target.id, source, request.file
         )
         for n, (number, plan) in enumerate(zip(placement.numbers, plans, strict=True), start=1)
     }
-    files[root / source] = source_text(plans)
+    files[root / source] = published
     files[meta.path] = _book_toml(meta, target, title, source)
     _check_loadable(files, plans, title, request)
     # Everything is checked: the files are written together, or none is (changes.py).
