@@ -305,3 +305,21 @@ def test_import_never_writes_a_source_the_loader_would_refuse(tmp_path: Path) ->
     assert "more than the 2,000,000 a book's source file may have" in result.stderr
     assert snapshot(book) == before
     assert_documented(result.stderr, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("heading", "where", "code"),
+    [
+        ("A \u202etitle", ":2", "source.bidi-control"),
+        ("A title " + "that goes on " * 80, ":2", "source.length"),
+    ],
+    ids=["bidi-override", "too-long"],
+)
+def test_import_never_writes_a_title_the_loader_would_refuse(tmp_path, heading, where, code):
+    book = _new_book(tmp_path)
+    page = _page(tmp_path, f"<h1>{heading}</h1>\n<p>A paragraph of the text, long enough.</p>")
+    before = snapshot(book)
+    result = run("--root", book, "import", page)
+    assert_refused(result, f"{page}{where}", code)
+    assert "\u202e" not in result.stderr
+    assert snapshot(book) == before

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from studyguide.errors import BuildError, BuildErrors
+from studyguide.errors import BuildError, BuildErrors, shown
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -92,7 +92,7 @@ def _report(root: Path, work: Callable[[], list[str]]) -> int:
             print("studyguide: stopped; nothing was changed", file=sys.stderr)
         return 1
     for line in done:
-        print(f"studyguide: {line}", file=sys.stderr)
+        print(f"studyguide: {shown(line)}", file=sys.stderr)
     return 0
 
 

@@ -35,6 +35,7 @@ from studyguide.sources.files import (
     MAX_TITLE,
     METADATA_FILE,
     SOURCE_DIR,
+    name_error,
     read_text,
     too_long_error,
 )
@@ -126,7 +127,7 @@ def _check_loadable(
     files: dict[Path, str], plans: list[ChapterPlan], title: str, request: Request
 ) -> None:
     """What import writes, the loader must read: no source over its size limit, no title
-    over its length."""
+    over its length or with a bidi override."""
     for path, text in files.items():
         size = len(text.encode("utf-8"))
         if size > MAX_SOURCE_BYTES:
@@ -138,13 +139,15 @@ def _check_loadable(
                 "each part after the first), or only the text's own page",
                 "import.size",
             )
-    for plan in plans:
-        if len(plan.title) > MAX_TITLE:
-            raise too_long_error(
-                SourceRef(request.file, plan.line), "this heading", len(plan.title)
-            )
-    if len(title) > MAX_TITLE:
-        raise too_long_error(request.file, "the text's title", len(title))
+    for where, what, name in [
+        *((SourceRef(request.file, plan.line), "this heading", plan.title) for plan in plans),
+        (SourceRef(request.file), "the text's title", title),
+    ]:
+        if len(name) > MAX_TITLE:
+            raise too_long_error(where, what, len(name))
+        unsafe = name_error(where, name)  # (a bidi override, which a title may not hold)
+        if unsafe is not None:
+            raise unsafe
 
 
 def _check_characters(blocks: list[Block], path: Path) -> None:
