@@ -168,3 +168,19 @@ def test_the_epub_s_and_web_s_own_stylesheets_load_nothing_from_outside(
 def test_a_data_url_in_a_book_s_stylesheet_is_carried(good) -> None:
     css = epub_files(good[1] / "small.epub")["EPUB/styles/book.css"].decode("utf-8")
     assert DATA_URL_RULE in css
+
+
+def test_a_book_macro_that_fails_is_our_error_at_its_line(good, tmp_path: Path) -> None:
+    """The render rules call _markup.html.j2's macros themselves (a glossary link here)."""
+    book, _ = _copy(good, tmp_path)
+    package = ROOT / "studyguide" / "render" / "templates" / "_markup.html.j2"
+    lines = package.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(n for n, text in enumerate(lines, start=1) if "{% macro term_link(" in text)
+    lines[line - 1] = lines[line - 1].replace("%}", "%}{{ 1/0 }}", 1)
+    _template(book, "_markup.html.j2", "".join(lines))
+    run = studyguide_here("check", root=book)
+    assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
+    assert _error_line(run.stderr) == (
+        f"templates/_markup.html.j2:{line}: error: the template cannot be rendered: "
+        "ZeroDivisionError: division by zero [template.error]"
+    )

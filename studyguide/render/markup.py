@@ -25,6 +25,7 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
+from jinja2.debug import rewrite_traceback_stack
 from markupsafe import Markup, escape
 
 from studyguide.errors import BuildError, SourceRef
@@ -175,10 +176,37 @@ def template_error(exc: BaseException, name: str, root: Path | None = None) -> B
     )
 
 
+class Macros:
+    """The macros of _markup.html.j2 as the render rules call them (noteref, print_note,
+    backlink, term_link, …): a book's own can raise anything, which is our error at its line,
+    and their loops are counted as a document's are."""
+
+    def __init__(self, module: Any, root: Path | None) -> None:
+        self._module, self._root = module, root
+
+    def __getattr__(self, name: str) -> Any:
+        macro = getattr(self._module, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            token = one_document()
+            try:
+                return macro(*args, **kwargs)
+            except BuildError:
+                raise
+            except Exception:  # (its traceback with the template's lines, as render's is)
+                exc = rewrite_traceback_stack(source=None)
+                raise template_error(exc, "_markup.html.j2", self._root) from None
+            finally:
+                end_document(token)
+
+        setattr(self, name, call)  # (made once a macro)
+        return call
+
+
 def macros(root: Path | None = None) -> Any:
     """The macros of _markup.html.j2 (noteref, print_note, backlink, term_link, …)."""
     try:
-        return environment(root).get_template("_markup.html.j2").module
+        return Macros(environment(root).get_template("_markup.html.j2").module, root)
     except BuildError:
         raise
     except Exception as exc:

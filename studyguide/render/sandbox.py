@@ -110,9 +110,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         """The template's nodes, each loop counted and each `~` checked."""
         tree = super()._parse(source, name, filename)
         for loop in tree.find_all(nodes.For):
-            loop.iter = nodes.Call(
-                nodes.EnvironmentAttribute("counted"), [loop.iter], [], None, None
-            )
+            loop.iter = _environment_call("counted", loop.iter)
         for parent in list(tree.find_all(nodes.Node)):  # (all found before any is changed)
             for field in parent.fields:
                 value = getattr(parent, field, None)
@@ -140,7 +138,14 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
 
 
 def _checked(concat: nodes.Concat) -> nodes.Call:
-    return nodes.Call(nodes.EnvironmentAttribute("checked"), [concat], [], None, None)
+    return _environment_call("checked", concat)
+
+
+def _environment_call(name: str, node: nodes.Expr) -> nodes.Call:
+    """`environment.NAME(node)`, on the node's line (what an error's line is taken from)."""
+    line = node.lineno
+    function = nodes.EnvironmentAttribute(name, lineno=line)
+    return nodes.Call(function, [node], [], None, None, lineno=line)
 
 
 def one_document() -> contextvars.Token:
