@@ -11,11 +11,11 @@ EDITIONS := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions 2>/dev/null)
 DEFAULT  := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions --targets --paper $(PAPER) 2>/dev/null)
 # Every file of the book the build reads (as studyguide.sources.files.source_paths lists them)
 SOURCES := $(wildcard book.toml references.toml) \
-           $(shell find source chapters glossary templates styles -type f 2>/dev/null | sed "s/ /\\\\ /g")
-CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css')
+           $(shell find source chapters glossary templates styles labels -type f 2>/dev/null | sed "s/ /\\\\ /g")
+CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.toml')
 
 .DEFAULT_GOAL := all
-.PHONY: all setup check test lint lock epubcheck ace bench clean distclean $(EDITIONS)
+.PHONY: all setup check proof test lint lock epubcheck ace bench clean distclean $(EDITIONS)
 
 all: $(DEFAULT)
 
@@ -52,6 +52,10 @@ $(EDITIONS): | $(STAMPS)/venv
 
 check: | $(STAMPS)/venv
 	$(BIN)/studyguide check
+
+## proof: the print edition's proof, page by page (PAPER=a4|letter|a5; exit 1 on any fault)
+proof: | $(STAMPS)/venv
+	$(BIN)/studyguide proof --paper $(PAPER)
 
 test: | $(STAMPS)/venv
 	$(BIN)/ruff check studyguide tests bench

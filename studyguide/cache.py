@@ -38,15 +38,16 @@ def digest(parts: Iterable[bytes | str]) -> str:
     return hasher.hexdigest()[:32]
 
 
-def _package_files() -> list[tuple[str, bytes]]:
-    """The package's code, templates and styles: a change to any may change an edition."""
+def package_files() -> list[tuple[str, bytes]]:
+    """The package's code, templates, styles and words (labels/*.toml): a change to any may
+    change an edition."""
     found: list[tuple[str, bytes]] = []
 
     def walk(folder: object, prefix: str) -> None:
         for item in sorted(folder.iterdir(), key=lambda i: i.name):  # type: ignore[attr-defined]
             if item.is_dir() and item.name != "__pycache__":
                 walk(item, f"{prefix}{item.name}/")
-            elif item.name.endswith((".py", ".j2", ".css")):
+            elif item.name.endswith((".py", ".j2", ".css", ".toml")):
                 found.append((prefix + item.name, item.read_bytes()))
 
     walk(resources.files("studyguide"), "")
@@ -61,7 +62,7 @@ def inputs_digest(root: Path, *extra: str) -> str:
     parts: list[bytes | str] = [__version__, *extra]
     for path in source_paths(root):
         parts += [path.relative_to(root).as_posix(), read_source_bytes(root, path)]
-    for name, data in _package_files():
+    for name, data in package_files():
         parts += [name, data]
     return digest(parts)
 

@@ -7,6 +7,7 @@ The editions' flags (--pdf, --epub, --handout, …) come from the registry
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import importlib
 import signal
@@ -14,7 +15,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from studyguide.editions import registry
 from studyguide.errors import MAX_REPORTED, counted
@@ -22,7 +23,11 @@ from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
-COMMAND_MODULES = ("studyguide.authoring.commands", "studyguide.preview.commands")
+COMMAND_MODULES = (
+    "studyguide.authoring.commands",
+    "studyguide.preview.commands",
+    "studyguide.layout.commands",
+)
 
 if TYPE_CHECKING:
     from studyguide.model import Book
@@ -38,13 +43,33 @@ def _build_options(paper: argparse.ArgumentParser) -> None:
         action="store_false",
         help="no ruled lines for answers after the discussion questions",
     )
+    paper.add_argument(
+        "--date",
+        dest="meeting",
+        type=_meeting_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the meeting's date, printed on the handout (without it, the handout has none)",
+    )
 
 
 def _build_command(build: argparse.ArgumentParser) -> None:
     """The build command's options: one flag an edition (from the registry), then the rest."""
+    editions = build.add_argument_group(
+        "editions",
+        "Without an edition flag, build writes the default editions ("
+        + ", ".join(f"--{e.name}" for e in registry().values() if e.default)
+        + "); with flags, exactly those; --all writes every edition the book can have.",
+    )
     for name, edition in registry().items():
         default = " (written by default)" if edition.default else ""
-        build.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
+        editions.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
+    editions.add_argument(
+        "--all",
+        dest="all_editions",
+        action="store_true",
+        help="every edition (the handout only if the book has discussion questions)",
+    )
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
         "--no-blank-pages",
@@ -64,7 +89,7 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         default=None,
         metavar="CHARS",
         help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
-        "whole chapters, to bound memory (default: 600000, about 230 A4 pages)",
+        "whole chapters: shorter chapters are grouped up to this (default: 5000)",
     )
     build.add_argument(
         "--debug-html",
@@ -81,7 +106,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Build an annotated study guide as an EPUB and a print PDF from one layout.",
     )
     parser.add_argument(
-        "--root", type=Path, default=Path("."), help="the book's folder (default: here)"
+        "--root",
+        type=Path,
+        default=None,
+        help="the book's folder (default: the nearest folder from here up that holds book.toml)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     paper = argparse.ArgumentParser(add_help=False)
@@ -118,24 +146,31 @@ def main(argv: list[str] | None = None) -> int:
     from studyguide.errors import out_of_memory
     from studyguide.output import closing_message
 
-    out = getattr(args, "out", None) or args.root / "build"
     reserve = bytearray(4_000_000)  # given back when memory runs out, to say so
     try:
-        return _main(args, out)
+        return _main(args)
     except MemoryError:  # (anywhere: in a handler of another mistake too)
         pass
     del reserve
     gc.collect()  # what the stopped work held on to
+    out = getattr(args, "out", None) or Path(args.root or ".") / "build"  # (once found)
     print(out_of_memory().format(), file=sys.stderr)
     print(closing_message("stopped", out, out_of_memory()), file=sys.stderr)
     return 1
 
 
-def _main(args: argparse.Namespace, out: Path) -> int:
+def _main(args: argparse.Namespace) -> int:
     from studyguide.errors import BuildError, BuildErrors
     from studyguide.output import closing_message
+    from studyguide.sources.files import find_book
 
+    try:
+        args.root = _root(args, find_book)
+    except BuildError as error:
+        print(error.format(), file=sys.stderr)  # (paths as given: there is no book)
+        return 1
     root: Path = args.root
+    out = getattr(args, "out", None) or root / "build"
     started = time.perf_counter()
     try:
         if hasattr(args, "run"):
@@ -148,6 +183,13 @@ def _main(args: argparse.Namespace, out: Path) -> int:
     except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP (studyguide.interrupts)
         print(closing_message("interrupted", out), file=sys.stderr)
         return 128 + getattr(stop, "signum", signal.SIGINT)
+
+
+def _root(args: argparse.Namespace, find_book: Any) -> Path:
+    """The book every command but `new` works on (`import --into DIR` checks DIR itself)."""
+    if args.command == "new" or getattr(args, "into", None) is not None:
+        return args.root or Path(".")
+    return find_book(args.root, Path.cwd())
 
 
 def _print_stats(book: Book) -> None:
@@ -168,6 +210,19 @@ def _print_stats(book: Book) -> None:
         f"glossary: {entries}, {counted(links, 'link')} from the text, "
         f"{counted(len(linked), 'entry', 'entries')} linked at least once"
     )
+    print("the words each entry was found as (a link made by hand is not listed):")
+    for term in book.glossary:
+        forms = dict.fromkeys(link.form for link in book.links_to(term) if link.form)
+        print(f"  {term.term}: {', '.join(forms) if forms else '(not found in the text)'}")
+
+
+def _meeting_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("x")
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date as YYYY-MM-DD (2026-12-10), got '{text}'"
+        ) from None
 
 
 def _positive(text: str) -> int:
@@ -188,6 +243,7 @@ def _options(args: argparse.Namespace, out: Path) -> Options:
         cover=getattr(args, "cover", True),
         glossary_pages=getattr(args, "glossary_pages", False),
         blank_pages=getattr(args, "blank_pages", True),
+        meeting=getattr(args, "meeting", None),
     )
     if getattr(args, "part_size", None):
         options = replace(options, part_size=args.part_size)
@@ -220,17 +276,18 @@ def _load(root: Path) -> Book:
     _progress(f"reading the sources in {root.resolve()}")
     book = load_book(root)
     notes = sum(len(c.notes) for c in book.chapters)
+    left_out = sum(b.role == "omission" for c in book.article_chapters for b in c.text_blocks)
+    but = f" but for {counted(left_out, 'part')} left out ([…])" if left_out else ""
     _progress(
         f"checked {counted(len(book.chapters), 'chapter')} ({len(book.article_chapters)} of "
-        f"the text, identical to the text as published), {counted(notes, 'note')}, "
+        f"the text, identical to the text as published{but}), {counted(notes, 'note')}, "
         f"{counted(len(book.glossary), 'glossary entry', 'glossary entries')}, "
         f"{counted(len(book.references), 'source')}"
     )
-    warnings = (
-        right_to_left_print(book)
-        + unlinked_terms(book)
-        + uncited(citations(book.chapters, book.glossary), list(book.references), book.root)
-    )
+    from studyguide.authoring.scaffold import placeholders
+
+    warnings = right_to_left_print(book) + placeholders(book) + unlinked_terms(book)
+    warnings += uncited(citations(book.chapters, book.glossary), list(book.references), book.root)
     for warning in warnings[:MAX_REPORTED]:  # as errors are: the first, then how many more
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
     if len(warnings) > MAX_REPORTED:
@@ -240,12 +297,45 @@ def _load(root: Path) -> Book:
     return book
 
 
-def _wanted(args: argparse.Namespace) -> list[str]:
+def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
+    """The editions asked for: the flags given, or every one (--all: those the book can
+    have; `book` is None while it is not read), or the default ones."""
     editions = registry()
     if args.command == "handout":
         return ["handout"]
+    if getattr(args, "all_editions", False):
+        return [name for name, edition in editions.items() if _possible(edition, book, args)]
     wanted = [name for name in editions if getattr(args, name, False)]
     return wanted or [name for name, edition in editions.items() if edition.default]
+
+
+def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool:
+    """Whether the book can have the edition (for --all): its check passes; if not, said."""
+    from studyguide.errors import BuildError
+
+    if book is None or edition.check is None:
+        return True
+    try:
+        edition.check(book, _options(args, args.out or book.root / "build"))
+    except BuildError as error:
+        _progress(f"not writing {edition.label} (--all): {error.message}")
+        return False
+    return True
+
+
+def _say_not_rebuilt(book: Book, options: Options, wanted: list[str]) -> None:
+    """Editions of an earlier build beside the ones written: say they are that old."""
+    older = [
+        edition.target(book.meta, options)
+        for name, edition in registry().items()
+        if name not in wanted and edition.target(book.meta, options).exists()
+    ]
+    if older:
+        _progress(
+            "not rebuilt, from an earlier build: "
+            + ", ".join(path.name for path in older)
+            + " (build without an edition flag writes the default editions; --all, every one)"
+        )
 
 
 def _run(args: argparse.Namespace, root: Path, started: float) -> int:
@@ -274,10 +364,12 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         _progress("nothing to do: the sources and options are those of the last build")
     else:
         book = _load(root)
+        wanted = _wanted(args, book)
         options = _options(args, prepare_output_dir(target, None if args.out else root))
         if debug_html:
             _write_debug_html(book, options, debug_html)
         written = build(book, options, wanted, _progress)
+        _say_not_rebuilt(book, options, wanted)
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:
         print(path)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from studyguide.errors import SourceRef
+from studyguide.labels import Labels
 
 
 class Kind(StrEnum):
@@ -75,6 +76,8 @@ class Person:
     name: str  # as shown: "Abraham Lincoln", "LOR-CI"
     sort: str  # as sorted: "Lincoln, Abraham"
     full: str = ""  # a longer form of the name: what an acronym stands for
+    article: str = ""  # the article a body's name takes in the book's language: "l’", "la"
+    gender: str = ""  # m, f, n, pl: what a joined article may depend on ("vom", "von der")
 
 
 @dataclass(frozen=True)
@@ -97,18 +100,26 @@ class Rights:
 
 @dataclass(frozen=True)
 class Text:
-    """One of the texts a book studies: a statement, a speech, a letter."""
+    """One of the texts a book studies: a statement, a speech, a letter; or a translation
+    of one."""
 
     id: str
     title: str
     kind: str  # a word for what it is, in the book's language ("Statement"), or ""
     date: dt.date | None
-    language: str  # its original language ("" when it is the book's)
+    language: str  # the language its chapters are in ("" when it is the book's)
     source: Path  # the text as published, relative to the book: the fidelity check's reference
-    translator: str
+    translator: str  # its translators, joined ("" when none is named)
     authors: tuple[Person, ...]
     published: Publication | None
     rights: Rights
+    original_language: str = ""  # the language it is translated from ("": not a translation)
+    translation_of: str = ""  # the id of the book's text it translates
+    translators: tuple[str, ...] = ()
+    gender: str = ""  # m, f, n: what "Published"/"Translated" agree with (fr "Publiée")
+    mark: str = ""  # what its ¶ numbers carry where a book has several texts: "A", "EN"
+    line: int = 0  # the line of its [[texts]] table in book.toml
+    source_line: int = 0  # the line of its `source` field
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,7 @@ class BookMeta:
     subjects: tuple[str, ...]
     edition: EditionInfo
     texts: tuple[Text, ...]
-    labels: Mapping[str, str]  # book.toml's [labels]: overrides of the language's table
+    labels: Mapping[str, Any]  # book.toml's [labels]: overrides of the language's table
     path: Path
 
     def text(self, text_id: str) -> Text:
@@ -158,6 +169,11 @@ class BookMeta:
         if scripts:
             return "rtl" if scripts[0] in RTL_SCRIPTS else "ltr"
         return "rtl" if primary in RTL_LANGUAGES else "ltr"
+
+    def language_of(self, text_id: str) -> str:
+        """The language a text's chapters are in: its own, or the book's."""
+        found = [t.language for t in self.texts if t.id == text_id]
+        return (found[0] if found else "") or self.language
 
 
 @dataclass(frozen=True)
@@ -216,6 +232,7 @@ class TermLink:
     slug: str
     id: str
     source: SourceRef
+    form: str = ""  # the words linked, where the link was found in the text: "l’Assemblée"
 
 
 @dataclass(frozen=True)
@@ -261,6 +278,7 @@ class Chapter:
     paragraphs: tuple[int, ...] = ()  # the numbers of its text's paragraphs in it
     text: str = ""  # the id of the text an article chapter holds
     citations: tuple[Citation, ...] = ()
+    short_title: str = ""  # the running head's words, where the title is too long for it
 
     @property
     def id(self) -> str:
@@ -288,6 +306,14 @@ class Term:
     def id(self) -> str:
         return f"term-{self.slug}"
 
+    @property
+    def headword(self) -> str:
+        """What the glossary lists it as: a person whose `sort` puts the surname first
+        ("Dalence, Guillermo" for Guillermo Dalence) under that form, as it is filed."""
+        surname, comma, given = self.sort.partition(",")
+        inverted = comma and sorted(f"{given} {surname}".split()) == sorted(self.term.split())
+        return self.sort if inverted else self.term
+
 
 @dataclass(frozen=True)
 class Book:
@@ -295,7 +321,8 @@ class Book:
     root: Path
     chapters: tuple[Chapter, ...]
     glossary: tuple[Term, ...]  # sorted for display
-    references: tuple[Reference, ...] = ()  # the sources cited, sorted for display
+    references: tuple[Reference, ...]  # the sources cited, sorted for display
+    labels: Labels  # the words the editions add, in the book's language: made once, here
 
     @property
     def article_chapters(self) -> list[Chapter]:

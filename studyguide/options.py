@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 PAPERS = ("a4", "letter", "a5")
-# About 230 A4 pages of the study guide (280 of its article chapters alone). In the benchmark's
-# 100x book (2,665 pages, 12 parts) the build peaked at 1.6 GB, in the merge; one layout: 3.2 GB.
-DEFAULT_PART_SIZE = 600_000
+# Chapters shorter than this (characters of print HTML) are laid out together, in one part;
+# a longer chapter is a part of its own. Every chapter of the study guide is one part.
+DEFAULT_PART_SIZE = 5_000
 
 Progress = Callable[[str], None]
 
@@ -25,8 +26,9 @@ class Options:
     writing_space: bool = True  # ruled lines for answers under each question
     cover: bool = True
     glossary_pages: bool = False  # print: "(p. N)" after the first link to a term per chapter
-    part_size: int = DEFAULT_PART_SIZE  # a longer print edition is laid out in parts
+    part_size: int = DEFAULT_PART_SIZE  # short chapters are laid out together up to this
     blank_pages: bool = True  # chapters open on a right-hand page (False: on the next page)
+    meeting: dt.date | None = None  # the handout's date: the meeting's (none without it)
 
     @property
     def paper_suffix(self) -> str:

@@ -65,6 +65,8 @@ SLOW_FIRST = [
     "test_cache.py",
     "test_epub.py",
     "test_new.py",
+    "test_next_text.py",
+    "test_worked_example.py",
 ]
 
 

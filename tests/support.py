@@ -233,12 +233,15 @@ def studyguide_here(*args: str | Path, root: Path, env: dict[str, str] | None = 
 
 
 def assert_documented(stderr: str, *folders: Path) -> str:
-    """The first error (or warning) printed, with its hint, is quoted in docs/errors.md,
-    word for word (paths shown relative to `folders`, as a user in them would see)."""
+    """The first error (else the first warning) printed, with its hint, is quoted in
+    docs/errors.md word for word (paths shown relative to `folders`, as a user in them
+    would see)."""
     for folder in folders:
         stderr = stderr.replace(f"{folder}/", "")
     lines = stderr.splitlines()
-    first = next(i for i, line in enumerate(lines) if re.match(r"(\S+: )?(error|warning): ", line))
+    errors = [i for i, line in enumerate(lines) if re.match(r"(\S+: )?error: ", line)]
+    warnings = [i for i, line in enumerate(lines) if re.match(r"(\S+: )?warning: ", line)]
+    first = (errors or warnings)[0]
     block = "\n".join(lines[first : first + 2])
     page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
     assert f"\n{block}\n" in page, f"docs/errors.md does not quote:\n{block}"

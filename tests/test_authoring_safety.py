@@ -187,13 +187,18 @@ def test_migrate_that_fails_part_way_leaves_the_book_as_it_was(tmp_path: Path) -
 
 
 def test_new_that_fails_part_way_leaves_no_half_made_book(tmp_path: Path) -> None:
-    # book.toml and the chapter are under 1,000 bytes, the README is not: its write fails.
+    # A file where new's glossary/ folder goes: book.toml and the chapter are written, then
+    # the glossary entry cannot be.
     folder = tmp_path / "guide"
-    result = run("new", folder, fsize=1000)
-    assert_refused(result, f"{folder}/README.md", "new.write")
-    assert "File too large" in result.stderr
-    assert not folder.exists()
+    folder.mkdir()
+    (folder / "glossary").write_text("not a folder\n", encoding="utf-8")
+    before = snapshot(tmp_path)
+    result = run("new", folder)
+    assert_refused(result, f"{folder}/glossary/study-group.md", "new.write")
+    assert "cannot write the file: Not a directory" in result.stderr
+    assert snapshot(tmp_path) == before
     assert_documented(result.stderr, tmp_path)
+    (folder / "glossary").unlink()
     second = run("new", folder)
     assert second.code == 0, second.stderr
 

@@ -539,8 +539,77 @@ CASES += [
         "fidelity-missing",
         "The text as published is missing",
         _article(ARTICLE, None),
-        "source/text.txt",
+        "book.toml:13",
         "fidelity.missing",
+    ),
+    Case(
+        "texts-no-chapters",
+        "A text without chapters",
+        lambda book: (
+            _article(ARTICLE, TEXT)(book),
+            _write(
+                book / "book.toml",
+                META + '\n[[texts]]\nid = "reply"\ntitle = "The reply"\n'
+                'source = "source/reply.txt"\nauthors = [{ name = "COMIBOL" }]\n'
+                'rights = { status = "public-domain" }\n',
+            ),
+        ),
+        "book.toml:18",
+        "texts.no-chapters",
+    ),
+    Case(
+        "meta-translation",
+        "A translation of a text the book does not have",
+        lambda book: _replace(
+            book / "book.toml",
+            'source = "source/text.txt"',
+            'source = "source/text.txt"\nlanguage = "es"\ntranslation_of = "speech"',
+        ),
+        "book.toml:15",
+        "meta.translation",
+    ),
+    Case(
+        "meta-label-spec",
+        "A label's placeholder with a format or a conversion",
+        lambda book: _write(
+            book / "book.toml", META + '\n[labels]\nedition_by = "By {editors:>1000000000}."\n'
+        ),
+        "book.toml:19",
+        "meta.label",
+    ),
+    Case(
+        "meta-label-brace",
+        "A label with a brace that is not closed",
+        lambda book: _write(book / "book.toml", META + '\n[labels]\nedition_by = "By {editors"\n'),
+        "book.toml:19",
+        "meta.label",
+    ),
+    Case(
+        "labels-file",
+        "A mistake in a book's own labels file",
+        lambda book: (
+            (book / "labels").mkdir(),
+            _write(book / "labels" / "en.toml", '[labels]\nglosary = "Words"\n'),
+        ),
+        "labels/en.toml:2",
+        "meta.unknown",
+    ),
+    Case(
+        "fidelity-after-omission",
+        "After an omission, words that are not the text's",
+        _article(
+            ARTICLE.replace("Last week", "[…]\n\n    Last month"),
+            TEXT.replace("# The agreement", "# The agreement\n\n    A first paragraph."),
+        ),
+        "chapters/03-three.md:7",
+        "fidelity.omission",
+    ),
+    Case(
+        "fidelity-omission",
+        "An omission that leaves nothing out",
+        _article(ARTICLE.replace("The deal is", "[…]\n\n    The deal is"), TEXT),
+        "chapters/03-three.md:8",
+        "fidelity.omission",
     ),
     Case(
         "fidelity-differs",

@@ -346,8 +346,8 @@ def test_a_file_of_another_kind_is_refused(tmp_path, capsys):
 def test_importing_into_a_folder_without_a_book_says_how_to_start_one(tmp_path, speech, capsys):
     code, err = _import(tmp_path / "nothing", speech, capsys=capsys)
     assert code == 1
-    assert "error: the book's metadata file is missing [meta.missing-file]" in err
-    assert "start a book with `studyguide new`" in err
+    assert "error: there is no book in this folder: it has no book.toml [book.not-found]" in err
+    assert "start a book with `studyguide new DIR`" in err
     assert not (tmp_path / "nothing").exists()
 
 

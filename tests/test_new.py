@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from studyguide.labels import EN, TABLES
+from studyguide.labels import english_labels, labels_for
 from studyguide.sources.book import load_book
 from support import epub_files, epubcheck, pdf_pages, studyguide
 
@@ -22,12 +22,13 @@ SHOWN = ("contents", "glossary", "questions", "notes", "colophon", "title_page")
 
 def _english_words(language: str) -> list[re.Pattern[str]]:
     """The fixed parts of every English label that the language's own label does not share."""
-    own = TABLES[language]
+    own = labels_for(language).words
     pieces = set()
-    for key, english in EN.items():
-        for piece in re.split(r"\{[a-z_]+\}", english):
+    for key, english in english_labels().items():
+        theirs = own[key] if isinstance(own[key], str) else " ".join(own[key].values())
+        for piece in re.split(r"\{[a-z_]+\}", str(english)):
             piece = piece.strip(" .,:;()“”")
-            if len(piece) >= 4 and piece not in own[key]:
+            if len(piece) >= 4 and piece not in theirs:
                 pieces.add(piece)
     return [re.compile(rf"(?<!\w){re.escape(piece)}(?!\w)") for piece in sorted(pieces)]
 
@@ -84,7 +85,7 @@ def test_a_new_book_builds_at_once_and_passes_epubcheck(
     assert problems == []
     words, printed = _epub_words(epub), " ".join(pdf_pages(pdf))
     for key in SHOWN:
-        label = TABLES[language][key]
+        label = labels_for(language)[key]
         assert label in words, (key, label)
         if key not in ("notes", "title_page"):  # the EPUB's own: print notes are footnotes
             assert label in printed, (key, label)
@@ -103,13 +104,15 @@ def test_a_spanish_book_shows_no_english_label(built: dict[str, Built]) -> None:
     assert "studyguide import" in readme and "Traiga el texto" in readme
 
 
-@pytest.mark.parametrize("language", ["fr", "de"])
+@pytest.mark.parametrize("language", ["fr", "de", "it", "pt"])
 def test_a_new_book_in_french_or_german_reads_in_its_language(tmp_path: Path, language: str):
     book = tmp_path / "livre"
     assert studyguide("new", book, "--language", language).code == 0
     loaded = load_book(book)
     intro = loaded.chapters[0]
-    expected = {"fr": "Introduction", "de": "Einleitung"}[language]
+    expected = {"fr": "Introduction", "de": "Einleitung", "it": "Introduzione"}.get(
+        language, "Introdução"
+    )
     assert (intro.title, intro.kind.value) == (expected, "front")
     assert [link.slug for link in intro.term_links] == [loaded.glossary[0].slug]
     assert loaded.meta.language == language and loaded.meta.title == "Livre"
@@ -130,10 +133,13 @@ def test_a_new_book_has_a_fresh_identifier_and_the_next_steps(tmp_path: Path) ->
 
 
 def test_a_language_without_labels_gets_english_samples_and_says_so(tmp_path: Path) -> None:
-    run = studyguide("new", tmp_path / "livro", "--language", "pt-BR")
+    run = studyguide("new", tmp_path / "llibre", "--language", "ca")
     assert run.code == 0, run.stderr
-    assert "no samples or labels in 'pt-BR'" in run.stderr
-    assert load_book(tmp_path / "livro").chapters[0].title == "Introduction"
+    assert (
+        "no samples in 'ca': they are in English; translate them, and give the editions' "
+        "words in labels/ca.toml"
+    ) in run.stderr
+    assert load_book(tmp_path / "llibre").chapters[0].title == "Introduction"
 
 
 def _files(folder: Path) -> dict[str, bytes]:

@@ -269,6 +269,7 @@ def _running(pid: str) -> bool:
         ("book.toml", True),
         ("templates", True),  # a folder made: the files in it may come before its watch
         ("README.md", False),
+        ("labels/ca.toml", True),  # the book's own words
     ],
 )
 def test_the_preview_watches_the_files_the_loader_reads(tmp_path, name, watched):

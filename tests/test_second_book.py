@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from studyguide.labels import EN, ES
+from studyguide.labels import english_labels, labels_for
 from support import ROOT, epub_files, epub_xhtml, epubcheck, pdf_pages, studyguide, text_of
 
 BOOK = ROOT / "tests" / "fixtures" / "constitucion-1812"
@@ -28,10 +28,11 @@ def editions(tmp_path_factory) -> tuple[Path, Path]:
 def _english_words() -> list[str]:
     """The fixed words of the English labels (placeholders aside) that Spanish never uses."""
     words = set()
-    for value in EN.values():
-        for literal, *_ in string.Formatter().parse(value):
+    spanish = [str(v) for v in labels_for("es").words.values()]
+    for value in english_labels().values():
+        for literal, *_ in string.Formatter().parse(str(value)):
             literal = literal.strip(" .,:;“”()")
-            if len(literal) >= 4 and literal not in ES.values():
+            if len(literal) >= 4 and literal not in spanish:
                 words.add(literal)
     return sorted(words)
 

@@ -118,7 +118,7 @@ def test_page_markers_are_the_epubs_and_where_the_pdf_pages_begin(built, pages):
             for child in list(parent):
                 if child.tag == "h2" and child.get("class") == "notes-title":
                     parent.remove(child)
-        markers = text_after_markers(section)
+        markers = _each_page(text_after_markers(section))
         source = "titlepage.xhtml" if name == "index.html" else name.replace(".html", ".xhtml")
         assert markers == text_after_markers(epub[source].find("x:body/x:section", NS)), name
         for label, following in markers.items():
@@ -140,6 +140,43 @@ def test_page_markers_are_the_epubs_and_where_the_pdf_pages_begin(built, pages):
         a.text for a in page_list.iterfind(".//x:a", NS) if not a.get("href").startswith("nav.")
     ]
     assert sorted(labels, key=int) == in_documents
+
+
+def _each_page(markers: dict[str, str]) -> dict[str, str]:
+    """A merged marker ("14–15": a blank page and the next) as a marker for each page."""
+    out = {}
+    for label, following in markers.items():
+        first, _, last = label.partition("–")
+        for number in range(int(first), int(last or first) + 1):
+            out[str(number)] = following
+    return out
+
+
+def test_a_blank_page_s_marker_is_merged_with_the_next_page_s(pages):
+    """The blank back of a right-hand opener has no text: its marker would stand on the next
+    page's ("p. 14" drawn over "p. 15"). One marker says "pp. 14–15"; the ids of both pages
+    stay, so links to either lead there."""
+    merged = []
+    for name, root in pages.items():
+        for parent in root.iter():
+            children = list(parent)
+            for marker, following in itertools.pairwise(children):
+                if "pagebreak" in (marker.get("class") or "").split():
+                    assert not (
+                        "pagebreak" in (following.get("class") or "").split()
+                        and not (marker.tail or "").strip()
+                    ), (name, marker.get("aria-label"), following.get("aria-label"))
+            for marker in children:
+                if "pages" in (marker.get("class") or "").split():
+                    first, last = marker.get("aria-label").split("–")
+                    before = children[children.index(marker) - 1]
+                    assert before.get("id") == f"page-{first}" and not before.get("class")
+                    assert marker.get("id") == f"page-{last}"
+                    merged.append(f"{name}: {first}–{last}")
+    # The chapters that open on a right-hand page after a blank one (A4, this book).
+    assert len(merged) >= 5, merged
+    style = pages["chapter-03.html"].find("head/style").text
+    assert '.pagebreak.pages::after { content: "pp." "\\a0" attr(aria-label); }' in style
 
 
 def _words(text: str) -> list[str]:

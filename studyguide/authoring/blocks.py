@@ -157,6 +157,93 @@ def cut(lines: Sequence[Line], start: str | None, end: str | None, path: Path) -
     return first, last
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A piece of the page left out of the text: where it began, its words, and why."""
+
+    line: int
+    text: str
+    reason: str
+
+    def said(self) -> str:
+        return f"left out line {self.line}: '{_short(self.text, 60)}' ({self.reason})"
+
+
+def drop(
+    blocks: list[Block], texts: tuple[str, ...], path: Path
+) -> tuple[list[Block], list[Dropped]]:
+    """The blocks without those that begin with one of `texts` (--drop), and those left out;
+    a --drop that matches no block is a mistake (a typo, most likely)."""
+    if any(not loose(text) for text in texts):
+        raise BuildError(None, "--drop is empty", "give --drop the first words of a block to "
+                         "leave out, in quotes", "import.option")  # fmt: skip
+    kept: list[Block] = []
+    dropped: list[Dropped] = []
+    used: set[str] = set()
+    for block in blocks:
+        found = next((t for t in texts if loose(block.text).startswith(loose(t))), None)
+        if found is None:
+            kept.append(block)
+        else:
+            used.add(found)
+            dropped.append(Dropped(block.line, block.text, f"--drop '{_short(found, 30)}'"))
+    for text in texts:
+        if text not in used:
+            raise BuildError(
+                path,
+                f"--drop '{_short(text)}' matches no block: no heading or paragraph begins so",
+                _closest(_lines(blocks), text) + "quotes and spaces are compared "
+                "loosely, everything else exactly",
+                "import.option",
+            )
+    return kept, dropped
+
+
+def _lines(blocks: list[Block]) -> list[Line]:
+    return [Line(block.text, block.line) for block in blocks]
+
+
+_NUMBERED = re.compile(
+    r"(?:art(?:icle|ículo|ikel|icolo|igo)?|§|chap(?:ter|itre)|section|part|partie|parte)"
+    r"\.?\s*[0-9IVXLC]+[a-zº°]*",
+    re.IGNORECASE,
+)
+
+
+def split_title(text: str) -> str:
+    """A title for a chapter that begins inside the text (--split-at): its number ("Art.
+    1er", "Article 3"), the words before a dash, else the first few words."""
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return numbered[0]
+    head = re.split(r"\s[–—]\s", text, maxsplit=1)[0].rstrip(" .:")
+    if head != text and len(head) <= 40:
+        return head
+    words = text.split()
+    return " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+
+
+def split_points(blocks: list[Block], texts: tuple[str, ...], path: Path) -> set[int]:
+    """The indices of the blocks a chapter begins at (--split-at: each block that begins with
+    one of `texts`); one that matches no block is a mistake."""
+    points: set[int] = set()
+    for text in texts:
+        if not loose(text):
+            raise BuildError(None, "--split-at is empty", "give --split-at the first words "
+                             "of the block a chapter begins with", "import.option")  # fmt: skip
+        found = {i for i, b in enumerate(blocks) if loose(b.text).startswith(loose(text))}
+        if not found:
+            raise BuildError(
+                path,
+                f"--split-at '{_short(text)}' matches no block: no heading or paragraph begins so",
+                _closest(_lines(blocks), text) + "quotes and spaces are compared loosely, "
+                "everything else exactly",
+                "import.option",
+            )
+        points |= found
+    return points
+
+
 @dataclass
 class ChapterPlan:
     """One chapter to write: its title, and its blocks with their roles."""
@@ -175,19 +262,27 @@ def _tail(blocks: list[Block]) -> int:
     return start
 
 
-def shape(blocks: list[Block], title: str) -> list[ChapterPlan]:
+def shape(blocks: list[Block], title: str, splits: set[int] | None = None) -> list[ChapterPlan]:
     """The chapters: a heading of level 1 to 3 begins one (the first of several headings in
     a row; the others are headings in it); text before the first heading is a chapter
     titled `title`. A heading must be followed by text: a few short lines at the end (up to
     SIGNATURE_LINES) are the signature, more are paragraphs; a possible heading (`short`)
-    before the text's last paragraph is a heading."""
+    before the text's last paragraph is a heading. A chapter also begins at each block of
+    `splits` (--split-at): a paragraph there begins one titled with its first words."""
+    splits = splits or set()
     tail = _tail(blocks)
     signature = tail > 0 and len(blocks) - tail <= SIGNATURE_LINES
     chapters: list[ChapterPlan] = []
     after_heading = False
-    for block in blocks[:tail]:
+    for index, block in enumerate(blocks[:tail]):
         is_heading = block.kind != "paragraph"
-        if is_heading and not after_heading and (block.level <= 3 or not chapters):
+        if index in splits and not is_heading and chapters and chapters[-1].blocks:
+            chapters.append(ChapterPlan(split_title(block.text), block.line, False))
+        if (
+            is_heading
+            and (index in splits or not after_heading)
+            and (block.level <= 3 or not chapters or index in splits)
+        ):
             chapters.append(ChapterPlan(block.text, block.line, True))
         elif is_heading:
             chapters[-1].blocks.append(("heading", block))

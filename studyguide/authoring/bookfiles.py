@@ -98,11 +98,31 @@ def staged(
     renames: list[tuple[Path, Path]],
     files: dict[Path, str],
 ) -> list[Change]:
-    """An import's writes, as changes made together (changes.py): the replaced files copied
-    into `folder` (under replaced/) and removed, the renumbered chapters renamed, the new
-    files written. A path changed twice (a chapter renamed to another's old name, a file
-    replaced by a new one of the same name) is changed once, to its last content; only
-    the files the import means to replace are written over, every other is created new."""
+    """An import's (or a split's) writes, as changes made together (changes.py): the
+    replaced files copied into `folder` (under replaced/) and removed, the renumbered
+    chapters renamed, the new files written. A path changed twice (a chapter renamed to
+    another's old name, a file replaced by a new one of the same name) is changed once, to
+    its last content; only the files it means to replace are written over (book.toml, and
+    the ones in `files` that exist and are `replaced` or renamed, or named in `rewritten`),
+    every other is created new."""
+    return _staged(root, folder, replaced, renames, files, set())
+
+
+def rewrites(
+    root: Path, renames: list[tuple[Path, Path]], files: dict[Path, str], rewritten: set[Path]
+) -> list[Change]:
+    """Chapters renamed and files written (the `rewritten` ones over what is there)."""
+    return _staged(root, root, [], renames, files, rewritten)
+
+
+def _staged(
+    root: Path,
+    folder: Path,
+    replaced: list[Path],
+    renames: list[tuple[Path, Path]],
+    files: dict[Path, str],
+    rewritten: set[Path],
+) -> list[Change]:
     kept = [root / METADATA_FILE, *replaced] if replaced else []  # (with the old book.toml)
     copies = [
         Change(folder / path.relative_to(root), read_source_bytes(root, path)) for path in kept
@@ -113,7 +133,7 @@ def staged(
         final.setdefault(old, None)
         final[new] = contents[old]
     final.update(files)
-    known = {*replaced, *contents, root / METADATA_FILE}
+    known = {*replaced, *contents, *rewritten, root / METADATA_FILE}
     changes = [Change(path, content, path not in known) for path, content in final.items()]
     # Removals first: a name is free before a new file takes it.
     return copies + sorted(changes, key=lambda change: change.content is not None)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyguide.errors import BuildError
+from studyguide.sources.trust import read_source_bytes
 
 _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -180,6 +181,20 @@ def _undo(steps: list[tuple[str, Path, Path]]) -> None:
             os.rmdir(path)
         else:
             os.unlink(path)
+
+
+def reverse(root: Path, changes: Sequence[Change]) -> list[Change]:
+    """The changes that put back what `changes` will change, read before they are made (for
+    a command that checks the book after writing it, and puts it back if it does not read)."""
+    out = []
+    for change in changes:
+        if change.path.exists() or change.path.is_symlink():
+            out.append(
+                Change(change.path, read_source_bytes(root, change.path), change.content is None)
+            )
+        else:
+            out.append(Change(change.path, None))
+    return sorted(out, key=lambda c: c.content is not None)  # (names freed first)
 
 
 def write_error(path: Path, failure: Undone | OSError, hint: str, code: str) -> BuildError:

@@ -23,13 +23,13 @@ from studyguide.sources.checks import HEADING
 from studyguide.sources.markdown import NOTE_CALL, SIGNATURE, make_parser
 from studyguide.sources.nodes import plain_text
 
-_SPECIAL = re.compile(r"([\\`*_\[\]<])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<^~])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # What makes a line something other than a paragraph: a heading, quote, list, rule, fence,
 # container (:::), table of setext underline, or the split marker (+++).
 _LINE_START = re.compile(r"^([#>+=:~|-])")
 _LIST_NUMBER = re.compile(r"^(\d{1,9})([.)])")
-_MARKS = {"em": "*", "strong": "**"}
+_MARKS = {"strong": "**", "em": "*", "sup": "^", "sub": "~"}  # outermost first
 
 FRONT_MATTER_HELP = """\
 # The text's own words, as published: `studyguide check` compares them with {source}.
@@ -49,20 +49,35 @@ def _line_start(line: str) -> str:
     return _LIST_NUMBER.sub(r"\1\\\2", line)
 
 
-def _styled(span: Span) -> str:
-    core = escape(collapse(span.text))
-    if not core:
-        return " " if span.text else ""
-    marks = "".join(_MARKS[s] for s in sorted(span.styles, key=len))
-    lead = " " if span.text[:1].isspace() else ""
-    trail = " " if span.text[-1:].isspace() else ""
-    return f"{lead}{marks}{core}{marks[::-1]}{trail}"
+def _styled(spans: list[Span]) -> str:
+    """Spans as Markdown, each style opened and closed once over the spans that share it
+    ("**Art. 1^er^. –**", not "**Art. 1****^er^****. –**"); spaces outside the marks."""
+    out: list[str] = []
+    open_: list[str] = []
+    pending = ""  # a space at the end of the last span: inside the styles that go on
+    for span in spans:
+        core = escape(collapse(span.text))
+        if not core:
+            pending = pending or (" " if span.text else "")
+            continue
+        wanted = [style for style in _MARKS if style in span.styles]
+        if {"sup", "sub"} & span.styles:
+            core = core.replace(" ", "\\ ")  # (a superscript holds no bare space)
+        kept = 0
+        while kept < min(len(open_), len(wanted)) and open_[kept] == wanted[kept]:
+            kept += 1
+        out.append("".join(_MARKS[style] for style in reversed(open_[kept:])))
+        out.append(pending or (" " if span.text[:1].isspace() else ""))
+        out.append("".join(_MARKS[style] for style in wanted[kept:]) + core)
+        open_ = wanted
+        pending = " " if span.text[-1:].isspace() else ""
+    return "".join([*out, *(_MARKS[style] for style in reversed(open_)), pending])
 
 
 def _with_markup(spans: tuple[Span, ...]) -> str:
     parts = []
     for href, group in groupby(spans, key=lambda s: s.href):
-        inner = "".join(_styled(span) for span in group)
+        inner = _styled(list(group))
         if href and inner.strip():
             lead = " " if inner[:1] == " " else ""
             trail = " " if inner[-1:] == " " else ""

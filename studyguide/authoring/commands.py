@@ -19,6 +19,14 @@ def add(commands: argparse._SubParsersAction) -> None:
         "book.toml.bak keeps the old one",
     )
     migrate.set_defaults(run=run_migrate)
+    split = commands.add_parser(
+        "split",
+        help="split a chapter in two, the second part beginning at the block that begins with "
+        "--at TEXT (notes go with their calls; the chapters after it are renumbered)",
+    )
+    split.add_argument("chapter", type=Path, metavar="CHAPTER", help="the chapter file")
+    split.add_argument("--at", required=True, metavar="TEXT", help="the new chapter's first words")
+    split.set_defaults(run=run_split)
 
 
 def _add_new(commands: argparse._SubParsersAction) -> None:
@@ -76,7 +84,50 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
         help="replace the text's chapters if it has some; the old files are moved to "
         "replaced/<time>/, not deleted",
     )
+    _add_import_shaping(bring)
     bring.set_defaults(run=run_import)
+
+
+def _add_import_shaping(bring: argparse.ArgumentParser) -> None:
+    """What is left out of the file, and where its chapters begin."""
+    bring.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="SELECTOR",
+        help="leave out the web page's elements that the CSS selector selects (repeatable)",
+    )
+    bring.add_argument(
+        "--drop",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="leave out each heading or paragraph that begins with TEXT (repeatable)",
+    )
+    bring.add_argument(
+        "--keep-furniture",
+        dest="furniture_rule",
+        action="store_false",
+        help="do not leave out a web page's furniture by the rule (cookie banners, share "
+        "boxes, ads, bylines, lists of links): only what --exclude and --drop name",
+    )
+    bring.add_argument(
+        "--split-at",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="begin a new chapter at each block that begins with TEXT (repeatable)",
+    )
+    bring.add_argument(
+        "--encoding",
+        default=None,
+        help="the encoding of a text or Markdown file that is not UTF-8: latin-1, cp1252, …",
+    )
+    bring.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would be kept, chapter by chapter, and what left out, and write nothing",
+    )
 
 
 def _report(root: Path, work: Callable[[], list[str]]) -> int:
@@ -108,8 +159,19 @@ def run_import(args: argparse.Namespace) -> int:
     from studyguide.authoring.importer import Request, import_text
 
     root: Path = args.into or args.root
-    request = Request(args.file, root, args.start, args.end, args.text, args.title, args.force)
+    request = Request(
+        args.file, root, args.start, args.end, args.text, args.title, args.force,
+        tuple(args.exclude), tuple(args.drop), tuple(args.split_at), args.dry_run,
+        args.encoding, args.furniture_rule,
+    )  # fmt: skip
     return _report(root, lambda: import_text(request))
+
+
+def run_split(args: argparse.Namespace) -> int:
+    from studyguide.authoring.split import split_chapter
+
+    root: Path = args.root
+    return _report(root, lambda: split_chapter(root, args.chapter, args.at))
 
 
 def run_migrate(args: argparse.Namespace) -> int:

@@ -9,12 +9,11 @@ are refused, or with --force moved to replaced/<time>/.
 from __future__ import annotations
 
 import datetime as dt
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from studyguide.authoring import blocks as shaping
-from studyguide.authoring.blocks import Block, ChapterPlan, Line
+from studyguide.authoring.blocks import ChapterPlan
 from studyguide.authoring.bookfiles import (
     REPLACED_DIR,
     ChapterFile,
@@ -25,6 +24,7 @@ from studyguide.authoring.bookfiles import (
 )
 from studyguide.authoring.changes import Undone, apply, check_inside, write_error
 from studyguide.authoring.chapterwrite import chapter_text, source_text
+from studyguide.authoring.importread import Imported, Request, read_import
 from studyguide.authoring.new import placeholder_titles, skeleton, text_entry
 from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomledit import add_text, set_text_fields
@@ -40,87 +40,7 @@ from studyguide.sources.files import (
     too_long_error,
 )
 from studyguide.sources.meta import SLUG, load_meta
-from studyguide.sources.trust import MAX_SOURCE_BYTES, kind_of
-
-KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
-KINDS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
-
-
-@dataclass(frozen=True)
-class Request:
-    file: Path
-    root: Path
-    start: str | None = None
-    end: str | None = None
-    text: str | None = None  # the [[texts]] id to fill
-    title: str | None = None
-    force: bool = False
-
-
-@dataclass(frozen=True)
-class Imported:
-    """What the file gave, between --start and --end."""
-
-    blocks: list[Block]
-    title: str  # the title the file gives itself ("" if none)
-    lines: tuple[int, int]  # the first and last line taken
-    guessed: bool  # headings guessed from the lines' shape (plain text)
-
-
-def read_import(request: Request) -> Imported:
-    """The file's blocks between --start and --end."""
-    path = request.file
-    kind = KINDS.get(path.suffix.lower())
-    if kind is None:
-        raise BuildError(
-            path,
-            f"cannot import a '{path.suffix or 'file without an extension'}' file",
-            "import a text as plain text (.txt), Markdown (.md) or a web page (.html, .htm)",
-            "import.file-type",
-        )
-    _check_is_file(path)
-    if kind == "text":
-        from studyguide.authoring import plaintext
-
-        lines = plaintext.read_lines(path)
-        first, last = shaping.cut(plaintext.named_lines(lines), request.start, request.end, path)
-        taken = lines[first : last + 1]
-        blocks = plaintext.text_blocks(taken)
-        span = (taken[0].number, taken[-1].number) if taken else (0, 0)
-        return Imported(blocks, "", span, not plaintext.is_marked(taken))
-    title = ""
-    if kind == "markdown":
-        from studyguide.authoring.markdownfile import read_markdown
-
-        blocks, title = read_markdown(path)
-    else:
-        from studyguide.authoring import webpage
-
-        page = webpage.read_page(path)
-        blocks, title = webpage.page_blocks(page), webpage.page_title(page)
-        _check_characters(blocks, path)
-    named = [Line(block.text, block.line) for block in blocks]
-    first, last = shaping.cut(named, request.start, request.end, path)
-    blocks = blocks[first : last + 1]
-    span = (blocks[0].line, blocks[-1].line) if blocks else (0, 0)
-    return Imported(blocks, title, span, False)
-
-
-def _check_is_file(path: Path) -> None:
-    """The file to import is a regular file (a FIFO would never end, a folder is no text)."""
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        raise BuildError(
-            path, "there is no such file", "check the file's name", "import.missing"
-        ) from None
-    if not stat.S_ISREG(mode):
-        raise BuildError(
-            path,
-            f"cannot import this: it is {kind_of(mode)}, not a file",
-            "give the path of the text's own file (.txt, .md or .html)",
-            "import.not-a-file",
-        )
+from studyguide.sources.trust import MAX_SOURCE_BYTES
 
 
 def _check_loadable(
@@ -148,16 +68,6 @@ def _check_loadable(
         unsafe = name_error(where, name)  # (a bidi override, which a title may not hold)
         if unsafe is not None:
             raise unsafe
-
-
-def _check_characters(blocks: list[Block], path: Path) -> None:
-    """A web page may spell a control character as an entity; the editions cannot hold it."""
-    from studyguide.sources.files import forbidden_character, forbidden_character_error
-
-    for block in blocks:
-        index = forbidden_character(block.text)
-        if index >= 0:
-            raise forbidden_character_error(SourceRef(path, block.line), block.text, index)
 
 
 @dataclass(frozen=True)
@@ -218,7 +128,8 @@ def _replaced(root: Path, target: Target, chapters: list[ChapterFile], force: bo
     return old
 
 
-def _plans(imported: Imported, title: str, path: Path) -> list[ChapterPlan]:
+def _plans(imported: Imported, title: str, request: Request) -> list[ChapterPlan]:
+    path = request.file
     if not any(not block.heading_like for block in imported.blocks):
         first, last = imported.lines
         where = f"between line {first} and line {last}" if first else "in the file"
@@ -229,7 +140,8 @@ def _plans(imported: Imported, title: str, path: Path) -> list[ChapterPlan]:
             "check --start and --end (both lines are taken), or the file: is it the text?",
             "import.empty",
         )
-    return shaping.shape(imported.blocks, title)
+    splits = shaping.split_points(imported.blocks, request.split_at, path)
+    return shaping.shape(imported.blocks, title, splits)
 
 
 def _text_title(request: Request, target: Target, imported: Imported) -> str:
@@ -264,9 +176,11 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     imported = read_import(request)
     chapters = chapter_files(root, meta.texts[0].id)
     target = _target(meta, request, chapters)
-    replaced = _replaced(root, target, chapters, request.force)
     title = _text_title(request, target, imported)
-    plans = _plans(imported, title, request.file)
+    plans = _plans(imported, title, request)
+    if request.dry_run:
+        return _dry_run(request, imported, plans, target)
+    replaced = _replaced(root, target, chapters, request.force)
     source = f"{SOURCE_DIR}/{target.id}.txt"
     others = [c for c in chapters if c.path not in replaced]
     placement = place(others, len(plans), [c.number for c in chapters if c.path in replaced])
@@ -293,6 +207,30 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     return _summary(request, imported, plans, list(files), target, title, replaced, folder) + [
         f"renumbered {old.name} as {new.name}" for old, new in placement.renames
     ]
+
+
+def _dry_run(
+    request: Request, imported: Imported, plans: list[ChapterPlan], target: Target
+) -> list[str]:
+    """What an import would keep, chapter by chapter, and what it leaves out: nothing written."""
+    said = [
+        f"read {request.file}: lines {imported.lines[0]} to {imported.lines[1]} "
+        "(--dry-run: nothing is written)"
+    ]
+    for number, plan in enumerate(plans, start=1):
+        said.append(f"chapter {number}: '{plan.title}'")
+        said += [f"  keep line {block.line} ({role}): '{_short(block.text)}'"
+                 for role, block in plan.blocks]  # fmt: skip
+    said += [dropped.said() for dropped in sorted(imported.dropped, key=lambda d: d.line)]
+    said.append(
+        f"would write {counted(len(plans), 'chapter')} of the text '{target.id}' and "
+        f"{SOURCE_DIR}/{target.id}.txt; import again without --dry-run to write them"
+    )
+    return said
+
+
+def _short(text: str, length: int = 60) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _slug(plan: ChapterPlan, number: int) -> str:
@@ -328,6 +266,13 @@ def _summary(
     ]
     if replaced:
         done.append(f"moved the replaced files to {folder.relative_to(root).as_posix()}/")
+    done += [dropped.said() for dropped in sorted(imported.dropped, key=lambda d: d.line)]
+    if imported.dropped:
+        done.append(
+            "if a piece left out is the text's, import again with --force and "
+            "--keep-furniture (then only --exclude SELECTOR and --drop TEXT leave anything "
+            "out); --dry-run shows what would be kept"
+        )
     if imported.guessed and headings:
         lines = ", ".join(str(plan.line) for plan in plans if plan.title_is_heading)
         done.append(

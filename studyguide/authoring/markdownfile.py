@@ -12,16 +12,16 @@ from markdown_it.token import Token
 from mdit_py_plugins.front_matter import front_matter_plugin
 
 from studyguide.authoring.blocks import Block, Span, collapse, has_words
+from studyguide.authoring.plaintext import read_file
 from studyguide.authoring.webpage import WEB_LINK
-from studyguide.sources.files import read_text
 
 _STYLE_TOKENS = {"em_open": "em", "strong_open": "strong"}
 
 
-def read_markdown(path: Path) -> tuple[list[Block], str]:
+def read_markdown(path: Path, encoding: str | None = None) -> tuple[list[Block], str]:
     """The file's blocks, and the title its front matter gives ("" if none)."""
     md = MarkdownIt("commonmark", {"html": False}).use(front_matter_plugin)
-    tokens = md.parse(read_text(path.parent, path))  # (the file to import)
+    tokens = md.parse(read_file(path, encoding))  # (the file to import)
     title = ""
     if tokens and tokens[0].type == "front_matter":
         title = _front_matter_title(tokens[0].content)

@@ -18,7 +18,8 @@ from studyguide.authoring.tomlwrite import book_toml
 from studyguide.errors import BuildError, ErrorCollector, counted
 from studyguide.sources.checks import HEADING
 from studyguide.sources.files import METADATA_FILE, read_text
-from studyguide.sources.meta import EDITION, TOP, Field, _Checker
+from studyguide.sources.meta import EDITION, TOP
+from studyguide.sources.metacheck import Checker, Field
 from studyguide.sources.tomlfile import read_toml
 from studyguide.sources.trust import read_source_bytes
 
@@ -50,7 +51,7 @@ def _old_form(root: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any
             "migrate.nothing",
         )
     errors = ErrorCollector()
-    checker = _Checker(toml, errors)
+    checker = Checker(toml, errors)
     top = checker.table(toml.values, OLD_TOP, (), "")
     if "original" not in top:
         errors.raise_if_any()

@@ -21,7 +21,7 @@ from studyguide.authoring.changes import Change, Undone, apply, write_error
 from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomlwrite import book_toml
 from studyguide.errors import BuildError
-from studyguide.labels import TABLES, primary
+from studyguide.labels import package_languages, primary
 from studyguide.sources.files import CHAPTERS_DIR, GLOSSARY_DIR, METADATA_FILE, SOURCE_DIR
 from studyguide.sources.meta import LANGUAGE
 
@@ -31,8 +31,12 @@ README = "README.md"
 _TEXT_COMMENTS = """\
 # Fill these in for the text (docs/authoring.md describes every field):
 # date = 1863-11-19                      # when the text is dated
-# language = "es"                        # its original language, if not the book's
-# translator = "…"                       # who translated it, if it is a translation
+# gender = "f"                           # m, f or n: its kind's ("Publiée", "Publicada")
+# language = "en"                        # the language its chapters are in, if not the book's
+# translation_of = "…"                   # a translation: the id of the text it translates,
+# original_language = "es"               # or the language it was translated from
+# translators = ["…"]                    # who translated it
+# authors = [{ name = "Assemblée nationale", article = "l’", gender = "f" }]  # a body's article
 # published = { in = "…", url = "https://…", date = 2006-10-16 }
 # rights: status is public-domain, licence (with licence = "…"), permission or
 # all-rights-reserved (with holder = "…")
@@ -51,16 +55,22 @@ class Skeleton:
         return (folder / name).read_text(encoding="utf-8")
 
 
+def skeleton_languages() -> list[str]:
+    """The languages `new` has samples in."""
+    folder = resources.files("studyguide.authoring") / "skeleton"
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and len(p.name) == 2)
+
+
 def skeleton(language: str) -> Skeleton:
     """The samples in the book's language, or in English where there are none."""
-    code = primary(language) if primary(language) in TABLES else "en"
+    code = primary(language) if primary(language) in skeleton_languages() else "en"
     words = tomllib.loads(Skeleton(code, {}).file("words.toml"))
     return Skeleton(code, words)
 
 
 def placeholder_titles() -> set[str]:
     """The text titles `new` writes, in every language: `import` replaces them."""
-    return {skeleton(code).words["text_title"] for code in TABLES}
+    return {skeleton(code).words["text_title"] for code in skeleton_languages()}
 
 
 def _title_from_folder(folder: Path) -> str:
@@ -154,8 +164,10 @@ def new_book(folder: Path, title: str | None = None, language: str = "en") -> li
         ) from None
     done = [f"wrote {path.relative_to(folder).as_posix()}" for path in files]
     if samples.language != primary(language):
+        labels = primary(language) in package_languages()
         done.append(
-            f"there are no samples or labels in '{language}': the samples are in English; "
-            "translate them, and the labels in book.toml's [labels]"
-        )
+            f"there are no samples in '{language}': they are in English; translate them"
+            + ("" if labels else f", and give the editions' words in labels/{primary(language)}"
+               ".toml (docs/authoring.md shows how)")
+        )  # fmt: skip
     return done

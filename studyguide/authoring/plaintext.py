@@ -19,15 +19,45 @@ from studyguide.authoring.blocks import (
     looks_like_heading,
     plain_block,
 )
+from studyguide.errors import BuildError
 from studyguide.sources.checks import HEADING
 from studyguide.sources.files import read_text
 
 LONG_LINE = 100  # characters: text wrapped by hand has shorter lines than this
 
 
-def read_lines(path: Path) -> list[Line]:
+def read_file(path: Path, encoding: str | None) -> str:
+    """A text or Markdown file to import, in UTF-8 or the encoding given (--encoding)."""
+    import codecs
+
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+            b"ab".decode(encoding, "ignore")  # (a text encoding: not rot13 or zlib)
+        except LookupError:
+            raise BuildError(
+                None,
+                f"--encoding '{encoding}' is not an encoding Python knows",
+                "give one such as latin-1, cp1252 (a file from Windows) or utf-16",
+                "import.option",
+            ) from None
+    try:
+        return read_text(path.parent, path, encoding or "utf-8")  # (the user's file)
+    except BuildError as error:
+        if error.code != "source.encoding":
+            raise
+        raise BuildError(
+            error.where,
+            error.message,
+            "give the file's encoding with --encoding (latin-1, or cp1252 for a file from "
+            "Windows), or save it as UTF-8",
+            "import.encoding",
+        ) from None
+
+
+def read_lines(path: Path, encoding: str | None = None) -> list[Line]:
     """The file's lines, numbered from 1."""
-    text = read_text(path.parent, path)  # (the file to import: given by the user)
+    text = read_file(path, encoding)
     return [Line(line, number) for number, line in enumerate(text.split("\n"), start=1)]
 
 

@@ -1,6 +1,6 @@
-"""A web page (.html) → blocks, read with lxml: h1–h6 headings, paragraphs with their emphasis
-and web links; a page's furniture (script, style, nav, header, footer, aside, forms,
-figures) is left out."""
+"""A web page (.html) → blocks, read with lxml: h1–h6 headings, paragraphs with their emphasis,
+superscripts and web links. A page's furniture is left out, and each piece said (furniture.py:
+navigation, cookie banners, share boxes, ads, newsletter boxes, bylines, lists of links)."""
 
 from __future__ import annotations
 
@@ -11,25 +11,23 @@ from pathlib import Path
 from lxml import etree
 from lxml import html as lxml_html
 
-from studyguide.authoring.blocks import Block, Span, collapse, has_words
+from studyguide.authoring.blocks import Block, Dropped, Span, collapse, has_words
+from studyguide.authoring.furniture import SILENT, TAGS, Furniture
 from studyguide.errors import BuildError, SourceRef
 
 MAX_PAGE_BYTES = 20_000_000
-DROPPED = {
-    "head", "script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-    "form", "button", "select", "textarea", "iframe", "svg", "math", "canvas", "object",
-    "embed", "figure", "img", "video", "audio", "map",
-}  # fmt: skip
+DROPPED = SILENT | TAGS  # (what page_title looks past)
 HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 # Blocks that hold a paragraph's text, unless they hold other blocks.
 TEXT_BLOCKS = {"p", "li", "dt", "dd", "pre", "td", "th", "caption", "figcaption", "address"}
 CONTAINERS = {
     "html", "body", "main", "article", "section", "div", "blockquote", "ul", "ol", "dl",
     "table", "thead", "tbody", "tfoot", "tr", "details", "summary", "center", "hgroup",
-    "fieldset", "hr",
+    "fieldset", "hr", "header", "footer",
 }  # fmt: skip
 BLOCKS = TEXT_BLOCKS | CONTAINERS | set(HEADINGS)
-STYLES = {"em": "em", "i": "em", "cite": "em", "strong": "strong", "b": "strong"}
+STYLES = {"em": "em", "i": "em", "cite": "em", "strong": "strong", "b": "strong", "sup": "sup"}
+STYLES["sub"] = "sub"
 WEB_LINK = re.compile(r"(https?://|mailto:)[^\s<>]+", re.IGNORECASE)
 _BREAK = "\n"  # a <br>: two in a row end a paragraph
 
@@ -122,19 +120,21 @@ def page_title(root: etree._Element) -> str:
     return collapse(title.text_content()) if title is not None else ""
 
 
-def _inline(element: etree._Element, styles: frozenset[str], href: str) -> list[Span]:
+def _inline(
+    element: etree._Element, styles: frozenset[str], href: str, furniture: Furniture
+) -> list[Span]:
     """The spans of an element's text and its inline children's, in order."""
     tag = element.tag if isinstance(element.tag, str) else ""
     if tag == "br":
         return [Span(_BREAK)]
-    if tag in DROPPED:
+    if furniture.left_out(element):
         return []
     styles = styles | {STYLES[tag]} if tag in STYLES else styles
     if tag == "a" and WEB_LINK.fullmatch(element.get("href", "").strip()):
         href = element.get("href", "").strip()
     spans = [Span(element.text, styles, href)] if element.text else []
     for child in element:
-        spans += _inline(child, styles, href)
+        spans += _inline(child, styles, href, furniture)
         if child.tail:
             spans.append(Span(child.tail, styles, href))
     return spans
@@ -170,9 +170,9 @@ def _is_text_block(element: etree._Element) -> bool:
     )
 
 
-def _blocks(element: etree._Element, out: list[Block]) -> None:
+def _blocks(element: etree._Element, out: list[Block], furniture: Furniture) -> None:
     """Walk a container: its block children in order, and the loose text between them as
-    paragraphs of their own."""
+    paragraphs of their own; furniture left out (and said)."""
     loose: list[Span] = [Span(element.text)] if element.text else []
     line = element.sourceline or 0
 
@@ -182,30 +182,57 @@ def _blocks(element: etree._Element, out: list[Block]) -> None:
 
     for child in element:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag in DROPPED:
+        if furniture.left_out(child):
             pass
         elif _is_text_block(child):
             flush()
             kind, level = ("heading", HEADINGS[tag]) if tag in HEADINGS else ("paragraph", 0)
-            out.extend(
-                _paragraphs(_inline(child, frozenset(), ""), child.sourceline or 0, kind, level)
-            )
+            spans = _inline(child, frozenset(), "", furniture)
+            for block in _paragraphs(spans, child.sourceline or 0, kind, level):
+                if not furniture.text_left_out(block, child):
+                    out.append(block)
         elif tag in BLOCKS:
             flush()
-            _blocks(child, out)
+            _blocks(child, out, furniture)
         else:
             if not loose:
                 line = child.sourceline or line
-            loose.extend(_inline(child, frozenset(), ""))
+            loose.extend(_inline(child, frozenset(), "", furniture))
         if child.tail:
             loose.append(Span(child.tail))
     flush()
 
 
-def page_blocks(root: etree._Element) -> list[Block]:
-    """The page's headings and paragraphs: from its only <main>, else from its <body>."""
-    mains = root.findall(".//main")
+def page_blocks(
+    root: etree._Element, exclude: tuple[str, ...] = (), rule: bool = True
+) -> tuple[list[Block], list[Dropped]]:
+    """The page's headings and paragraphs (from its only <main>, else its only <article>,
+    else its <body>), and what was left out of them, and why (`rule`: the furniture rule)."""
+    furniture = Furniture.of(root, exclude, rule)
+    mains = root.findall(".//main") or root.findall(".//article")
     body = mains[0] if len(mains) == 1 else root.find("body")
+    if body is None:
+        body = root
     out: list[Block] = []
-    _blocks(body if body is not None else root, out)
-    return out
+    _blocks(body, out, furniture)
+    return out, furniture.dropped + _outside(body)
+
+
+def _outside(main: etree._Element) -> list[Dropped]:
+    """What stands outside the page's <main> (or <article>): a piece for each element with
+    words, beside it or beside the elements around it."""
+    dropped = []
+    for ancestor in [main, *main.iterancestors()]:
+        if ancestor.tag in ("body", "html"):
+            break
+        for sibling in ancestor.itersiblings(preceding=True):
+            if isinstance(sibling.tag, str) and sibling.tag not in SILENT:
+                text = collapse(" ".join(sibling.itertext()))
+                if has_words(text):
+                    dropped.append(Dropped(sibling.sourceline or 0, text, f"outside <{main.tag}>"))
+        for sibling in ancestor.itersiblings():
+            if isinstance(sibling.tag, str) and sibling.tag not in SILENT:
+                text = collapse(" ".join(sibling.itertext()))
+                if has_words(text):
+                    dropped.append(Dropped(sibling.sourceline or 0, text, f"outside <{main.tag}>"))
+    return sorted(dropped, key=lambda d: d.line)

@@ -1,4 +1,5 @@
-"""The meeting handout: each chapter's discussion questions on a page of its own, dated."""
+"""The meeting handout: each chapter's discussion questions on a page of their own, with room
+to write, and the meeting's date where one is given (`--date`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from studyguide.sources.files import CHAPTERS_DIR
 if TYPE_CHECKING:
     from studyguide.render.views import BookView, ChapterView
 
-# Ruled lines under each question, tried from the most (as many as in the book) down to the
-# fewest until the chapter's questions fit on one page.
-FEWEST_LINES = 0
+# Ruled lines under each question, at the least; each page's spare room is then shared out
+# among its questions as more lines. A chapter whose questions do not fit on one page with
+# this many lines each goes on over the next.
+FEWEST_LINES = 3
 
 
 def file_name(meta: BookMeta, options: Options) -> str:
@@ -35,8 +37,11 @@ def handout_html(
     paper: str,
     date: dt.datetime,
     lines: dict[str, int],
+    meeting: dt.date | None = None,
+    new_pages: frozenset[str] = frozenset(),
 ) -> str:
-    """The handout as one HTML document; `lines` gives each chapter's ruled lines (0: none)."""
+    """The handout as one HTML document; `lines` gives each question's ruled lines (by its
+    id, "ch-3-q1"; none where it is not given); the questions of `new_pages` begin a page."""
     from studyguide.layout.book import DATE_FORMAT
     from studyguide.render.markup import render_template
 
@@ -46,20 +51,46 @@ def handout_html(
         book=book,
         chapters=chapters,
         paper=paper,
-        date=date,
+        meeting=meeting,
         created=date.strftime(DATE_FORMAT),
         lines=lines,
+        new_pages=new_pages,
         css=handout_css(book, paper),
     )
 
 
-def overflowing(document: Any, chapters: list[ChapterView]) -> list[str]:
-    """The ids of the chapters whose questions run over more than one page."""
-    from studyguide.layout.pages import anchor_pages
+def spare_lines(document: Any, questions: list[str]) -> dict[str, int]:
+    """The ruled lines each question can have more: each page's spare room at its foot, in
+    whole ruled lines, shared out evenly among the questions that begin on it."""
+    from studyguide.layout.geometry import read_page
 
-    starts = anchor_pages(document)
-    ends = [starts[c.id] for c in chapters[1:]] + [len(document.pages)]
-    return [c.id for c, end in zip(chapters, ends, strict=True) if end - starts[c.id] > 1]
+    extra: dict[str, int] = {}
+    for number, page in enumerate(document.pages, 1):
+        geometry = read_page(page, number)
+        on_page = [q for q in questions if q in page.anchors]
+        rules = [line for line in geometry.lines if line.kind == "answer"]
+        bottom = geometry.content_bottom
+        if not on_page or not rules or bottom is None:
+            continue
+        spare = int((geometry.bottom - bottom) // rules[0].height)
+        share, rest = divmod(max(0, spare), len(on_page))
+        for index, question in enumerate(on_page):
+            extra[question] = share + (1 if index < rest else 0)
+    return extra
+
+
+def even_pages(document: Any, chapters: list[ChapterView]) -> frozenset[str]:
+    """For each chapter whose questions run over several pages, the questions that should
+    begin a page so that each of its pages holds about as many."""
+    where = {anchor: n for n, page in enumerate(document.pages) for anchor in page.anchors}
+    starts: set[str] = set()
+    for chapter in chapters:
+        ids = [f"{chapter.id}-q{i}" for i in range(1, len(chapter.questions_html) + 1)]
+        pages = len({where[q] for q in ids if q in where})
+        if pages > 1:
+            per_page = -(-len(ids) // pages)
+            starts.update(ids[i] for i in range(per_page, len(ids), per_page))
+    return frozenset(starts)
 
 
 def check(book: Book, options: Options) -> None:
@@ -75,7 +106,8 @@ def check(book: Book, options: Options) -> None:
 
 
 def prepare(job: Job) -> Any:
-    """The handout laid out: one page a chapter, fewer ruled lines where a page is full."""
+    """The handout laid out: a chapter a page, at least `FEWEST_LINES` ruled lines under
+    each question and the page's spare room shared out among its questions."""
     from studyguide.layout.book import check_paper
     from studyguide.layout.engine import lay_out_html
     from studyguide.model import Medium
@@ -85,20 +117,36 @@ def prepare(job: Job) -> Any:
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, job.date.date())
     chapters = [chapter for chapter in view.chapters_html if chapter.questions_html]
-    from studyguide.render.documents import ANSWER_LINES
+    questions = [
+        f"{chapter.id}-q{index}"
+        for chapter in chapters
+        for index in range(1, len(chapter.questions_html) + 1)
+    ]
+    fewest = FEWEST_LINES if options.writing_space else 0
+    lines = dict.fromkeys(questions, fewest)
 
-    lines = {c.id: ANSWER_LINES if options.writing_space else 0 for c in chapters}
+    new_pages: frozenset[str] = frozenset()
+
+    def lay_out() -> Any:
+        html = handout_html(
+            chapters, view, options.paper, job.date, lines, options.meeting, new_pages
+        )
+        return lay_out_html(html, book.root)
+
     job.progress(f"laying out the question handout ({options.paper.upper()}) with WeasyPrint")
-    while True:
-        html = handout_html(chapters, view, options.paper, job.date, lines)
-        document = lay_out_html(html, book.root)
-        shrinkable = [i for i in overflowing(document, chapters) if lines[i] > FEWEST_LINES]
-        if not shrinkable:
-            break
-        for chapter_id in shrinkable:
-            lines[chapter_id] -= 1
-    for chapter_id in overflowing(document, chapters):
-        job.progress(f"warning: the questions of {chapter_id} take more than one page")
+    document = lay_out()
+    new_pages = even_pages(document, chapters)
+    if new_pages:
+        document = lay_out()
+    if options.writing_space:
+        pages = {q: n for n, page in enumerate(document.pages) for q in page.anchors}
+        for question, more in spare_lines(document, questions).items():
+            lines[question] += more
+        shared = lay_out()
+        after = {q: n for n, page in enumerate(shared.pages) for q in page.anchors}
+        # The shared room only fills each page's foot: no question may move to another page.
+        if all(after.get(q) == pages.get(q) for q in questions):
+            document = shared
     return document
 
 

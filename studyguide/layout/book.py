@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from studyguide.errors import BuildError
-from studyguide.layout import parts
+from studyguide.layout import makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pages import anchor_pages, from_document
 from studyguide.model import Book, Medium
@@ -24,9 +24,9 @@ from studyguide.render.documents import PrintPart, print_stylesheet, render_prin
 from studyguide.render.views import render_book
 
 if TYPE_CHECKING:
-    from weasyprint import Document
-
+    from studyguide.layout.geometry import Page
     from studyguide.layout.pagemap import PageStart
+    from studyguide.layout.proof import Fault
     from studyguide.render.views import BookView
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -58,68 +58,91 @@ def _renderer(
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
     css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
+    # A part is laid out undated, so that its layout is kept across builds of other dates;
+    # the merged file is given the date (merge.py).
     stamp = date.strftime(DATE_FORMAT) if date else ""
 
     def render(part: PrintPart | None) -> str:
+        stamp_here = stamp if part is None else ""
         return render_print_html(
-            view, options.paper, options.writing_space, css, stamp, options.glossary_pages, part
+            view,
+            options.paper,
+            options.writing_space,
+            css,
+            stamp_here,
+            options.glossary_pages,
+            part,
         )
 
     return view, render
 
 
 @dataclass
-class OnePiece:
-    """A print edition laid out as one document."""
-
-    document: Document
-
-    def page_starts(self) -> list[PageStart]:
-        return from_document(self.document)
-
-    def write_to(self, handle: IO[bytes], identifier: str) -> None:
-        write_pdf(self.document, handle, identifier)
-
-
-@dataclass
-class InParts:
-    """A long print edition laid out in parts (studyguide/parts.py), each already written."""
+class PrintLayout:
+    """The print edition laid out in parts (parts.py), each made up (makeup.py) and already
+    written; merged into one PDF when it is written."""
 
     laid: parts.PartsLayout
     folder: tempfile.TemporaryDirectory
+    date: dt.datetime | None = None  # the editions' date, given to the merged file
 
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
+
+    @property
+    def pages(self) -> list[Page]:
+        """Every page's geometry, for the proof."""
+        return self.laid.geometry
+
+    @property
+    def faults(self) -> list[Fault]:
+        """What the proof finds on the pages that the makeup could not mend."""
+        return self.laid.faults
 
     def write_to(self, handle: IO[bytes], identifier: str) -> None:
         from studyguide.layout import merge
 
         pieces = [part.pdf for part in self.laid.parts]
         try:
-            merge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle)
+            merge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle, self.date)
         finally:
             self.folder.cleanup()
+
+    def discard(self) -> None:
+        self.folder.cleanup()
 
 
 def lay_out_book(
     book: Book, options: Options, date: dt.datetime | None = None, progress: Progress = quiet
-) -> OnePiece | InParts:
-    """The print edition laid out: in one piece, or in parts if it is long (see parts.py)."""
+) -> PrintLayout:
+    """The print edition laid out, part by part (see parts.py), each part made up."""
     view, render = _renderer(book, options, date)
     plan = parts.plan(view, options.part_size)
-    if len(plan) == 1 and not options.glossary_pages:
-        return OnePiece(lay_out_html(render(None), book.root))
-    # With --glossary-pages even a short book takes the parts' way, in one part: WeasyPrint's
-    # own target-counter() can print a stale page number once the "(p. N)" it has inserted
-    # move a link to the next page ("Linked from pp. 10, 21" for a link on page 22).
 
-    def lay_out_part(html: str, first_page: int, target: Path) -> tuple[list, dict, int]:
-        document = lay_out_html(html, book.root)
-        starts = from_document(document, first_page)
-        anchors = anchor_pages(document, first_page)
+    sides = "2" if options.blank_pages else "1"
+
+    def lay_out_part(html: str, first_page: int, target: Path) -> parts.PartLayout:
+        kept = partcache.entry(
+            options.out, f"{options.paper}-{sides}-{target.stem}", partcache.key(html)
+        )
+        found = partcache.load(kept)
+        if found is not None:
+            with atomic_output(target) as handle:
+                handle.write(found[0])
+            return found[1]
+        made = makeup.lay_out(html, book.root, first_page, lay_out_html, options.blank_pages)
+        document = made.document
         with atomic_output(target) as handle:
             write_pdf(document, handle, book.meta.identifier)
-        return starts, anchors, len(document.pages)
+        laid = parts.PartLayout(
+            from_document(document, first_page),
+            anchor_pages(document, first_page),
+            len(document.pages),
+            made.pages,
+            made.faults,
+        )
+        partcache.save(kept, target.read_bytes(), laid)
+        return laid
 
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:
@@ -135,4 +158,4 @@ def lay_out_book(
     except BaseException:
         folder.cleanup()
         raise
-    return InParts(laid, folder)
+    return PrintLayout(laid, folder, date)

@@ -62,23 +62,19 @@ def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
 
 
 def lay_out_html(html: str, root: Path) -> Document:
-    """Lay the print edition out once; the Document serves the PDF and the EPUB's page map."""
+    """Lay HTML out with WeasyPrint, its patches applied (patches/), reading only files
+    inside the book's folder; the Document serves the PDF and the page map."""
     from weasyprint import HTML
 
-    from studyguide.layout.patches import speedups, tagging, typesetting
+    from studyguide.layout.patches import footnotes, speedups, tagging, typesetting
 
     speedups.apply()
+    footnotes.apply()
     typesetting.apply()
     tagging.apply()
-    from studyguide.layout.notes import keep_notes_with_calls
-
     fetcher = _make_fetcher(root)
-    document = keep_notes_with_calls(
-        html,
-        lambda text: HTML(
-            string=text, base_url=root.resolve().as_uri() + "/", url_fetcher=fetcher
-        ).render(),
-    )
+    base = root.resolve().as_uri() + "/"
+    document = HTML(string=html, base_url=base, url_fetcher=fetcher).render()
     errors = ErrorCollector()
     for url, why in sorted(fetcher.refused.items()):
         errors.add(

@@ -21,7 +21,7 @@ from studyguide import cache
 from studyguide.model import Book
 from studyguide.options import Options
 
-NOT_COUNTED = {"\u2010", "\u00ad"}  # added by hyphenation
+NOT_COUNTED = {"\u2010", "\u00ad", "\u2060"}  # added by hyphenation and typesetting
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""A long print edition laid out in parts, so that memory stays in bounds.
+"""The print edition laid out in parts of whole chapters, merged at the end (merge.py).
 
-WeasyPrint keeps every laid-out page of a document until its PDF is written: a book of a few
-thousand pages needs gigabytes. A book whose print HTML is longer than `part_size` characters
-is therefore laid out in parts of whole chapters, one after the other; each part is written
-to a PDF of its own and dropped before the next, and the parts are merged into one tagged PDF
-at the end (merge.py). A book that fits in one part is laid out in one piece.
+A part is the unit of page makeup (makeup.py): each chapter begins on a page of its own, so
+a part's pages depend on the rest of the book only through the page numbers it prints. The
+front matter (title page, colophon, contents) is a part, each chapter is one (chapters
+shorter than `part_size` characters of HTML together are grouped), and the glossary with
+the sources for the notes is the last. Each part is written to a PDF of its own and dropped
+before the next, so memory stays in bounds however long the book: WeasyPrint keeps every
+laid-out page of a document until its PDF is written, about 1 MB a page.
 
 Each part carries on the page numbers of the parts before it, and begins on a right-hand page
 as every chapter does. A page number of a place in another part (the contents, a glossary
@@ -30,7 +32,9 @@ from studyguide.model import Kind
 from studyguide.render.documents import PrintPart
 
 if TYPE_CHECKING:
+    from studyguide.layout.geometry import Page
     from studyguide.layout.pagemap import PageStart
+    from studyguide.layout.proof import Fault
     from studyguide.render.views import BookView, ChapterView
 
 ANCHOR_URI = "urn:studyguide:anchor:"  # a link to another part, until the parts are merged
@@ -48,45 +52,25 @@ def _chapter_size(chapter: ChapterView) -> int:
     return len(chapter.body_html) + sum(len(question) for question in chapter.questions_html)
 
 
-def _glossary_size(view: BookView) -> int:
-    """The glossary's HTML and the sources' after it, roughly."""
-    glossary = sum(len(entry.html) + 40 * len(entry.links) for entry in view.glossary_html)
-    return glossary + sum(
-        len(r.author) + len(r.title) + len(r.publisher) + len(r.url) + 80
-        for r in view.book.references
-    )
-
-
 def plan(view: BookView, part_size: int) -> list[PrintPart]:
-    """The book's chapters in runs of at most about `part_size` characters of HTML.
-
-    The first part holds the title page, the contents and the front matter only, as it is
-    laid out again once the page numbers of the rest are known; the glossary ends the last.
-    One part means the book is laid out in one piece.
-    """
-    chapters = view.chapters_html
-    total = sum(map(_chapter_size, chapters)) + _glossary_size(view)
-    if total <= part_size:
-        return [PrintPart(list(chapters), front=True, glossary=True)]
-    leading = 0
-    while leading < len(chapters) and chapters[leading].kind is Kind.FRONT:
-        leading += 1
-    runs: list[list[ChapterView]] = [[]]
+    """The book's parts: the front matter (laid out again once the page numbers of the rest
+    are known), the chapters, one a part or in runs of at most `part_size` characters of
+    HTML, and the glossary and sources."""
+    runs: list[list[ChapterView]] = []
     size = 0
-    for chapter in chapters[leading:]:
-        if runs[-1] and size + _chapter_size(chapter) > part_size:
+    for chapter in view.chapters_html:
+        if not runs or size + _chapter_size(chapter) > part_size:
             runs.append([])
             size = 0
         runs[-1].append(chapter)
         size += _chapter_size(chapter)
-    if runs[-1] and size + _glossary_size(view) > part_size:
-        runs.append([])  # the glossary (and no chapter) in a part of its own
-    parts = [PrintPart(list(chapters[:leading]), front=True, glossary=False)]
+    parts = [PrintPart([], front=True, glossary=False)]
     articles = 0
     for run in runs:
         parts.append(PrintPart(run, front=False, glossary=False, articles_before=articles))
         articles += sum(1 for chapter in run if chapter.kind is Kind.ARTICLE)
-    parts[-1].glossary = True
+    if view.glossary_html or view.book.references:
+        parts.append(PrintPart([], front=False, glossary=True, articles_before=articles))
     return parts
 
 
@@ -112,14 +96,33 @@ def link_across_parts(html: str, numbers: dict[str, int], glossary_pages: bool =
 
 
 @dataclass
+class PartLayout:
+    """What laying a part out gives: where its pages begin, the printed page number of each
+    id in it, its number of pages, and its pages' geometry and faults for the proof."""
+
+    page_starts: list[PageStart]
+    anchors: dict[str, int]
+    pages: int
+    geometry: list[Page] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+
+
+@dataclass
 class LaidPart:
     """One part as laid out: its PDF and what the other parts need from it."""
 
     digest: str  # of the HTML it was laid out from
     pdf: Path
     first_page: int
-    pages: int
-    page_starts: list[PageStart]
+    laid: PartLayout
+
+    @property
+    def pages(self) -> int:
+        return self.laid.pages
+
+    @property
+    def page_starts(self) -> list[PageStart]:
+        return self.laid.page_starts
 
 
 @dataclass
@@ -132,6 +135,14 @@ class PartsLayout:
     def __post_init__(self) -> None:
         self.page_starts = [start for part in self.parts for start in part.page_starts]
 
+    @property
+    def geometry(self) -> list[Page]:
+        return [page for part in self.parts for page in part.laid.geometry]
+
+    @property
+    def faults(self) -> list[Fault]:
+        return [fault for part in self.parts for fault in part.laid.faults]
+
     def blank_before(self) -> Iterable[bool]:
         """Whether a blank left-hand page goes before each part: where the part before ends
         on a right-hand page."""
@@ -141,9 +152,8 @@ class PartsLayout:
             previous_end = part.first_page + part.pages - 1
 
 
-# (a part's HTML, its first page number, where to write its PDF)
-#   → (where its pages begin, the printed page number of each id in it, its number of pages)
-LayOutPart = Callable[[str, int, Path], tuple["list[PageStart]", dict[str, int], int]]
+# (a part's HTML, its first page number, where to write its PDF) → what it gives
+LayOutPart = Callable[[str, int, Path], PartLayout]
 
 
 def lay_out(
@@ -158,7 +168,7 @@ def lay_out(
     """Lay the parts out in rounds until every page number written into them is right.
 
     `render` gives a part's HTML; `lay_out_part(html, first_page, pdf_path)` lays it out,
-    writes its PDF and returns its page starts, its anchors' page numbers and its page count.
+    writes its PDF and returns what it gives (PartLayout).
     """
     numbers: dict[str, int] = {}
     laid: list[LaidPart | None] = [None] * len(parts)
@@ -173,9 +183,9 @@ def lay_out(
             if done is None or done.digest != digest:
                 progress(f"laying out part {index + 1} of {len(parts)}, from page {page}")
                 target = folder / f"part-{index:04d}.pdf"
-                starts, anchors, pages = lay_out_part(html, page, target)
-                numbers.update(anchors)
-                done = laid[index] = LaidPart(digest, target, page, pages, starts)
+                result = lay_out_part(html, page, target)
+                numbers.update(result.anchors)
+                done = laid[index] = LaidPart(digest, target, page, result)
                 changed = True
             page += done.pages
             if right_hand and page % 2 == 0:  # the next part opens on a right-hand page

@@ -20,6 +20,7 @@ from studyguide.preview.session import Session
 from studyguide.sources.files import (
     CHAPTERS_DIR,
     GLOSSARY_DIR,
+    LABELS_DIR,
     LAYOUT_DIRS,
     METADATA_FILE,
     REFERENCES_FILE,
@@ -131,8 +132,8 @@ def _status(session: Session) -> bytes:
 
 def is_source(path: Path, root: Path, out: Path) -> bool:
     """Whether a change to `path` can change the book: book.toml, a chapter, a glossary
-    entry, a text as published, the book's own layout; not the output, nor an editor's
-    hidden or backup files."""
+    entry, a text as published, the book's own layout and words; not the output, nor an
+    editor's hidden or backup files."""
     try:
         parts = path.relative_to(root).parts
     except ValueError:
@@ -143,11 +144,11 @@ def is_source(path: Path, root: Path, out: Path) -> bool:
         return False
     if len(parts) == 1:  # (a source folder made whole: its files may come before its watch)
         return parts[0] in (METADATA_FILE, REFERENCES_FILE, CHAPTERS_DIR, GLOSSARY_DIR) or (
-            parts[0] in (SOURCE_DIR, *LAYOUT_DIRS)
+            parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
         )
     if parts[0] in (CHAPTERS_DIR, GLOSSARY_DIR):
         return path.suffix.lower() == SOURCE_SUFFIX  # as the loader reads them: 02-two.MD too
-    return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS)
+    return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
 
 
 def watch_sources(session: Session, stop: threading.Event, ready: threading.Event) -> None:

@@ -192,11 +192,25 @@ def _each(error: BuildError | BuildErrors, root: Path) -> list[str]:
     return [e.format(root) for e in errors]
 
 
+def _language(root: Path) -> str:
+    """The book's language, for the words of a page of mistakes alone: what book.toml says
+    if it says it well, else English."""
+    from studyguide.sources.files import METADATA_FILE
+    from studyguide.sources.metacheck import LANGUAGE
+    from studyguide.sources.tomlfile import read_toml
+
+    try:
+        language = read_toml(root, root / METADATA_FILE).values.get("language")
+    except BuildError:
+        return "en"
+    return language if isinstance(language, str) and LANGUAGE.fullmatch(language) else "en"
+
+
 def _render(shown: Shown, version: str, root: Path) -> dict[str, bytes]:
     preview = Preview(version, shown.errors, pages_updating=not shown.exact)
     if shown.book is None:  # no good version yet: the mistakes alone
         page = environment().get_template("web_errors.html.j2")
-        html = page.render(labels=labels_for("en"), preview=preview)
+        html = page.render(labels=labels_for(_language(root)), preview=preview)
         return {"index.html": html.encode("utf-8")}
     check_stylesheet_urls(root, ("base.css", "web.css"), "the web edition")
     view = render_book(shown.book, Medium.WEB, build_date(root).date())

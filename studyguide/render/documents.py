@@ -11,14 +11,13 @@ from typing import Any
 from lxml import etree
 
 from studyguide.errors import BuildError, SourceRef
-from studyguide.labels import Labels
-from studyguide.model import Book, Kind
+from studyguide.labels import Labels, primary
+from studyguide.model import Book, Chapter, Kind
 from studyguide.render.markup import STYLES_DIR, TEMPLATES_DIR, render_template
 from studyguide.render.views import (
     SOURCES_FILE,
     BookView,
     ChapterView,
-    book_labels,
     chapter_semantics,
 )
 
@@ -122,6 +121,7 @@ def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubD
 class NavEntry:
     title: str
     href: str
+    language: str = ""  # a chapter of a text in another language than the book's
 
 
 @dataclass(frozen=True)
@@ -132,8 +132,13 @@ class PageEntry:
 
 def toc_entries(book: Book, labels: Labels) -> list[NavEntry]:
     entries = [NavEntry(labels.colophon, "colophon.xhtml")]
+
+    def language(chapter: Chapter) -> str:
+        found = book.meta.language_of(chapter.text) if chapter.text else ""
+        return found if found and primary(found) != primary(book.meta.language) else ""
+
     entries += [
-        NavEntry((f"{c.part_number}. " if c.part_number else "") + c.title, c.file_name)
+        NavEntry(f"{c.part_number}. " * bool(c.part_number) + c.title, c.file_name, language(c))
         for c in book.chapters
     ]
     if book.glossary:
@@ -145,7 +150,7 @@ def toc_entries(book: Book, labels: Labels) -> list[NavEntry]:
 
 def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[str, str]:
     """The EPUB 3 navigation document and the EPUB 2 NCX, with the same entries."""
-    labels = book_labels(book)
+    labels = book.labels
     toc = toc_entries(book, labels)
     body = next((c.file_name for c in book.chapters if c.kind is Kind.ARTICLE), toc[0].href)
     kinds = dict(zip(chapter_semantics(book), (c.file_name for c in book.chapters), strict=False))

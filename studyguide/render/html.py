@@ -38,6 +38,7 @@ class Targets:
     macros: Any  # the book's _markup.html.j2 macros
     typesetter: Typesetter | None = None  # print: where words may break (render/typeset.py)
     abbreviations: Mapping[str, str] = field(default_factory=dict)  # screen: COB → its name
+    marks: Mapping[str, str] = field(default_factory=dict)  # text id → its ¶ numbers' mark
 
 
 @dataclass
@@ -57,6 +58,8 @@ class Fragment:
     inline_depth: int = 0
     paragraph: int = 0  # the number of the paragraph being rendered (0: not numbered)
     placed: dict[str, int] | None = None  # filled in: a term link's id → its paragraph
+    typesetter: Typesetter | None = None  # print, a text in another language: its word breaks
+    note_language: str = ""  # print, a text in another language: the notes' (the book's)
 
 
 class BookRenderer(RendererHTML):
@@ -117,7 +120,7 @@ class BookRenderer(RendererHTML):
         return self._text(tokens[idx], tokens[idx].content, self._state(env))
 
     def _text(self, node: Node, content: str, state: Fragment) -> str:
-        typesetter = state.targets.typesetter
+        typesetter = state.typesetter or state.targets.typesetter
         if state.in_heading:
             bound = typesetter.bind_names(content) if typesetter else content
             return str(unbroken_compounds(bound))
@@ -152,7 +155,10 @@ class BookRenderer(RendererHTML):
         if state.targets.medium is Medium.PRINT:
             # WeasyPrint floats the note itself to the foot of the page (float: footnote).
             # The empty anchor stays at the call: the PDF keeps a destination there.
-            return str(state.targets.macros.print_note(note, Markup(state.note_html[label])))
+            html = Markup(state.note_html[label])
+            if state.note_language:  # a note of the guide's, in a paragraph of another language
+                return str(state.targets.macros.print_note(note, html, lang=state.note_language))
+            return str(state.targets.macros.print_note(note, html))
         return str(state.targets.macros.noteref(note))
 
     def link_open(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
@@ -181,7 +187,10 @@ class BookRenderer(RendererHTML):
         state.paragraph = number or 0
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
-            return str(state.targets.macros.paragraph_open(element_id, number)) + lead
+            shown = f"{state.targets.marks.get(state.text, '')}{number}"
+            return str(state.targets.macros.paragraph_open(element_id, shown)) + lead
+        if node.meta.get("omission"):  # "[…]": a part of the text is left out here
+            return self._block_open("p", state)[:-1] + ' class="omission">' + lead
         return self._block_open("p", state) + lead
 
     def paragraph_close(

@@ -68,6 +68,40 @@ def _css_string(value: str) -> Markup:
     return Markup(f'"{escaped}"')
 
 
+def sentence(text: str) -> str:
+    """`text` ending with a full stop, unless it ends with one already (or ? or !): a
+    source's "n.d." or "Vista Gold Corp." takes no second one."""
+    text = str(text).rstrip()
+    return text if not text or text.endswith((".", "?", "!", ".”", "?”", "!”")) else text + "."
+
+
+# Where a URL may break in print: after a slash or a dot (never right after the scheme's
+# "//"), and inside a long piece before a hyphen or an underscore (so that no line ends in
+# a hyphen that reads as one the layout added) or after ?, = or &.
+_URL_BREAK = re.compile(r"(?<=[/.])(?!/)")
+_LONG_PIECE = 24
+_PIECE_BREAK = re.compile(r"(?=[-_])|(?<=[?=&])")
+
+
+def breakable_url(url: str) -> Markup:
+    """A URL for print: each piece between its break points held together (so it never
+    breaks at a hyphen, which would read as one the layout added), a break point after each
+    slash and dot, none inside its scheme ("https://")."""
+    scheme, sep, rest = str(url).partition("://")
+    if not sep:
+        scheme, rest = "", str(url)
+    pieces: list[str] = []
+    for piece in _URL_BREAK.split(rest):
+        if len(piece) > _LONG_PIECE:
+            pieces += [p for p in _PIECE_BREAK.split(piece) if p]
+        elif piece:
+            pieces.append(piece)
+    if scheme and pieces:
+        pieces[0] = scheme + sep + pieces[0]
+    spans = [macros().unbroken(piece) for piece in pieces]
+    return Markup("<wbr/>").join(spans)
+
+
 _COMPOUND = re.compile(r"[^\s-]+(?:-[^\s-]+)+")
 
 
@@ -130,6 +164,8 @@ def _environment(root: Path | None, names: tuple[str, ...]) -> Environment:
     env.filters["longdate"] = _longdate
     env.filters["css_string"] = _css_string
     env.filters["unbroken"] = unbroken_compounds
+    env.filters["sentence"] = sentence
+    env.filters["breakable_url"] = breakable_url
     env.globals["cls"] = CLASSES
     return env
 

@@ -8,7 +8,10 @@ a word only where these rules allow it:
   of the break;
 - never in a capitalised word (a name: "Bolivian", "Morales", "India"), nor in either part
   of a hyphenated compound ("co-operatives" breaks at its own hyphen or not at all), nor in
-  a word with digits;
+  a word with digits; a possessive's "’s" stays with its word ("text’s", not "tex-t’s");
+- a compound of `MAX_SHORT_COMPOUND` letters or fewer, or one with an acronym in it
+  ("co-op", "LOR-CI", "MAS-led"), never breaks at its own hyphen either (a word joiner,
+  which the page map does not count, follows the hyphen);
 - never in the last word of a paragraph, nor in headings (their text is not given here).
 
 What the layout decides (at most two hyphenated lines in a row, whether a line is short
@@ -25,8 +28,10 @@ from typing import Any
 
 SOFT_HYPHEN = "\u00ad"
 NO_BREAK_SPACE = "\u00a0"
+WORD_JOINER = "\u2060"
 MIN_WORD = 6
 MIN_SIDE = 3
+MAX_SHORT_COMPOUND = 6
 # A multi-word glossary name is kept on one line when it is at most this long; a longer one
 # ("Federación Nacional de Cooperativas Mineras de Bolivia") would leave a gap in its line.
 MAX_BOUND_NAME = 26
@@ -35,7 +40,24 @@ _TOKEN = re.compile(r"\S+")
 # No break between letters the typeface joins in a ligature (ff, fi, fl): the ligature's
 # glyph would stand for the soft hyphen too, and text copied from the PDF would lose it.
 _LIGATURE_BREAK = re.compile("(f)\u00ad([fil])")
-_LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+(?:['’][^\W\d_]+)?)([^\w]*)$")
+_LETTERS = re.compile(r"^([^\w]*)([^\W\d_]+)((?:['’][^\W\d_]+)?[^\w]*)$")
+_COMPOUND = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)+(?![\w-])")
+
+
+def _unbreakable(compound: str) -> bool:
+    parts = compound.split("-")
+    letters = sum(len(part) for part in parts)
+    return letters <= MAX_SHORT_COMPOUND or any(len(p) > 1 and p.isupper() for p in parts)
+
+
+def bind_compounds(text: str) -> str:
+    """A word joiner after the hyphen of each short or acronym compound ("LOR-CI")."""
+    return _COMPOUND.sub(
+        lambda m: (
+            m.group(0).replace("-", "-" + WORD_JOINER) if _unbreakable(m.group(0)) else m.group(0)
+        ),
+        text,
+    )
 
 
 @cache
@@ -106,4 +128,4 @@ class Typesetter:
         return "".join(out)
 
     def text(self, text: str, keep_last_word: bool = False) -> str:
-        return self.hyphenate(self.bind_names(text), keep_last_word)
+        return self.hyphenate(bind_compounds(self.bind_names(text)), keep_last_word)

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from studyguide.labels import Labels, labels_for, primary
+from studyguide.labels import Labels, Name, Names, primary
 from studyguide.model import Book, Chapter, Kind, Medium, Term, TermLink, Text
 from studyguide.render.html import ACRONYM, Fragment, Targets, render
 from studyguide.render.markup import macros
@@ -32,6 +32,7 @@ class ChapterView:
     notes_html: list[NoteView]
     questions_html: list[Markup]
     semantics: str = "chapter"  # its epub:type, and its ARIA role with "doc-" before it
+    language: str = ""  # the language of its text, where it is not the book's
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.chapter, name)
@@ -61,8 +62,11 @@ class BookView:
     book: Book
     chapters_html: list[ChapterView]
     glossary_html: list[TermView] = field(default_factory=list)
-    labels: Labels = field(default_factory=lambda: labels_for("en"))
     edition_date: dt.date | None = None  # the edition's date, or the build's
+
+    @property
+    def labels(self) -> Labels:
+        return self.book.labels
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.book, name)
@@ -74,11 +78,18 @@ class BookView:
             return meta.date.year
         return meta.year or (self.edition_date.year if self.edition_date else 0)
 
-    def authors(self, text: Text) -> str:
-        names = [f"{p.name} ({p.full})" if p.full else p.name for p in text.authors]
-        if len(names) < 2:
-            return "".join(names)
-        return ", ".join(names[:-1]) + f" {self.labels['and']} {names[-1]}"
+    def authors(self, text: Text) -> Names:
+        """The text's authors, as a label places them ("de l’Assemblée nationale"); as
+        plain text, "LOR-CI (Liga Obrera …)", "Kohl and Farthing"."""
+        return self.labels.names(
+            [
+                Name(f"{p.name} ({p.full})" if p.full else p.name, p.article, p.gender)
+                for p in text.authors
+            ]
+        )
+
+    def translators(self, text: Text) -> Names:
+        return self.labels.names([Name(name) for name in text.translators])
 
     def author_names(self) -> str:
         """The texts' authors by name only ("LOR-CI"), as the EPUB's creators are: what a
@@ -90,12 +101,36 @@ class BookView:
         """Whether chapters hold the text (and so were checked against it word for word)."""
         return any(chapter.text == text.id for chapter in self.book.article_chapters)
 
+    def omits(self, text: Text) -> bool:
+        """Whether the text's chapters leave a part of it out ("[…]")."""
+        return any(
+            block.role == "omission"
+            for chapter in self.book.article_chapters
+            if chapter.text == text.id
+            for block in chapter.text_blocks
+        )
+
     def translated(self, text: Text) -> bool:
-        return bool(text.language) and primary(text.language) != primary(self.book.meta.language)
+        """Whether the text is a translation (into its own language, or the book's)."""
+        return bool(text.original_language)
+
+    def language(self, text: Text) -> str:
+        """The language of the text's chapters, where it is not the book's ("" if it is)."""
+        language = text.language
+        return language if language and primary(language) != primary(self.meta.language) else ""
+
+    def translation_line(self, text: Text) -> str:
+        """ "Translated from French by …", agreeing with the text ("Traduite de …")."""
+        language = self.labels.language_name(text.original_language)
+        if text.translators:
+            return self.labels.format(
+                "translated_by", text.gender, language=language, translator=self.translators(text)
+            )
+        return self.labels.format("translator_unknown", text.gender, language=language)
 
     def rights_line(self, text: Text) -> str:
         rights, labels = text.rights, self.labels
-        holder = rights.holder or self.authors(text)
+        holder = rights.holder or str(self.authors(text))
         if text.date and rights.status in ("permission", "all-rights-reserved"):
             holder = f"{text.date.year} {holder}"
         return {
@@ -131,11 +166,6 @@ class BookView:
 SOURCES_FILE = "sources.xhtml"  # the EPUB's "Sources for the notes"
 
 
-def book_labels(book: Book) -> Labels:
-    """The words of the book's language, with the book's own [labels]."""
-    return labels_for(book.meta.language, book.meta.labels)
-
-
 def targets(book: Book, medium: Medium) -> Targets:
     """Where links go: inside one document in print, across the documents (EPUB) or pages
     (web) on a screen."""
@@ -150,6 +180,7 @@ def targets(book: Book, medium: Medium) -> Targets:
             lambda key: (f"#ref-{key}", labels[key]),
             macros(book.root),
             Typesetter.for_book(book.meta.language, names),
+            marks=marks(book),
         )
     where = {place: document_name(name, medium) for place, name in book.paragraph_files().items()}
     glossary = document_name("glossary.xhtml", medium)
@@ -162,7 +193,13 @@ def targets(book: Book, medium: Medium) -> Targets:
         lambda key: (f"{sources}#ref-{key}", labels[key]),
         macros(book.root),
         abbreviations=abbreviations(book),
+        marks=marks(book),
     )
+
+
+def marks(book: Book) -> dict[str, str]:
+    """What each text's ¶ numbers carry where the book has several texts ("A12", "B12")."""
+    return {text.id: text.mark for text in book.meta.texts if text.mark}
 
 
 def abbreviations(book: Book) -> dict[str, str]:
@@ -184,8 +221,13 @@ def document_name(name: str, medium: Medium) -> str:
 
 
 def render_chapter(
-    chapter: Chapter, links: Targets, first_text: str, placed: dict[str, int] | None = None
+    chapter: Chapter,
+    links: Targets,
+    first_text: str,
+    placed: dict[str, int] | None = None,
+    language: str = "",
 ) -> ChapterView:
+    """The chapter's fragments; `language`, that of its text where it is not the book's."""
     notes = {note.label: note for note in chapter.notes}
     text = chapter.text or first_text  # where its `#p-N` links point
     notes_html: list[NoteView] = []
@@ -199,17 +241,20 @@ def render_chapter(
             back = str(links.macros.backlink(note))
             html = render(note.nodes, Fragment(links, text, lead_html=back))
             notes_html.append(NoteView(note.id, html))
-    body = render(
-        chapter.body,
-        Fragment(links, text, notes, note_html, block_ids=f"c{chapter.number}-", placed=placed),
+    body_fragment = Fragment(
+        links, text, notes, note_html, block_ids=f"c{chapter.number}-", placed=placed
     )
+    if language and links.typesetter is not None:
+        body_fragment.typesetter = replace(links.typesetter, language=language)
+        body_fragment.note_language = links.typesetter.language
+    body = render(chapter.body, body_fragment)
     # A question may call a note: in print the note is set where it is called, so the
     # questions need the notes' HTML as the body does.
     questions = [
         render(q.nodes, Fragment(links, text, notes, note_html, paragraphs_inline=True))
         for q in chapter.questions
     ]
-    return ChapterView(chapter, body, notes_html, questions)
+    return ChapterView(chapter, body, notes_html, questions, language=language)
 
 
 def first_link_per_chapter(book: Book, term: Term) -> list[TermLink]:
@@ -229,11 +274,16 @@ def render_book(book: Book, medium: Medium, built: dt.date | None = None) -> Boo
     book.toml gives none."""
     links = targets(book, medium)
     first = book.meta.texts[0].id if book.meta.texts else ""
-    labels = book_labels(book)
+    labels = book.labels
     placed: dict[str, int] = {}
+
+    def language(chapter: Chapter) -> str:
+        found = book.meta.language_of(chapter.text) if chapter.kind is Kind.ARTICLE else ""
+        return found if found and primary(found) != primary(book.meta.language) else ""
+
     chapters = [
-        replace(render_chapter(chapter, links, first, placed), semantics=semantics)
-        for chapter, semantics in zip(book.chapters, chapter_semantics(book), strict=True)
+        replace(render_chapter(chapter, links, first, placed, language(chapter)), semantics=kind)
+        for chapter, kind in zip(book.chapters, chapter_semantics(book), strict=True)
     ]
     glossary = []
     for term in book.glossary:
@@ -241,7 +291,7 @@ def render_book(book: Book, medium: Medium, built: dt.date | None = None) -> Boo
         back = backlinks(book, firsts, placed, labels) if medium is Medium.EPUB else []
         html = render(term.definition, Fragment(links, first))
         glossary.append(TermView(term, html, firsts, back))
-    return BookView(book, chapters, glossary, labels, book.meta.edition.date or built)
+    return BookView(book, chapters, glossary, book.meta.edition.date or built)
 
 
 def chapter_semantics(book: Book) -> list[str]:
@@ -249,7 +299,7 @@ def chapter_semantics(book: Book) -> list[str]:
     is the introduction and the other front ones appendices (the chronology); a back chapter
     is the bibliography if it is the further reading (by its title, or a bibliography block
     in it), else an appendix; the text's own are chapters."""
-    further_reading = book_labels(book)["further_reading"].casefold()
+    further_reading = book.labels["further_reading"].casefold()
     out = []
     front = 0
     for chapter in book.chapters:
@@ -281,8 +331,9 @@ def backlinks(
         number = placed.get(link.id, 0)
         href = f"{chapter.file_name}#{link.id}"
         if number:
-            text = labels.format("paragraph_number", number=number)
-            out.append(Backlink(href, text, labels.format("paragraph_label", number=number)))
+            shown = f"{book.meta.text(chapter.text).mark if chapter.text else ''}{number}"
+            text = labels.format("paragraph_number", number=shown)
+            out.append(Backlink(href, text, labels.format("paragraph_label", number=shown)))
         elif chapter.part_number:  # in a note or a question of a part: "Part 3"
             text = labels.format("part", number=chapter.part_number)
             out.append(Backlink(href, text, text))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector, SourceRef
-from studyguide.labels import labels_for
+from studyguide.labels import Labels, base_table
+from studyguide.labels.grammar import TermForms
 from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
@@ -20,6 +22,7 @@ from studyguide.sources.files import (
     read_glossary_files,
 )
 from studyguide.sources.glossary import glossary_names, parse_glossary
+from studyguide.sources.labelfile import load_labels
 from studyguide.sources.markdown import TermMatcher, make_parser
 from studyguide.sources.meta import load_meta
 from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
@@ -39,24 +42,35 @@ def load_book(root: Path) -> Book:
     except (BuildError, BuildErrors) as error:
         # Keep going: mistakes in the chapters are reported in the same run.
         errors.add(error)
+    labels = load_labels(root, meta, errors)
     chapter_files = read_chapter_files(root, errors)
     glossary_files = read_glossary_files(root, errors)
     md = make_parser()
     names = glossary_names(glossary_files, errors)
     terms = parse_glossary(md, glossary_files, errors)
     texts = [text.id for text in meta.texts] if meta else None  # None: book.toml is wrong
-    matcher = TermMatcher.build(names, (s.slug for s in glossary_files))
+    matcher = TermMatcher.build(names, (s.slug for s in glossary_files), _forms(labels, meta))
     chapters = _parse_chapters(md, chapter_files, matcher, texts, errors)
     _check_order(chapters, errors)
+    if meta:
+        _check_texts(meta, chapters, errors)
     _check_paragraph_links(chapters, terms, texts or [], errors)
-    labels = labels_for(meta.language, meta.labels) if meta else labels_for("en")
     references = load_references(root, labels, errors)
     check_citations(citations(chapters, terms), references, errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
-    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references))
+    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references), labels)
     check_fidelity(book)
     return book
+
+
+def _forms(labels: Labels, meta: BookMeta | None) -> TermForms:
+    """The forms glossary names are linked in: the book's language's, after an elided word
+    of any of its texts' languages too ("l’Assemblée" in the French text of an English book)."""
+    forms = labels.term_forms
+    others = [base_table(t.language).forms for t in (meta.texts if meta else ()) if t.language]
+    elisions = [*forms.elisions, *(e for other in others if other for e in other.elisions)]
+    return replace(forms, elisions=tuple(dict.fromkeys(elisions)))
 
 
 def citations(chapters: Iterable[Chapter], terms: Iterable[Term]) -> list[Citation]:
@@ -89,6 +103,26 @@ def _parse_chapters(
             paragraphs[chapter.text] += len(chapter.paragraphs)
         chapters.append(chapter)
     return chapters
+
+
+def _check_texts(meta: BookMeta, chapters: list[Chapter], errors: ErrorCollector) -> None:
+    """Every text has chapters, once the book has any: a text left without is a mistake (the
+    placeholder `new` writes, forgotten by an import into another text). A book whose text
+    is not imported yet builds (`check` warns of the placeholder: authoring/scaffold.py)."""
+    held = {chapter.text for chapter in chapters if chapter.kind is Kind.ARTICLE}
+    if not held:
+        return
+    for text in meta.texts:
+        if text.id not in held:
+            errors.add(
+                BuildError(
+                    SourceRef(meta.path, text.line),
+                    f"the text '{text.id}' has no chapters",
+                    f"import it (`studyguide import FILE --text {text.id}`), or remove its "
+                    "[[texts]] table",
+                    "texts.no-chapters",
+                )
+            )
 
 
 def _check_order(chapters: list[Chapter], errors: ErrorCollector) -> None:

@@ -11,9 +11,14 @@ from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.model import Chapter, Citation, Kind, Note, Question, TermLink, TextBlock
+from studyguide.sources.chapterfields import (
+    CHAPTER_KEYS,
+    chapter_kind,
+    chapter_short_title,
+    chapter_text,
+)
 from studyguide.sources.files import ChapterFile
 from studyguide.sources.frontmatter import (
-    FrontMatter,
     check_keys,
     read_front_matter,
     required_text,
@@ -22,9 +27,6 @@ from studyguide.sources.inline import check_inline, check_nesting, unknown_term
 from studyguide.sources.markdown import QUESTIONS, ParseState, TermMatcher
 from studyguide.sources.nodes import freeze_all, freeze_numbered, walk_inline
 from studyguide.sources.textblocks import SPLIT, is_split, split_outside_text, text_blocks
-
-CHAPTER_KEYS = {"title", "kind", "text"}
-KIND_NAMES = {"front": Kind.FRONT, "article": Kind.ARTICLE, "text": Kind.ARTICLE, "back": Kind.BACK}
 
 
 @dataclass
@@ -270,44 +272,22 @@ def _notes(
     return tuple(notes)
 
 
-def _kind(front: FrontMatter, errors: ErrorCollector) -> Kind | None:
-    kind_name = front.values.get("kind", Kind.ARTICLE.value)
-    if not isinstance(kind_name, str) or kind_name not in KIND_NAMES:
-        errors.add(
-            BuildError(
-                front.at("kind"),
-                f"unknown kind '{kind_name}'",
-                "kind is one of: front, article (or text), back",
-                "frontmatter.kind",
-            )
-        )
-        return None
-    return KIND_NAMES[kind_name]
-
-
-def _text_id(front: FrontMatter, texts: list[str] | None, errors: ErrorCollector) -> str | None:
-    """The text an article chapter holds: its `text:` field, or the book's first text.
-    (`texts` is None when book.toml has mistakes, reported on their own.)"""
-    value = front.values.get("text", texts[0] if texts else "")
-    if texts is None:
-        return str(value)
-    if value not in texts:
-        errors.add(
-            BuildError(
-                front.at("text"),
-                f"unknown text '{value}'",
-                "the texts are: " + ", ".join(texts) + " (the ids of book.toml's [[texts]])"
-                if texts
-                else "add a [[texts]] table for it to book.toml",
-                "frontmatter.text",
-            )
-        )
-        return None
-    return str(value)
-
-
 # The text's id → (the number of its first paragraph in this chapter, the chapter's part).
 Numbering = Callable[[str], tuple[int, int]]
+
+
+def _links_and_citations(
+    state: ParseState, path: Path, matcher: TermMatcher, errors: ErrorCollector
+) -> tuple[tuple[TermLink, ...], tuple[Citation, ...]]:
+    """The chapter's glossary links (each unknown term reported) and its citations."""
+    for slug, line in state.unknown_links:
+        errors.add(unknown_term(slug, SourceRef(path, line), matcher))
+    links = tuple(
+        TermLink(slug, link_id, SourceRef(path, line), form)
+        for slug, link_id, line, form in state.links
+    )
+    citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
+    return links, citations
 
 
 def parse_chapter(
@@ -327,8 +307,9 @@ def parse_chapter(
         return None
     check_keys(front, CHAPTER_KEYS, errors)
     title = required_text(front, "title", errors)
-    kind = _kind(front, errors)
-    text = _text_id(front, texts, errors) if kind is Kind.ARTICLE else ""
+    short_title = chapter_short_title(front, errors)
+    kind = chapter_kind(front, errors)
+    text = chapter_text(front, texts, errors) if kind is Kind.ARTICLE else ""
     if kind is None or title is None or text is None:
         return None
 
@@ -336,12 +317,7 @@ def parse_chapter(
     check_nesting(tokens, path, errors)
     check_inline(tokens, path, errors, state.undefined_notes)
     notes = _notes(tokens, parts, path, source.number, errors)
-    for slug, line in state.unknown_links:
-        errors.add(unknown_term(slug, SourceRef(path, line), matcher))
-    links = tuple(
-        TermLink(slug, link_id, SourceRef(path, line)) for slug, link_id, line in state.links
-    )
-    citations = tuple(Citation(key, SourceRef(path, line)) for key, line in state.citations)
+    links, citations = _links_and_citations(state, path, matcher, errors)
     if kind is not Kind.ARTICLE:
         if parts.continued:
             errors.add(split_outside_text(path, parts))
@@ -356,6 +332,7 @@ def parse_chapter(
         number=source.number,
         slug=source.slug,
         title=title,
+        short_title=short_title,
         kind=kind,
         path=path,
         body=body,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from studyguide.errors import BuildError, SourceRef
 from studyguide.model import Book, Chapter, Text, TextBlock
-from studyguide.sources.files import read_text
+from studyguide.sources.files import METADATA_FILE, read_text
 
 _SHOWN_WORDS = 6
 HEADING = "# "
@@ -31,10 +31,11 @@ def source_blocks(root: Path, text: Text) -> list[SourceBlock]:
     path = root / text.source
     if not path.exists() and not path.is_symlink():
         raise BuildError(
-            path,
-            "the stored text is missing",
+            SourceRef(root / METADATA_FILE, text.source_line),
+            f"the text '{text.id}' has chapters, but its source {text.source.as_posix()}, the "
+            "text as published, is missing",
             f"keep the text as published in {text.source.as_posix()}, one paragraph per block "
-            "(`studyguide import` writes it)",
+            "(`studyguide import` writes it), or give `source` the file that holds it",
             "fidelity.missing",
         )
     content = read_text(root, path)
@@ -105,7 +106,17 @@ def check_fidelity(book: Book) -> None:
 def _check_text(expected: list[SourceBlock], chapters: list[Chapter], source: str) -> None:
     index = 0
     last: _Found | None = None
+    omission: _Found | None = None  # a "[…]" whose omitted blocks are being passed over
     for found in _joined([b for c in chapters for b in c.text_blocks]):
+        if found.first.role == "omission":
+            omission = omission or found
+            continue
+        if omission is not None:
+            after = _resume(expected, index, found)
+            if after is None and found.first.is_heading:
+                continue  # the guide's own title or heading
+            index = _after_omission(expected, index, after, found, omission, source)
+            omission = None
         if found.first.is_heading and (index >= len(expected) or not expected[index].heading):
             continue  # the guide's own title or heading: the text has none here
         if index >= len(expected):
@@ -119,15 +130,59 @@ def _check_text(expected: list[SourceBlock], chapters: list[Chapter], source: st
         _compare(expected[index], found, source)
         index += 1
         last = found
+    if omission is not None:  # the text is left out to its end
+        _after_omission(expected, index, len(expected), None, omission, source)
+        index = len(expected)
     if index < len(expected):
         want = expected[index]
         raise BuildError(
             last.first.source if last else SourceRef(Path(source)),
             f"the text continues after this point: block {index + 1} of {len(expected)} is "
             f"missing: expected {_quote(want.text.split(), 0)}",
-            f"copy the missing text from {source} into the chapters",
+            f"copy the missing text from {source} into the chapters, or put […] on a line "
+            "of its own where a part of the text is left out",
             "fidelity.missing-text",
         )
+
+
+def _resume(expected: list[SourceBlock], index: int, found: _Found) -> int | None:
+    """Where the text goes on after an omission: the first block from `index` on that is
+    `found`'s (the same words; a heading for a heading)."""
+    for position in range(index, len(expected)):
+        want = expected[position]
+        if want.text == found.text and want.heading == found.first.is_heading:
+            return position
+    return None
+
+
+def _after_omission(
+    expected: list[SourceBlock],
+    index: int,
+    after: int | None,
+    found: _Found | None,
+    omission: _Found,
+    source: str,
+) -> int:
+    """The index of the block after an omission; our error if nothing of the text is left
+    out there, or what follows it is not the text's."""
+    if after is None:
+        assert found is not None
+        raise BuildError(
+            found.first.source,
+            f"after the omission on line {omission.first.source.line}, text that is not in "
+            f"{source}: {_quote(found.text.split(), 0)}",
+            "the text's words go on after […] exactly as published; check this paragraph "
+            f"against {source}",
+            "fidelity.omission",
+        )
+    if after == index:
+        raise BuildError(
+            omission.first.source,
+            "[…] marks a part of the text left out, but nothing of it is left out here",
+            "remove the […] line, or the paragraphs it stands for",
+            "fidelity.omission",
+        )
+    return after
 
 
 def _compare(want: SourceBlock, found: _Found, source: str) -> None:
@@ -160,7 +215,9 @@ def _compare(want: SourceBlock, found: _Found, source: str) -> None:
         + _unseen(want_words[position : position + 1], have_words[position : position + 1]),
         "the text's words must stay exactly as published; put comments in a "
         "footnote, and check that no paragraph was moved, split or joined "
-        "(split a paragraph for discussion with +++ between its parts)",
+        "(split a paragraph for discussion with +++ between its parts; leave one out with "
+        "[…] on a line of its own). Words that came in with the import but are not the "
+        "text's (a date line, a share box): import again with --drop or --exclude, and --force",
         "fidelity.differs",
     )
 

@@ -22,6 +22,7 @@ SOURCE_DIR = "source"  # the texts as published: what the fidelity check compare
 REFERENCES_FILE = "references.toml"
 # Folders of a book's own layout: files here shadow the package's templates and styles.
 LAYOUT_DIRS = ("templates", "styles")
+LABELS_DIR = "labels"  # the book's own words for its language: labels/<language>.toml
 
 CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
 GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
@@ -136,18 +137,19 @@ def _position(data: bytes, index: int) -> tuple[int, int]:
     return before.count(b"\n") + 1, len(before) - (before.rfind(b"\n") + 1) + 1
 
 
-def read_text(root: Path, path: Path) -> str:
+def read_text(root: Path, path: Path, encoding: str = "utf-8") -> str:
     """A source file's text, its line endings made LF; a clear error if it is not a regular
-    file inside the book, is not UTF-8, is too large, or holds characters the editions
-    cannot carry."""
+    file inside the book, is not UTF-8 (or `encoding`), is too large, or holds characters
+    the editions cannot carry."""
     data = read_source_bytes(root, path)
     try:
-        text = data.decode("utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line, column = _position(data, exc.start)
+        name = "UTF-8" if encoding == "utf-8" else encoding
         raise BuildError(
             SourceRef(path, line, column),
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x})",
+            f"the file is not {name} text (byte 0x{data[exc.start]:02x})",
             "save the file with UTF-8 encoding in your editor",
             "source.encoding",
         ) from None
@@ -305,13 +307,40 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
     return entries
 
 
+def find_book(root: Path | None, cwd: Path) -> Path:
+    """The book's folder: `root` (given with --root), or the nearest folder from `cwd` up that
+    holds book.toml, as git and quarto look for theirs; our error if there is none."""
+    if root is not None:
+        metadata = root / METADATA_FILE
+        if metadata.exists() or metadata.is_symlink():
+            return root
+        raise BuildError(
+            metadata,
+            "there is no book in this folder: it has no book.toml",
+            "give --root the folder that holds the book's book.toml, or start a book with "
+            "`studyguide new DIR`",
+            "book.not-found",
+        )
+    for folder in (cwd, *cwd.parents):
+        metadata = folder / METADATA_FILE
+        if metadata.exists() or metadata.is_symlink():
+            return Path(".") if folder == cwd else folder
+    raise BuildError(
+        None,
+        f"there is no book here: no book.toml in {cwd} or a folder above it",
+        "run studyguide in a book's folder (or one inside it), give the book with --root DIR, "
+        "or start one with `studyguide new DIR`",
+        "book.not-found",
+    )
+
+
 def source_paths(root: Path) -> list[Path]:
     """Every file the editions are made from, as the loader reads them: the metadata, the
     texts as published, the chapters, the glossary, the references, and the book's own
-    templates and styles. What dates a build and keys its cache. (Only regular files inside
-    the book; the loader refused the rest.)"""
+    templates, styles and words (labels/). What dates a build and keys its cache. (Only
+    regular files inside the book; the loader refused the rest.)"""
     paths = _displayed_paths(root)
-    for name in (SOURCE_DIR, *LAYOUT_DIRS):
+    for name in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR):
         folder = root / name
         if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
             paths += sorted(p for p in folder.rglob("*") if not p.is_dir())

@@ -4,6 +4,7 @@ term links and citations."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,38 +14,87 @@ from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
+from mdit_py_plugins.subscript import sub_plugin
+from mdit_py_plugins.superscript import superscript_plugin
+
+from studyguide.labels.grammar import TermForms
+from studyguide.labels.tables import package_table
 
 QUESTIONS = "questions"
 SIGNATURE = "signature"
 BIBLIOGRAPHY = "bibliography"  # a list of works: no glossary links are made inside it
 TERM_SCHEME = "term:"
-# A glossary name matches only as a whole word: not inside "MASS" or "co-operativists"; a
-# possessive or plural of it matches too ("bondsman’s", "co-operatives", "taxes").
+# A glossary name matches only as a whole word: not inside "MASS" or "co-operativists"; its
+# forms in the book's language match too ("bondsman’s", "co-operatives", "taxes"), and after
+# an elided article or preposition ("l’Assemblée", "dell’Assemblea").
 _WORD_EDGE = r"[\w’'\-]"
-_ENDINGS = r"(?:[’']s|es|s)?"
 # [@key] or [@key; @other]: a citation of references.toml's entries.
 CITATION = re.compile(r"\[@([a-z0-9]+(?:-[a-z0-9]+)*)((?:\s*;\s*@[a-z0-9]+(?:-[a-z0-9]+)*)*)\]")
 # A call of a note, [^id], however it is escaped (the importer refuses one in a text).
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 
 
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 @dataclass
 class TermMatcher:
-    """Finds glossary terms and aliases in running text."""
+    """Finds glossary terms and aliases in running text, in any of their forms, compared in
+    Unicode's composed form (NFC) on both sides."""
 
-    slug_of: dict[str, str]  # name → slug
+    slug_of: dict[str, str]  # name or form (NFC) → slug
     pattern: re.Pattern[str] | None
     slugs: frozenset[str] = frozenset()  # every entry's slug: explicit `term:slug` links
 
     @classmethod
-    def build(cls, names: dict[str, str], slugs: Iterable[str] = ()) -> TermMatcher:
+    def build(
+        cls, names: dict[str, str], slugs: Iterable[str] = (), forms: TermForms | None = None
+    ) -> TermMatcher:
+        """`forms`: the language's (English's, if not given)."""
+        forms = forms or package_table("en").forms or TermForms()
         if not names:
             return cls({}, None, frozenset(slugs))
-        alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        pattern = re.compile(
-            rf"(?<!{_WORD_EDGE})(?P<name>{alternatives}){_ENDINGS}(?!{_WORD_EDGE}|\w)"
-        )
-        return cls(dict(names), pattern, frozenset(slugs))
+        slug_of: dict[str, str] = {}
+        for name, slug in names.items():
+            for form in forms.forms(nfc(name))[1:]:
+                slug_of.setdefault(form, slug)
+        slug_of.update({nfc(name): slug for name, slug in names.items()})  # names first
+        alternatives = "|".join(re.escape(n) for n in sorted(slug_of, key=len, reverse=True))
+        before = rf"(?<!{_WORD_EDGE})"
+        if forms.elisions:
+            elided = "|".join(re.escape(e) for e in sorted(forms.elisions, key=len, reverse=True))
+            before = rf"(?:{before}(?i:{elided})[’']|{before})"
+        pattern = re.compile(rf"{before}(?P<name>{alternatives})(?!{_WORD_EDGE})")
+        return cls(slug_of, pattern, frozenset(slugs))
+
+    def find(self, text: str) -> Iterable[tuple[int, int, str]]:
+        """(start, end, slug) of each name found in `text`: where in `text` itself, though it
+        is compared in NFC."""
+        assert self.pattern is not None
+        composed, offsets = _composed(text)
+        for match in self.pattern.finditer(composed):
+            start, end = offsets[match.start("name")], offsets[match.end("name")]
+            yield start, end, self.slug_of[match["name"]]
+
+
+def _composed(text: str) -> tuple[str, list[int]]:
+    """`text` in NFC, and for each of its positions (and its end) the position in `text`: a
+    character and the combining marks after it are composed together."""
+    if unicodedata.is_normalized("NFC", text):
+        return text, list(range(len(text) + 1))
+    out: list[str] = []
+    offsets: list[int] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        piece = unicodedata.normalize("NFC", text[start:index])
+        out.append(piece)
+        offsets += [start] * len(piece)
+        start = index
+    offsets.append(len(text))
+    return "".join(out), offsets
 
 
 @dataclass
@@ -54,8 +104,9 @@ class ParseState:
     chapter_number: int
     matcher: TermMatcher
     linked: set[str] = field(default_factory=set)
-    # (slug, link id, 1-based line) for each link made; (slug, line) for unknown explicit links
-    links: list[tuple[str, str, int]] = field(default_factory=list)
+    # (slug, link id, 1-based line, the words linked where found) for each link made;
+    # (slug, line) for unknown explicit links
+    links: list[tuple[str, str, int, str]] = field(default_factory=list)
     unknown_links: list[tuple[str, int]] = field(default_factory=list)
     # (key, 1-based line) for each key cited; a malformed citation is given whole, "[@…]"
     citations: list[tuple[str, int]] = field(default_factory=list)
@@ -126,7 +177,7 @@ def _glossary_links_rule(state: Any) -> None:
                         link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
                         child.meta["term"] = slug
                         child.meta["link_id"] = link_id
-                        parse.links.append((slug, link_id, line))
+                        parse.links.append((slug, link_id, line, ""))
                         parse.linked.add(slug)
                     else:
                         child.meta["term"] = slug
@@ -141,26 +192,24 @@ def _glossary_links_rule(state: Any) -> None:
 
 
 def _split_text(text: Token, parse: ParseState, line: int) -> list[Token]:
-    assert parse.matcher.pattern is not None
     out: list[Token] = []
     content = text.content
     cursor = 0
-    for match in parse.matcher.pattern.finditer(content):
-        slug = parse.matcher.slug_of[match["name"]]
+    for start, end, slug in parse.matcher.find(content):
         if slug in parse.linked:
             continue
         parse.linked.add(slug)
         link_id = f"tl-{parse.chapter_number}-{len(parse.links) + 1}"
-        parse.links.append((slug, link_id, line))
-        if match.start() > cursor:
-            out.append(_text(content[cursor : match.start()]))
+        parse.links.append((slug, link_id, line, content[start:end]))
+        if start > cursor:
+            out.append(_text(content[cursor:start]))
         opener = Token("link_open", "a", 1)
         opener.attrs = {"href": TERM_SCHEME + slug}
         opener.meta = {"term": slug, "link_id": link_id, "auto": True}
         # A name of several words is not broken across lines or pages ("Cerro Posokoni").
-        name = match[0].replace(" ", "\u00a0")
+        name = content[start:end].replace(" ", "\u00a0")
         out.extend([opener, _text(name), Token("link_close", "a", -1)])
-        cursor = match.end()
+        cursor = end
     if not out:
         return [text]
     if cursor < len(content):
@@ -204,7 +253,8 @@ def make_front_matter_parser() -> MarkdownIt:
 
 
 def make_parser() -> MarkdownIt:
-    """CommonMark (which emits XHTML) with front matter, footnotes and the book's blocks.
+    """CommonMark (which emits XHTML) with front matter, footnotes, the book's blocks, and
+    superscript and subscript (`1^er^`, `H~2~O`: as a page's <sup> and <sub> are imported).
 
     Raw HTML is switched off, so `<b>` in a chapter is shown as text and the XHTML stays
     well-formed. The footnote plugin's tail rule is off: notes are collected by the parser
@@ -217,6 +267,8 @@ def make_parser() -> MarkdownIt:
         .use(container_plugin, QUESTIONS)
         .use(container_plugin, SIGNATURE)
         .use(container_plugin, BIBLIOGRAPHY)
+        .use(superscript_plugin)
+        .use(sub_plugin)
     )
     md.disable("footnote_tail")
     md.inline.ruler.before("link", "citation", _citation_rule)

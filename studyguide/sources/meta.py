@@ -1,52 +1,46 @@
 """The book's metadata file (book.toml) → a validated, typed BookMeta; every mistake with its line.
 
 A book holds one or more texts (`[[texts]]`), each with its authors, date, language,
-translator, publication and rights; `[edition]` is this annotated edition's own. Every
-value is checked whole (a slug with a trailing newline is not a slug) before any work.
+translators, publication and rights; a text may be a translation of another (`translation_of`)
+or of a text not in the book (`original_language`). `[edition]` is this annotated edition's
+own. Every value is checked whole (a slug with a trailing newline is not a slug) before any
+work (the rules: sources/metacheck.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+import string
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from studyguide.errors import BuildError, ErrorCollector
-from studyguide.labels import EN, fields_of
+from studyguide.labels.tables import check_labels
 from studyguide.model import BookMeta, EditionInfo, Person, Publication, Rights, Text
 from studyguide.sources.files import (
     MAX_TITLE,
     METADATA_FILE,
     SOURCE_DIR,
-    name_error,
-    too_long_error,
+    forbidden_character,
+    forbidden_character_error,
 )
+from studyguide.sources.metacheck import LANGUAGE, SLUG, TYPEFACE, Checker, Field
 from studyguide.sources.tomlfile import Key, TomlFile, read_toml
 
-LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
-SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-TYPEFACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,62}")  # a font family's name
+__all__ = ["LANGUAGE", "SLUG", "load_meta"]
+
 RIGHTS = ("public-domain", "licence", "permission", "all-rights-reserved")
+GENDERS = ("m", "f", "n")
 DEFAULT_TYPEFACE = "Charis SIL"
-_TYPE_NAMES = {str: "a string", int: "a whole number", dt.date: "a date (YYYY-MM-DD)"}
-
-
-@dataclass(frozen=True)
-class Field:
-    kind: type | str  # str, int, dt.date, "table", "tables" (array of tables), "strings"
-    required: bool = False
-    pattern: re.Pattern[str] | None = None
-    choices: tuple[str, ...] = ()
-    example: str = ""
-    max_length: int = 0  # characters (MAX_TITLE, for a title or a name)
-
 
 PERSON = {
     "name": Field(str, True, example='name = "Abraham Lincoln"', max_length=MAX_TITLE),
     "sort": Field(str, example='sort = "Lincoln, Abraham"'),
     "full": Field(str, example='full = "Liga Obrera Revolucionaria por la Cuarta Internacional"'),
+    "article": Field(str, example='article = "l’"'),
+    "gender": Field(str, choices=(*GENDERS, "pl")),
 }
 PUBLISHED = {
     "in": Field(str, True, example='in = "Left Voice"'),
@@ -66,8 +60,13 @@ TEXT = {
     "kind": Field(str, example='kind = "statement"'),
     "date": Field(dt.date, example="date = 2006-10-05"),
     "language": Field(str, pattern=LANGUAGE, example='language = "es"'),
+    "original_language": Field(str, pattern=LANGUAGE, example='original_language = "es"'),
+    "translation_of": Field(str, pattern=SLUG, example='translation_of = "declaration"'),
     "source": Field(str, True, example='source = "source/statement.txt"'),
     "translator": Field(str),
+    "translators": Field("strings", example='translators = ["…"]'),
+    "gender": Field(str, choices=GENDERS),
+    "mark": Field(str, pattern=re.compile(r"[A-Za-z0-9]{1,3}"), example='mark = "EN"'),
     "authors": Field("tables", True, example='authors = [{ name = "…", sort = "…" }]'),
     "published": Field("table"),
     "rights": Field("table", True, example='rights = { status = "public-domain" }'),
@@ -96,149 +95,15 @@ NESTED = {("texts", "authors"): PERSON, ("texts", "published"): PUBLISHED}
 NESTED[("texts", "rights")] = RIGHTS_FIELDS
 
 
-class _Checker:
-    """Checks book.toml's values against the specs above, collecting every mistake."""
-
-    def __init__(self, toml: TomlFile, errors: ErrorCollector) -> None:
-        self.toml, self.errors = toml, errors
-
-    def error(self, key: Key, message: str, hint: str, code: str) -> None:
-        self.errors.add(BuildError(self.toml.at(key), message, hint, code))
-
-    def table(self, values: Any, spec: dict[str, Field], key: Key, name: str) -> dict[str, Any]:
-        """The table's valid values; a mistake recorded for each wrong one."""
-        if not isinstance(values, dict):
-            self.error(key, f"'{name}' should be a table", f"write it as [{name}]", "meta.shape")
-            return {}
-        good: dict[str, Any] = {}
-        prefix = f"{name}." if name else ""
-        for field in values:
-            if field not in spec:
-                self.error(
-                    (*key, field),
-                    f"unknown field '{prefix}{field}'",
-                    "the fields here are: " + ", ".join(spec),
-                    "meta.unknown",
-                )
-        for field, rule in spec.items():
-            if field not in values:
-                if rule.required:
-                    where = f" under [{name}]" if name else ""
-                    self.error(
-                        key,
-                        f"missing field '{prefix}{field}'",
-                        f"add `{rule.example or field + ' = …'}`{where}",
-                        "meta.missing",
-                    )
-                continue
-            value = self.value(values[field], rule, (*key, field), f"{prefix}{field}")
-            if value is not None:
-                good[field] = value
-        return good
-
-    def value(self, value: Any, rule: Field, key: Key, name: str) -> Any:
-        if rule.kind in ("table", "tables", "strings"):
-            return self._compound(value, rule, key, name)
-        wrong = not isinstance(value, rule.kind) or isinstance(value, bool)  # type: ignore[arg-type]
-        if rule.kind is dt.date and isinstance(value, dt.datetime):
-            wrong = True
-        if wrong:
-            self.error(
-                key,
-                f"field '{name}' should be {_TYPE_NAMES[rule.kind]}, "  # type: ignore[index]
-                f"not {type(value).__name__}",
-                'strings go in quotes ("…"), dates are written 2006-10-05',
-                "meta.type",
-            )
-            return None
-        if isinstance(value, str):
-            return self._text(value, rule, key, name)
-        return value
-
-    def _text(self, value: str, rule: Field, key: Key, name: str) -> str | None:
-        unsafe = name_error(self.toml.at(key), value)
-        if unsafe is not None:
-            self.errors.add(unsafe)
-            return None
-        if not value.strip():
-            self.error(
-                key, f"field '{name}' is empty", "write a value between the quotes", "meta.empty"
-            )
-            return None
-        if "\n" in value or "\r" in value or value != value.strip():
-            self.error(
-                key,
-                f"field '{name}' has a line break or spaces at its start or end",
-                "write the value on one line, with nothing before or after it inside the quotes",
-                "meta.whitespace",
-            )
-            return None
-        if rule.max_length and len(value) > rule.max_length:
-            self.errors.add(too_long_error(self.toml.at(key), f"field '{name}'", len(value)))
-            return None
-        if rule.pattern is not None and not rule.pattern.fullmatch(value):
-            self.error(key, *_pattern_message(name, value, rule))
-            return None
-        if rule.choices and value not in rule.choices:
-            self.error(
-                key,
-                f"field '{name}' is '{value}', which is not one of its values",
-                "use one of: " + ", ".join(rule.choices),
-                "meta.value",
-            )
-            return None
-        return value
-
-    def _compound(self, value: Any, rule: Field, key: Key, name: str) -> Any:
-        if rule.kind == "strings":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                self.error(key, f"'{name}' should be a list of strings", rule.example, "meta.type")
-                return None
-            return [v for v in (self._text(v, Field(str), key, name) for v in value) if v]
-        if rule.kind == "table" and not isinstance(value, dict):
-            self.error(key, f"'{name}' should be a table", f"write it as [{name}]", "meta.shape")
-            return None
-        if rule.kind == "tables" and not (
-            isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
-        ):
-            self.error(
-                key,
-                f"'{name}' should be one or more tables",
-                f"write each as [[{name}]]" + (f", or {rule.example}" if rule.example else ""),
-                "meta.shape",
-            )
-            return None
-        return value
-
-
-def _pattern_message(name: str, value: str, rule: Field) -> tuple[str, str, str]:
-    if rule.pattern is LANGUAGE:
-        return (
-            f"'{value}' is not a language tag",
-            'use a BCP 47 tag such as "en" or "en-GB"',
-            "meta.language",
-        )
-    if rule.pattern is SLUG:
-        return (
-            f"{name} '{value}' is not lowercase words joined by hyphens",
-            f"write for example {rule.example}",
-            "meta.slug",
-        )
-    if rule.pattern is TYPEFACE:
-        return (
-            f"typeface '{value}' is not a font family's name",
-            'write the family as fontconfig lists it, for example typeface = "Charis SIL"',
-            "meta.typeface",
-        )
-    return (f"field '{name}' is not a web address: '{value}'", "write https://…", "meta.url")
-
-
 def _person(values: dict[str, Any]) -> Person:
     name = values["name"]
-    return Person(name, values.get("sort", name), values.get("full", ""))
+    return Person(
+        name, values.get("sort", name), values.get("full", ""), values.get("article", ""),
+        values.get("gender", ""),
+    )  # fmt: skip
 
 
-def _text(checker: _Checker, values: dict[str, Any], index: int) -> Text | None:
+def _text(checker: Checker, values: dict[str, Any], index: int) -> Text | None:
     key: Key = ("texts", index)
     good = checker.table(values, TEXT, key, "texts")
     nested: dict[str, Any] = {}
@@ -267,12 +132,17 @@ def _text(checker: _Checker, values: dict[str, Any], index: int) -> Text | None:
             "meta.source",
         )
         return None
-    return _build_text(good, nested, index)
+    text = _build_text(good, nested, index)
+    lines = (checker.toml.line(key), checker.toml.line((*key, "source")))
+    return replace(text, line=lines[0], source_line=lines[1])
 
 
 def _build_text(good: dict[str, Any], nested: dict[str, Any], index: int) -> Text:
     published = nested.get("published")
     rights = nested.get("rights") or {}
+    translators = tuple(good.get("translators", ())) or (
+        (good["translator"],) if good.get("translator") else ()
+    )
     return Text(
         id=good.get("id", "text" if index == 0 else f"text-{index + 1}"),
         title=good["title"],
@@ -280,7 +150,7 @@ def _build_text(good: dict[str, Any], nested: dict[str, Any], index: int) -> Tex
         date=good.get("date"),
         language=good.get("language", ""),
         source=Path(good["source"]),
-        translator=good.get("translator", ""),
+        translator=", ".join(translators),
         authors=tuple(_person(p) for p in nested["authors"]),
         published=Publication(
             published["in"], published.get("publisher", ""), published.get("url", ""),
@@ -290,7 +160,56 @@ def _build_text(good: dict[str, Any], nested: dict[str, Any], index: int) -> Tex
             rights.get("status", "all-rights-reserved"), rights.get("licence", ""),
             rights.get("holder", ""), rights.get("note", ""),
         ),
+        original_language=good.get("original_language", ""),
+        translation_of=good.get("translation_of", ""),
+        translators=translators,
+        gender=good.get("gender", ""),
+        mark=good.get("mark", ""),
     )  # fmt: skip
+
+
+def _primary(language: str) -> str:
+    return language.split("-")[0].lower()
+
+
+def _related(checker: Checker, texts: list[tuple[int, Text]], book: str) -> list[Text]:
+    """Each text's language and what it is translated from: `translation_of` names another
+    text of the book, whose language it is translated from; `original_language`, a language
+    (the same as `language`: a text in its own language, not a translation). The form before
+    these fields, `language` alone and not the book's, still means what it meant: a text
+    translated into the book's language from that one. With several texts, each has a mark
+    for its ¶ numbers (A, B, …, or its own)."""
+    ids = {text.id: text for _, text in texts}
+    related: list[Text] = []
+    for index, text in texts:
+        language, original = text.language, text.original_language
+        if text.translation_of:
+            other = ids.get(text.translation_of)
+            if other is None or other.id == text.id:
+                checker.error(
+                    ("texts", index, "translation_of"),
+                    f"'{text.translation_of}' is not another text of the book",
+                    "give the id of the text this one translates: "
+                    + (", ".join(t.id for t in ids.values() if t.id != text.id) or "(none)"),
+                    "meta.translation",
+                )  # fmt: skip
+                continue
+            original = _effective(other, book)
+        elif not original and language and _primary(language) != _primary(book):
+            language, original = "", language  # the older form
+        if original and _primary(original) == _primary(language or book):
+            original = ""
+        mark = text.mark or (string.ascii_uppercase[len(related) % 26] if len(texts) > 1 else "")
+        related.append(replace(text, language=language, original_language=original, mark=mark))
+    return related
+
+
+def _effective(text: Text, book: str) -> str:
+    """The language a text's words are in, read as _related reads it."""
+    older = not text.translation_of and not text.original_language
+    if older and text.language and _primary(text.language) != _primary(book):
+        return book
+    return text.language or book
 
 
 def _old_format(toml: TomlFile) -> BuildError:
@@ -318,50 +237,39 @@ def load_meta(root: Path) -> BookMeta:
     if "original" in toml.values and "texts" not in toml.values:
         raise _old_format(toml)
     errors = ErrorCollector()
-    checker = _Checker(toml, errors)
+    checker = Checker(toml, errors)
     top = checker.table(toml.values, TOP, (), "")
     edition = (
         checker.table(top["edition"], EDITION, ("edition",), "edition") if "edition" in top else {}
     )
-    texts = [_text(checker, t, n) for n, t in enumerate(top.get("texts", []))]
+    read = [(n, _text(checker, t, n)) for n, t in enumerate(top.get("texts", []))]
+    texts = [(n, text) for n, text in read if text is not None]
     labels = _labels(checker, top.get("labels", {}))
-    _check_ids(checker, [t for t in texts if t is not None])
+    _check_ids(checker, texts)
+    related = _related(checker, texts, top.get("language", "en"))
     errors.raise_if_any()
-    return _book_meta(top, edition, [t for t in texts if t is not None], labels, path)
+    return _book_meta(top, edition, related, labels, path)
 
 
-def _labels(checker: _Checker, values: dict[str, Any]) -> dict[str, str]:
-    """[labels]: known keys, one-line strings, the same {placeholders} as the default."""
-    good: dict[str, str] = {}
+def _labels(checker: Checker, values: dict[str, Any]) -> dict[str, Any]:
+    """[labels]: known keys, one-line templates with no placeholder the default lacks."""
+    problems = check_labels(values, ("labels",))
+    for problem in problems:
+        checker.error(problem.key, problem.message, problem.hint, problem.code)
+    wrong = {problem.key[1] for problem in problems}
     for key, value in values.items():
-        if key not in EN:
-            checker.error(
-                ("labels", key),
-                f"unknown label '{key}'",
-                "the labels are: " + ", ".join(EN),
-                "meta.unknown",
-            )
-            continue
-        text = checker.value(value, Field(str), ("labels", key), f"labels.{key}")
-        if text is None:
-            continue
-        unknown = fields_of(text) - fields_of(EN[key])
-        if unknown:
-            checker.error(
-                ("labels", key),
-                f"label '{key}' has the placeholder {{{sorted(unknown)[0]}}}, which it cannot fill",
-                "its placeholders are: "
-                + (", ".join(f"{{{name}}}" for name in sorted(fields_of(EN[key]))) or "none"),
-                "meta.label",
-            )
-            continue
-        good[key] = text
-    return good
+        for text in [value] if isinstance(value, str) else value.values():
+            index = forbidden_character(text) if key not in wrong else -1
+            if index >= 0:
+                where = checker.toml.at(("labels", key))
+                checker.errors.add(forbidden_character_error(where, text, index))
+                wrong.add(key)
+    return {key: value for key, value in values.items() if key not in wrong}
 
 
-def _check_ids(checker: _Checker, texts: list[Text]) -> None:
+def _check_ids(checker: Checker, texts: list[tuple[int, Text]]) -> None:
     seen: dict[str, int] = {}
-    for index, text in enumerate(texts):
+    for index, text in texts:
         if text.id in seen:
             checker.error(
                 ("texts", index, "id"),

@@ -46,13 +46,29 @@ def freeze_all(tokens: Sequence[Token]) -> Nodes:
     return tuple(map(freeze, tokens))
 
 
+# A paragraph that says a part of the text is left out here: "[…]" on a line of its own.
+OMISSION = ("[…]", "[...]")
+
+
+def is_omission(tokens: Sequence[Any], index: int) -> bool:
+    """A top-level paragraph that holds nothing but the omission mark."""
+    return (
+        tokens[index].type == "paragraph_open"
+        and tokens[index].level == 0
+        and index + 1 < len(tokens)
+        and tokens[index + 1].content.strip() in OMISSION
+    )
+
+
 def freeze_numbered(tokens: Sequence[Token], first: int) -> tuple[Nodes, tuple[int, ...]]:
     """The body of an article chapter, its own paragraphs numbered from `first` (top level
     only: not notes, questions or the signature), and the numbers given."""
     numbers: list[int] = []
     nodes: list[Node] = []
-    for token in tokens:
-        if token.type == "paragraph_open" and token.level == 0:
+    for index, token in enumerate(tokens):
+        if is_omission(tokens, index):
+            nodes.append(freeze(token, {"omission": True}))  # a mark, not the text's: no number
+        elif token.type == "paragraph_open" and token.level == 0:
             number = first + len(numbers)
             numbers.append(number)
             nodes.append(freeze(token, {"pnum": number}))

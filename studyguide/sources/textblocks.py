@@ -11,7 +11,7 @@ from markdown_it.token import Token
 from studyguide.errors import BuildError, SourceRef
 from studyguide.model import TextBlock
 from studyguide.sources.markdown import SIGNATURE
-from studyguide.sources.nodes import plain_text
+from studyguide.sources.nodes import is_omission, plain_text
 
 SPLIT = "+++"  # a paragraph of the text split in two for discussion: between the two parts
 
@@ -45,6 +45,8 @@ def text_blocks(body: list[Token], path: Path, continued: set[int]) -> list[Text
             role = "signature" if in_signature else "paragraph"
             if opener.type == "heading_open":
                 role = "heading"
+            elif index and is_omission(body, index - 1):
+                role = "omission"
             line = token.map[0] + 1 if token.map else 0
             blocks.append(
                 TextBlock(

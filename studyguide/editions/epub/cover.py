@@ -9,7 +9,7 @@ from typing import Any
 
 from studyguide.model import Book
 from studyguide.render.typeface import Face
-from studyguide.render.views import BookView, book_labels
+from studyguide.render.views import BookView
 
 WIDTH, HEIGHT = 1600, 2560
 BACKGROUND = (122, 28, 22)  # tin-oxide red
@@ -86,7 +86,7 @@ def render_cover(book: Book, faces: Sequence[Face], built: dt.date) -> bytes:
     draw = ImageDraw.Draw(image)
     margin = 150
     y = 330
-    view = BookView(book, [], [], book_labels(book), book.meta.edition.date or built)
+    view = BookView(book, [], [], book.meta.edition.date or built)
     labels = view.labels
     draw.text((margin, y), labels.study_guide.upper(), font=caps, fill=RULE)
     y += 130

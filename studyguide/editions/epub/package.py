@@ -21,7 +21,7 @@ from studyguide.render.documents import (
     style_text,
 )
 from studyguide.render.typeface import Face
-from studyguide.render.views import BookView, book_labels
+from studyguide.render.views import BookView
 
 XHTML = "application/xhtml+xml"
 
@@ -95,7 +95,7 @@ def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> Book
     """Title, language, the texts' authors (with file-as) and translators, the editors, the
     publisher, the edition's date, subjects, sources and rights."""
     meta = book.meta
-    view = BookView(book, [], [], book_labels(book), meta.edition.date or modified.date())
+    view = BookView(book, [], [], meta.edition.date or modified.date())
     package.set_identifier(meta.identifier)
     package.set_title(meta.title)
     package.set_language(meta.language)

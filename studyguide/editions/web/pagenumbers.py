@@ -1,4 +1,5 @@
-"""On which print page an element of the web pages stands, read from their page-break markers."""
+"""On which print page an element of the web pages stands, read from their page-break markers;
+the markers of a blank page and the page after it merged into one ("pp. 14–15")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,37 @@ from lxml import etree
 from studyguide.render.markup import APPARATUS, CLASSES
 
 XHTML_MAIN = "{http://www.w3.org/1999/xhtml}main"
+RANGE = "–"  # between the first and last page of a merged marker: "14–15"
+MERGED = "pages"  # the class of a marker that stands for several pages
+
+
+def merge_blank_pages(tree: etree._Element) -> None:
+    """A blank print page (the back of a right-hand opener) has no text of its own: its
+    marker stands where the next page's does, and the two would be drawn one on the other.
+    Each run of markers with nothing between them becomes one, "14–15"; the first pages'
+    ids stay, on empty anchors, so that links to them still lead there."""
+    for marker in list(tree.iter()):
+        if CLASSES.pagebreak not in (marker.get("class") or "").split():
+            continue
+        run = [marker]
+        while not (run[-1].tail or "").strip():
+            following = run[-1].getnext()
+            if following is None or CLASSES.pagebreak not in (following.get("class") or "").split():
+                break
+            run.append(following)
+        if len(run) < 2 or marker.getparent() is None:
+            continue
+        last = run[-1]
+        last.set("aria-label", f"{run[0].get('aria-label')}{RANGE}{last.get('aria-label')}")
+        last.set("class", f"{last.get('class')} {MERGED}")
+        for first in run[:-1]:
+            for name in [n for n in first.attrib if n != "id"]:
+                del first.attrib[name]
+
+
+def page_of(marker: etree._Element) -> str:
+    """The page a marker begins: the last of a merged marker's."""
+    return (marker.get("aria-label") or "").split(RANGE)[-1]
 
 
 def page_numbers(trees: Sequence[etree._Element], wanted: Iterable[str]) -> dict[str, str]:
@@ -33,7 +65,7 @@ def page_numbers(trees: Sequence[etree._Element], wanted: Iterable[str]) -> dict
         nonlocal label
         classes = set((element.get("class") or "").split())
         if CLASSES.pagebreak in classes:
-            label = element.get("aria-label")
+            label = page_of(element)
             return
         if CLASSES.noteref in classes and label is not None:
             call_pages[element.get("id", "")] = label

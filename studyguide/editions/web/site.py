@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from studyguide.editions.web.pagenumbers import page_numbers
+from studyguide.editions.web.pagenumbers import merge_blank_pages, page_numbers
 from studyguide.layout.markers import insert_markers
 from studyguide.layout.pagemap import PageStart
 from studyguide.model import Book, Medium
@@ -107,7 +107,10 @@ def _with_markers(
     """Pages rendered, with a page-break marker where each print page begins in them."""
     documents = [_render_page(view, page, pages, preview, numbers) for page in these]
     documents, _ = insert_markers(documents, page_map, view.book.root)
-    return {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
+    trees = {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
+    for tree in trees.values():
+        merge_blank_pages(tree)
+    return trees
 
 
 def write_site(files: Mapping[str, bytes], folder: Path) -> None:

@@ -8,7 +8,9 @@ builder and renames what the shared layout marks with classes:
 - its call in the text (`::footnote-call`) → Reference, and its number at the foot
   (`::footnote-marker`) → Lbl, as is a paragraph's number in the margin;
 - the contents (`ol.toc` in print_book.html.j2): the list → TOC, each entry → TOCI, holding
-  a Reference to the chapter (the entry's link).
+  a Reference to the chapter (the entry's link);
+- an element with a `lang` of its own (a text in another language than the book's, the
+  guide's words inside it) → its structure element's Lang.
 
 The check that the wrapped functions are the versions this was written for is in
 patches.py.
@@ -59,6 +61,13 @@ def retagged(original: Any) -> Any:
             kind = structure_type(box, str(element["S"]))
             if kind:
                 element["S"] = f"/{kind}"
+            html = getattr(box, "element", None)
+            # (the document's own language is the catalog's Lang)
+            language = html.get("lang") if html is not None and html.tag != "html" else None
+            if language and not getattr(box, "pseudo_type", None):
+                import pydyf
+
+                element["Lang"] = pydyf.String(language)
             if kind == "Note":
                 _identify(pdf, element, box.element.get("id") or "note", page_number)
             yield element

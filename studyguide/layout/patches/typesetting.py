@@ -11,6 +11,10 @@
 - A hyphen added at a line break is drawn inside a marked-content span whose ActualText is
   a soft hyphen (U+00AD, as ISO 32000 asks of Tagged PDF): copied and extracted text gives
   the word whole.
+- A text that ends with a space before an inline element (a citation, a glossary link) and
+  would fit whole without that space is kept whole: WeasyPrint counted the trailing space
+  in its width, took it for too long and broke it after its first word ("analyst dates a
+  success-/ful", a third of a line).
 
 Each patch checks that the function it wraps is the version it was written for (pyproject.toml
 pins WeasyPrint), and leaves another version alone with a warning.
@@ -45,6 +49,7 @@ _EXPECTED = {
 
 class _State:
     hyphenate = True
+    measure: float | None = None  # the width of the line being broken (its block's)
 
 
 _STATE = _State()
@@ -63,11 +68,37 @@ def _unmasked(result: tuple[Any, ...]) -> tuple[Any, ...]:
     return result
 
 
+def _fits_but_for_its_space(
+    original: Any, text: str, style: Any, context: Any, max_width: Any, args: Any, kwargs: Any
+) -> tuple[Any, ...] | None:
+    """The text laid out whole, if it fits in `max_width` once its trailing spaces are left
+    out (the caller allows a box its trailing space beyond the line's end)."""
+    from weasyprint.text.line_break import create_layout, line_size
+
+    stripped = text.rstrip(" ")
+    if not stripped or style["white_space"] not in ("normal", "nowrap", "pre-line"):
+        return None
+    layout = create_layout(stripped, style, context, None, 0)
+    line, _ = layout.get_first_line()
+    width = line_size(line, style)[0]
+    if width > max_width:
+        return None
+    layout = create_layout(text, style, context, None, 0)
+    line, _ = layout.get_first_line()
+    room = line_size(line, style)[0] + 0.01
+    whole = original(text, style, context, room, *args, **kwargs)
+    return whole if whole[2] is None else None
+
+
 def limited_split(original: Any) -> Any:
     def split_first_line(
         text: str, style: Any, context: Any, max_width: Any, *args: Any, **kwargs: Any
     ) -> tuple[Any, ...]:
         result = original(text, style, context, max_width, *args, **kwargs)
+        if max_width and result[2] is not None and text.endswith(" "):
+            whole = _fits_but_for_its_space(original, text, style, context, max_width, args, kwargs)
+            if whole is not None:
+                return whole
         if SOFT_HYPHEN not in text or not max_width or not _hyphenated(result, style):
             return result
         plain = _unmasked(
@@ -75,7 +106,11 @@ def limited_split(original: Any) -> Any:
                 text.replace(SOFT_HYPHEN, _NO_BREAK), style, context, max_width, *args, **kwargs
             )
         )
-        if not _STATE.hyphenate or max_width - plain[3] <= HYPHENATION_ZONE * max_width:
+        # The zone is a share of the line's whole measure: a text after a link or a citation
+        # has only the rest of the line for its width, and a share of that let a hyphen in
+        # where the line was nearly full ("repro-" before a glossary link).
+        measure = _STATE.measure or max_width
+        if not _STATE.hyphenate or max_width - plain[3] <= HYPHENATION_ZONE * measure:
             return plain
         return result
 
@@ -173,11 +208,26 @@ def balanced_width(original: Any, args: tuple[Any, ...]) -> Any:
     return narrow
 
 
+def _measured(lines: Iterator[Any], measure: float) -> Iterator[Any]:
+    """The lines, each broken knowing its block's measure (for the hyphenation zone)."""
+    while True:
+        previous = _STATE.measure
+        _STATE.measure = measure
+        try:
+            item = next(lines, None)
+        finally:
+            _STATE.measure = previous
+        if item is None:
+            return
+        yield item
+
+
 def line_breaking(original: Any) -> Any:
     def iter_line_boxes(*args: Any) -> Iterator[Any]:
         if args[4] is None and _balanced(args[5]):
             args = (*args[:5], balanced_width(original, args), *args[6:])
-        yield from _limit_hyphens(original(*args))
+        width = args[5].width if isinstance(args[5].width, int | float) else None
+        yield from _limit_hyphens(_measured(original(*args), width))
 
     iter_line_boxes._studyguide = True  # type: ignore[attr-defined]
     return iter_line_boxes
