@@ -16,7 +16,8 @@ from typing import IO, TYPE_CHECKING
 from studyguide.errors import BuildError
 from studyguide.layout import makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
-from studyguide.layout.pages import anchor_pages, from_document
+from studyguide.layout.pagemap import PageMap
+from studyguide.layout.pages import anchor_pages, from_document, note_continuations
 from studyguide.model import Book, Medium
 from studyguide.options import PAPERS, Options, Progress, quiet
 from studyguide.output import atomic_output
@@ -89,6 +90,10 @@ class PrintLayout:
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
 
+    def page_map(self) -> PageMap:
+        """Where each page begins, and where each note carried over goes on."""
+        return PageMap(tuple(self.laid.page_starts), tuple(self.laid.note_starts))
+
     @property
     def pages(self) -> list[Page]:
         """Every page's geometry, for the proof."""
@@ -140,6 +145,7 @@ def lay_out_book(
             len(document.pages),
             made.pages,
             made.faults,
+            note_continuations(document, first_page),
         )
         partcache.save(kept, target.read_bytes(), laid)
         return laid

@@ -50,6 +50,7 @@ def save(path: Path, pdf: bytes, laid: PartLayout) -> None:
             "pages": laid.pages,
             "geometry": [_page_data(page) for page in laid.geometry],
             "faults": [asdict(fault) for fault in laid.faults],
+            "note_starts": [asdict(start) for start in laid.note_starts],
         },
         ensure_ascii=False,
     ).encode("utf-8")
@@ -73,6 +74,7 @@ def load(path: Path) -> tuple[bytes, PartLayout] | None:
             int(values["pages"]),
             [_page(page) for page in values["geometry"]],
             [Fault(**fault) for fault in values["faults"]],
+            [PageStart(**start) for start in values["note_starts"]],
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

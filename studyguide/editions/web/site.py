@@ -12,7 +12,7 @@ from lxml import etree
 
 from studyguide.editions.web.pagenumbers import merge_blank_pages, page_numbers
 from studyguide.layout.markers import insert_markers
-from studyguide.layout.pagemap import PageStart
+from studyguide.layout.pagemap import PageMap, PageStart
 from studyguide.model import Book, Medium
 from studyguide.render.documents import EpubDocument, check_xhtml, font_stylesheet, style_text
 from studyguide.render.markup import render_template
@@ -79,7 +79,7 @@ def site_pages(view: BookView) -> list[Page]:
 
 
 def render_site(
-    view: BookView, page_map: Sequence[PageStart], preview: Preview | None = None
+    view: BookView, page_map: PageMap | Sequence[PageStart], preview: Preview | None = None
 ) -> dict[str, bytes]:
     """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB."""
     pages = site_pages(view)
@@ -88,7 +88,8 @@ def render_site(
     # the glossary's links back to the text.
     text = [page for page in pages if page.part not in ("index", "glossary")]
     trees.update(_with_markers(view, text, pages, preview, Numbers(), page_map))
-    numbers = _numbers(view, pages, [trees[page.name] for page in text])
+    continued = page_map.in_notes if isinstance(page_map, PageMap) else ()
+    numbers = _numbers(view, pages, [trees[page.name] for page in text], continued)
     rest = [page for page in pages if page.part in ("index", "glossary")]
     trees.update(_with_markers(view, rest, pages, preview, numbers, page_map))
     files = {page.name: html5(trees[page.name]) for page in pages}
@@ -127,12 +128,17 @@ def stylesheet(book: Book) -> str:
     return "\n".join([*sheets, font_stylesheet(book)])
 
 
-def _numbers(view: BookView, pages: list[Page], trees: list[etree._Element]) -> Numbers:
+def _numbers(
+    view: BookView,
+    pages: list[Page],
+    trees: list[etree._Element],
+    continued: Sequence[PageStart] = (),
+) -> Numbers:
     """Where each chapter begins in print, and each glossary entry's links back to the text."""
     page_of_file = {page.chapter.path: page.name for page in pages if page.chapter}
     wanted = {f"{c.id}-title" for c in view.chapters_html}
     wanted |= {link.id for entry in view.glossary_html for link in entry.links}
-    found = page_numbers(trees, wanted)
+    found = page_numbers(trees, wanted, continued)
     titles = {c.path: c.title for c in view.chapters_html}
     backlinks = {}
     for entry in view.glossary_html:
