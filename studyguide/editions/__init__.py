@@ -60,6 +60,9 @@ class Edition:
     # Whether this edition can be made of the book at all: raises our error if not. Run
     # before any work, so a build never lays a book out to fail afterwards.
     check: Callable[[Book, Options], None] | None = field(default=None)
+    # Its documents rendered from the templates, nothing laid out or written: how `check`
+    # finds a mistake in a book's own templates and styles before a build.
+    render: Callable[[Book, Options], None] | None = field(default=None)
 
     def target(self, meta: BookMeta, options: Options) -> Path:
         return options.out / self.file_name(meta, options)
