@@ -17,16 +17,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from studyguide.errors import BuildError
 from studyguide.options import Progress
 from studyguide.preview.session import Session
-from studyguide.sources.files import (
-    CHAPTERS_DIR,
-    GLOSSARY_DIR,
-    LABELS_DIR,
-    LAYOUT_DIRS,
-    METADATA_FILE,
-    REFERENCES_FILE,
-    SOURCE_DIR,
-    SOURCE_SUFFIX,
-)
+from studyguide.sources import files
+from studyguide.sources.files import LISTED_DIRS, TREE_DIRS
 
 HOST = "127.0.0.1"
 WAIT_SECONDS = 25.0  # the reload script's request is answered after this at the latest
@@ -131,24 +123,19 @@ def _status(session: Session) -> bytes:
 
 
 def is_source(path: Path, root: Path, out: Path) -> bool:
-    """Whether a change to `path` can change the book: book.toml, a chapter, a glossary
-    entry, a text as published, the book's own layout and words; not the output, nor an
-    editor's hidden or backup files."""
+    """Whether a change to `path` can change the book: a source, as sources.files.is_source
+    says (book.toml, a chapter, a glossary entry, a text as published, the book's own layout
+    and words), or a source folder made whole (its files may come before its watch); not
+    the output, nor an editor's hidden or backup files."""
     try:
         parts = path.relative_to(root).parts
     except ValueError:
         return False
     if not parts or path == out or out in path.parents:
         return False
-    if any(part.startswith(".") for part in parts) or path.name.endswith("~"):
-        return False
-    if len(parts) == 1:  # (a source folder made whole: its files may come before its watch)
-        return parts[0] in (METADATA_FILE, REFERENCES_FILE, CHAPTERS_DIR, GLOSSARY_DIR) or (
-            parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
-        )
-    if parts[0] in (CHAPTERS_DIR, GLOSSARY_DIR):
-        return path.suffix.lower() == SOURCE_SUFFIX  # as the loader reads them: 02-two.MD too
-    return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
+    if len(parts) == 1 and parts[0] in (*LISTED_DIRS, *TREE_DIRS):
+        return True
+    return files.is_source(parts)
 
 
 def watch_sources(session: Session, stop: threading.Event, ready: threading.Event) -> None:
