@@ -39,6 +39,11 @@ class Targets:
     typesetter: Typesetter | None = None  # print: where words may break (render/typeset.py)
     abbreviations: Mapping[str, str] = field(default_factory=dict)  # screen: COB → its name
     marks: Mapping[str, str] = field(default_factory=dict)  # text id → its ¶ numbers' mark
+    labels: Any = None  # the book's Labels: the words of a paragraph reference ("¶ 12")
+    # Where a reference's paragraph is printed, for a document outside the book (the
+    # facilitator's companion): (text id, paragraph number) → its page; then a reference
+    # is "¶ 12 (p. 17)" in words, not a link.
+    paragraph_page: Callable[[str, int], str] | None = None
 
 
 @dataclass
@@ -171,6 +176,29 @@ class BookRenderer(RendererHTML):
         attrs = {**node.attrs, "href": state.targets.paragraph_href(text, number)}
         return f"<a{_attributes(attrs)}>"
 
+    def paragraph_ref(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+        """`[¶ 12]`, `[¶ 12–14]`: a link to the paragraph (in print, with its page after it);
+        in a document outside the book, the paragraph and its page in words."""
+        state = self._state(env)
+        targets, meta = state.targets, tokens[idx].meta
+        mark = meta["mark"].upper()
+        text = next((t for t, m in targets.marks.items() if m.upper() == mark), "") or state.text
+        first, last = meta["first"], meta["last"]
+        shown_mark = targets.marks.get(text, "")
+        labels = targets.labels
+        if first == last:
+            shown = labels.format("paragraph_number", number=f"{shown_mark}{first}")
+            label = labels.format("paragraph_label", number=f"{shown_mark}{first}")
+        else:
+            numbers = {"first": f"{shown_mark}{first}", "last": f"{shown_mark}{last}"}
+            shown = labels.format("paragraph_range", **numbers)
+            label = labels.format("paragraphs_label", **numbers)
+        if targets.paragraph_page is not None:
+            pages = [targets.paragraph_page(text, first), targets.paragraph_page(text, last)]
+            return escapeHtml(f"{shown} ({_pages(labels, pages)})")
+        href = targets.paragraph_href(text, first)
+        return str(targets.macros.paragraph_reference(href, shown, label, targets.medium.value))
+
     def paragraph_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
@@ -269,6 +297,13 @@ class BookRenderer(RendererHTML):
 # (an apostrophe inside a word, "Morales’s", is not one).
 ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z-]*[A-Z](?![\w-])")
 _CALL_AFTER = re.compile(r"[.,;:!?)\]”’»]+(?=\s|$)")
+
+
+def _pages(labels: Any, pages: list[str]) -> str:
+    """ "p. 17", or "pp. 17–18" for paragraphs that begin on two pages."""
+    if pages[0] == pages[-1]:
+        return f"{labels['page_abbreviation']}\u00a0{pages[0]}"
+    return f"{labels['pages_abbreviation']}\u00a0{pages[0]}–{pages[-1]}"
 
 
 def _link_end(tokens: Sequence[Node], start: int) -> int:
