@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyguide.editions import registry
+from studyguide.editions import registry, with_brought
 from studyguide.errors import counted
 from studyguide.options import PAPERS, Options
 
@@ -283,7 +283,7 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
     if getattr(args, "all_editions", False):
         return [name for name, edition in editions.items() if _possible(edition, book, args)]
     wanted = [name for name in editions if getattr(args, name, False)]
-    return wanted or [name for name, edition in editions.items() if edition.default]
+    return with_brought(wanted or [name for name, e in editions.items() if e.default])
 
 
 def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool:

@@ -79,6 +79,11 @@ class PrintLayout:
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
 
+    def anchor_pages(self) -> dict[str, int]:
+        """The printed page of every element id of the book (where an element runs over
+        several pages, its first): for documents that refer to the print edition's pages."""
+        return {k: v for part in self.laid.parts for k, v in part.laid.anchors.items()}
+
     @property
     def pages(self) -> list[Page]:
         """Every page's geometry, for the proof."""

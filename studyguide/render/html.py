@@ -108,6 +108,10 @@ class BookRenderer(RendererHTML):
                 end = _link_end(tokens, index)
                 inner = self.renderInline(tokens[index + 1 : end], options, env)
                 href = state.targets.term_href(slug)
+                if not href:  # a document without the glossary (the facilitator's): words only
+                    out.append(inner)
+                    index = end + 1
+                    continue
                 link_id = node.meta.get("link_id", "")
                 if link_id and state.placed is not None:
                     state.placed[link_id] = state.paragraph
@@ -176,7 +180,9 @@ class BookRenderer(RendererHTML):
         attrs = {**node.attrs, "href": state.targets.paragraph_href(text, number)}
         return f"<a{_attributes(attrs)}>"
 
-    def paragraph_ref(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+    def paragraph_ref(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
         """`[¶ 12]`, `[¶ 12–14]`: a link to the paragraph (in print, with its page after it);
         in a document outside the book, the paragraph and its page in words."""
         state = self._state(env)
