@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyguide.editions import registry, with_brought
 from studyguide.errors import counted
-from studyguide.options import PAPERS, Options
+from studyguide.options import FLIPS, PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
@@ -89,6 +89,30 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         metavar="CHARS",
         help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
         "whole chapters: shorter chapters are grouped up to this (default: 5000)",
+    )
+    booklet = build.add_argument_group("the booklet (--booklet)")
+    booklet.add_argument(
+        "--flip",
+        choices=FLIPS,
+        default="short",
+        help="the edge your printer turns the sheets on when it prints both sides "
+        "(default: short; print the orientation test first to see)",
+    )
+    booklet.add_argument(
+        "--creep",
+        type=_creep,
+        default=0.0,
+        metavar="MM",
+        help="move the pages of the inner sheets toward the fold, the innermost by MM "
+        "millimetres: how far it sticks out beyond the outermost once folded (default: 0)",
+    )
+    booklet.add_argument(
+        "--signature",
+        type=_signature,
+        default=0,
+        metavar="N",
+        help="fold the booklet in signatures of N pages (a multiple of 4), nested in "
+        "separate stacks, for a book too thick to fold as one (default: one signature)",
     )
     build.add_argument(
         "--debug-html",
@@ -206,6 +230,27 @@ def _meeting_date(text: str) -> dt.date:
         ) from None
 
 
+def _creep(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 20:
+        raise argparse.ArgumentTypeError(
+            f"expected millimetres from 0 to 20 (a fold's creep is a few), got '{text}'"
+        )
+    return value
+
+
+def _signature(text: str) -> int:
+    value = _positive(text)
+    if value % 4:
+        raise argparse.ArgumentTypeError(
+            f"a signature's pages are a multiple of 4 (a sheet holds 4), got '{text}'"
+        )
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -225,6 +270,9 @@ def _options(args: argparse.Namespace, out: Path) -> Options:
         glossary_pages=getattr(args, "glossary_pages", False),
         blank_pages=getattr(args, "blank_pages", True),
         meeting=getattr(args, "meeting", None),
+        flip=getattr(args, "flip", "short"),
+        creep=getattr(args, "creep", 0.0),
+        signature=getattr(args, "signature", 0),
     )
     if getattr(args, "part_size", None):
         options = replace(options, part_size=args.part_size)

@@ -79,6 +79,8 @@ _MODULES = (
     "studyguide.editions.handout",
     "studyguide.editions.web",
     "studyguide.editions.facilitator",
+    "studyguide.editions.booklet",
+    "studyguide.editions.booklettest",
 )
 
 

@@ -18,7 +18,7 @@ from studyguide.layout import makeup, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pages import anchor_pages, from_document
 from studyguide.model import Book, Medium
-from studyguide.options import PAPERS, Options, Progress, quiet
+from studyguide.options import LAYOUT_PAPERS, PAPERS, Options, Progress, quiet
 from studyguide.output import atomic_output
 from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
 from studyguide.render.views import render_book
@@ -33,7 +33,7 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def check_paper(paper: str) -> None:
-    if paper not in PAPERS:
+    if paper not in LAYOUT_PAPERS:
         raise BuildError(
             None,
             f"unknown paper size '{paper}'",
