@@ -41,11 +41,17 @@ def write(job: Job, prepared: Any, handle: IO[bytes]) -> None:
     laid.write_to(pages, job.book.meta.identifier)
     title, subject = metadata(job)
     options = job.options
-    handle.write(
-        impose(
-            pages.getvalue(), options.flip, options.creep_points, options.signature, title, subject
-        )
+    sheet = SHEETS["letter" if options.paper == "letter" else "a4"]
+    imposed = impose(
+        pages.getvalue(),
+        sheet,
+        options.flip,
+        options.creep_points,
+        options.signature,
+        title,
+        subject,
     )
+    handle.write(imposed)
 
 
 BOOKLET = register(
