@@ -222,6 +222,10 @@ class BookRenderer(RendererHTML):
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
             shown = f"{state.targets.marks.get(state.text, '')}{number}"
+            if state.targets.medium is Medium.WEB:  # a permanent link to the paragraph
+                label = state.targets.labels.format("paragraph_label", number=shown)
+                link = (label, state.targets.labels["paragraph_link"])
+                return str(state.targets.macros.paragraph_open(element_id, shown, link)) + lead
             return str(state.targets.macros.paragraph_open(element_id, shown)) + lead
         if node.meta.get("omission"):  # "[…]": a part of the text is left out here
             return self._block_open("p", state)[:-1] + ' class="omission">' + lead
