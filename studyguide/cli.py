@@ -90,6 +90,18 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
         "whole chapters: shorter chapters are grouped up to this (default: 5000)",
     )
+    _booklet_options(build)
+    build.add_argument(
+        "--debug-html",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the HTML handed to WeasyPrint to FILE",
+    )
+
+
+def _booklet_options(build: argparse.ArgumentParser) -> None:
+    """The booklet's options: how the printer turns the sheets, creep, signatures."""
     booklet = build.add_argument_group("the booklet (--booklet)")
     booklet.add_argument(
         "--flip",
@@ -113,13 +125,6 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         metavar="N",
         help="fold the booklet in signatures of N pages (a multiple of 4), nested in "
         "separate stacks, for a book too thick to fold as one (default: one signature)",
-    )
-    build.add_argument(
-        "--debug-html",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="also write the HTML handed to WeasyPrint to FILE",
     )
 
 
@@ -330,7 +335,7 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
         return ["handout"]
     if getattr(args, "all_editions", False):
         return [name for name, edition in editions.items() if _possible(edition, book, args)]
-    wanted = [name for name in editions if getattr(args, name, False)]
+    wanted = [name for name in editions if getattr(args, name.replace("-", "_"), False)]
     return with_brought(wanted or [name for name, e in editions.items() if e.default])
 
 

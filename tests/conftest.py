@@ -34,7 +34,8 @@ def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
         done = shared / "built-book.json"
         if not done.exists():
             run = studyguide(
-                "build", "--pdf", "--epub", "--kepub", "--out", out,
+                "build", "--pdf", "--epub", "--kepub", "--web", "--handout", "--facilitator",
+                "--out", out,
                 env={"SOURCE_DATE_EPOCH": "1160006400"},
             )  # fmt: skip
             assert run.code == 0, run.stderr
