@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
-from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.errors import BuildError, ErrorCollector, SourceRef, counted
 from studyguide.model import Activity, Book, Chapter, Citation, Companion, FacilitatorPart
 from studyguide.sources.chapters import matching_close
 from studyguide.sources.files import FACILITATOR_DIR, SourceFile, read_facilitator_files
@@ -224,7 +224,9 @@ def _question(
         message = f"'::: {token.info.strip()}' does not say which question it is for"
         hint = "write `::: question 3` for the chapter's third discussion question"
     else:
-        message = f"pointers for question {number}, but the chapter has {count} questions"
+        message = (
+            f"pointers for question {number}, but the chapter has {counted(count, 'question')}"
+        )
         hint = f"number the blocks from 1 to {count}, as chapters/{chapter.path.name} does"
     errors.add(BuildError(where, message, hint, "facilitator.question"))
     return None
