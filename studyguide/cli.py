@@ -104,28 +104,20 @@ def _booklet_options(build: argparse.ArgumentParser) -> None:
     """The booklet's options: how the printer turns the sheets, creep, signatures."""
     booklet = build.add_argument_group("the booklet (--booklet)")
     booklet.add_argument(
-        "--flip",
-        choices=FLIPS,
-        default="short",
+        "--flip", choices=FLIPS, default="short",
         help="the edge your printer turns the sheets on when it prints both sides "
         "(default: short; print the orientation test first to see)",
-    )
+    )  # fmt: skip
     booklet.add_argument(
-        "--creep",
-        type=_creep,
-        default=0.0,
-        metavar="MM",
+        "--creep", type=_creep, default=0.0, metavar="MM",
         help="move the pages of the inner sheets toward the fold, the innermost by MM "
         "millimetres: how far it sticks out beyond the outermost once folded (default: 0)",
-    )
+    )  # fmt: skip
     booklet.add_argument(
-        "--signature",
-        type=_signature,
-        default=0,
-        metavar="N",
+        "--signature", type=_signature, default=0, metavar="N",
         help="fold the booklet in signatures of N pages (a multiple of 4), nested in "
         "separate stacks, for a book too thick to fold as one (default: one signature)",
-    )
+    )  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
