@@ -117,7 +117,8 @@ def _views(book: Book, parts: tuple[FacilitatorPart, ...], layout: Any) -> list[
             )
             for n, q in enumerate(chapter.questions, 1)
         ]
-        slugs = dict.fromkeys(link.slug for link in chapter.term_links)
+        # The key terms of a part of the text (a front chapter links every name it tells of).
+        slugs = dict.fromkeys(link.slug for link in chapter.term_links if chapter.part_number)
         terms = [
             (term.headword, anchors.get(term.id)) for term in book.glossary if term.slug in slugs
         ]

@@ -20,7 +20,8 @@ _X = "{http://www.w3.org/1999/xhtml}"
 
 
 def _searched(page: Any, tree: etree._Element) -> list[tuple[etree._Element, str]]:
-    """The elements of a page the search finds, each with what it is ("¶ 12", "3", a term)."""
+    """The elements of a page the search finds, each with what it is: a paragraph's number,
+    "notes" or "questions" (the labels of those sections), or "" (a passage of the guide)."""
     if page.part == "glossary":
         return [(dt, "") for dt in tree.iter(f"{_X}dt") if dt.get("id")]
     if page.part != "chapter":
@@ -33,8 +34,10 @@ def _searched(page: Any, tree: etree._Element) -> list[tuple[etree._Element, str
         if element.tag == f"{_X}p" and "para" in classes and element_id:
             number = next((a.text for a in element if CLASSES.pnum in (a.get("class") or "")), "")
             found.append((element, number))
-        elif (CLASSES.footnote in classes and element_id) or _guide_block(page, element):
-            found.append((element, ""))
+        elif CLASSES.footnote in classes and element_id:
+            found.append((element, "notes"))
+        elif _guide_block(page, element):
+            found.append((element, "questions" if "-q" in element_id else ""))
     return found
 
 
@@ -60,7 +63,10 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
                 content = reading_text(element) + " " + reading_text(element.getnext())
             else:
                 content = reading_text(element)
-            where = labels.format("paragraph_number", number=number) if number else ""
+            if number in ("notes", "questions"):
+                where, number = labels[number], ""
+            else:
+                where = labels.format("paragraph_number", number=number) if number else ""
             title = page.chapter.title if page.chapter else page.title
             records.append(Record(f"{page.name}#{element_id}", content, title, where, page_label))
             if number:
