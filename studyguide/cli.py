@@ -367,8 +367,12 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
             _print_stats(book)
         else:
             from studyguide.render.typeface import check_book
+            from studyguide.sources.facilitator import load_companion
 
             check_book(book)
+            parts = load_companion(book).parts  # the facilitator's files, if any
+            if parts:
+                _progress(f"checked the facilitator's companion: {counted(len(parts), 'file')}")
         return 0
 
     from studyguide.build import build, up_to_date
