@@ -58,6 +58,8 @@ def repo_root() -> Path:
 # `--no-loadscope-reorder`, or xdist would order the files by their number of tests).
 SLOW_FIRST = [
     "test_parts.py",
+    "test_booklet.py",
+    "test_citations.py",
     "test_fuzz.py",
     "test_print.py",
     "test_epub_editions.py",
