@@ -75,18 +75,9 @@ def _half_texts(path, index, width):
 )
 def test_the_booklet_places_the_book_s_pages_two_a_side(book, tmp_path, paper, args, sheet):
     out = tmp_path / "out"
-    run = studyguide(
-        "build",
-        "--booklet",
-        "--pdf",
-        "--paper",
-        "a5" if paper == "a4" else paper,
-        *args,
-        "--out",
-        out,
-        root=book,
-        env=EPOCH,
-    )
+    # The A5 PDF beside the A4 booklet, to compare its pages with the booklet's halves.
+    pdf = ["--pdf", "--paper", "a5"] if paper == "a4" else ["--paper", paper]
+    run = studyguide("build", "--booklet", *pdf, *args, "--out", out, root=book, env=EPOCH)
     assert run.code == 0, run.stderr
     name = f"{SLUG}-booklet{'' if paper == 'a4' else '-letter'}.pdf"
     booklet = out / name

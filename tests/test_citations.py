@@ -61,7 +61,9 @@ def built(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("cite")
     book = make_book(folder / "book", CHAPTERS, article=ARTICLE)
     out = folder / "out"
-    run = studyguide("build", "--all", "--out", out, root=book, env=EPOCH)
+    run = studyguide(
+        "build", "--pdf", "--epub", "--kepub", "--web", "--out", out, root=book, env=EPOCH
+    )
     assert run.code == 0, run.stderr
     return out
 
