@@ -40,7 +40,8 @@ CHAPTERS = {
 
         The assembly voted to hold the mine against all comers.[^vote]
 
-        [^vote]: Compare [¶ 3], and the whole of [¶ 1–2].
+        [^vote]: Compare [¶ 3], and the whole of [¶ 1–2]. Raw HTML is shown as text:
+            <img src=x onerror="document.title='pwned'">.
 
         ::: questions
         1. What did the assembly decide in [¶ 2]?
@@ -128,6 +129,12 @@ def test_the_search_finds_a_phrase_and_lands_on_its_paragraph(built):
             result.locator("a").click()
             page.wait_for_url("**/chapter-02.html#p-3")
             expect(page.locator("p.para:target")).to_contain_text("on the smelter near the city")
+            # A note's raw HTML is found as the text it is, never run.
+            page.goto(base + "search.html?q=onerror")
+            expect(page.locator(".search-results li").first).to_contain_text("<img src=x")
+            expect(page.locator(".search-results img")).to_have_count(0)
+            assert page.title() != "pwned"
+            page.goto(base + "chapter-02.html#p-3")
             expect(page.locator(".cite-line")).to_have_value(
                 "Fight back against the co-operative miners and the MAS, ¶\u00a03, p.\u00a0"
                 + str(_page_of(built / f"{SLUG}.pdf", "p-3"))

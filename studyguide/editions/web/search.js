@@ -17,6 +17,24 @@ async function load() {
   }
 }
 
+// Pagefind's excerpt is the record's text, escaped, with <mark> around what matched: only
+// its text and its marks are taken, from an inert parse (the book's words are not trusted).
+function excerpt(html) {
+  const p = document.createElement("p");
+  p.className = "search-excerpt";
+  const parsed = new DOMParser().parseFromString(html, "text/html").body;
+  for (const node of parsed.childNodes) {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      p.append(mark);
+    } else {
+      p.append(document.createTextNode(node.textContent));
+    }
+  }
+  return p;
+}
+
 function item(data) {
   const li = document.createElement("li");
   const link = document.createElement("a");
@@ -30,11 +48,7 @@ function item(data) {
     page.textContent = ` (${status.dataset.page}\u00a0${data.meta.page})`;
     li.append(page);
   }
-  const excerpt = document.createElement("p");
-  excerpt.className = "search-excerpt";
-  // Pagefind's excerpt is the record's own text, escaped, with <mark> around what matched.
-  excerpt.innerHTML = data.excerpt;
-  li.append(excerpt);
+  li.append(excerpt(data.excerpt));
   return li;
 }
 
