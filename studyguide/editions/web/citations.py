@@ -4,6 +4,7 @@ of the search index (search.py), each with its print page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,15 +38,15 @@ def _searched(page: Any, tree: etree._Element) -> list[tuple[etree._Element, str
         elif CLASSES.footnote in classes and element_id:
             found.append((element, "notes"))
         elif _guide_block(page, element):
-            found.append((element, "questions" if "-q" in element_id else ""))
+            found.append((element, "questions" if element_id.startswith("ch-") else ""))
     return found
 
 
 def _guide_block(page: Any, element: etree._Element) -> bool:
     """A question, or a block of the guide's own words (an introduction's paragraph)."""
-    prefixes = (f"{page.chapter.id}-q", f"c{page.chapter.number}-b")
+    pattern = rf"{page.chapter.id}-q\d+|c{page.chapter.number}-b\d+"
     tags = (f"{_X}li", f"{_X}p", f"{_X}h2")
-    return element.tag in tags and (element.get("id") or "").startswith(prefixes)
+    return element.tag in tags and re.fullmatch(pattern, element.get("id") or "") is not None
 
 
 def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) -> list[Record]:

@@ -41,16 +41,16 @@ def reading_text(element: etree._Element) -> str:
     links back."""
     parts: list[str] = []
 
-    def walk(node: etree._Element) -> None:
+    def walk(node: etree._Element, outermost: bool = False) -> None:
         classes = set((node.get("class") or "").split())
-        if not classes & (APPARATUS | {"backlink"}):
+        if outermost or not classes & (APPARATUS | {"backlink"}):  # (a note is apparatus)
             parts.append(node.text or "")
             for child in node:
                 if isinstance(child.tag, str):
                     walk(child)
                     parts.append(child.tail or "")
 
-    walk(element)
+    walk(element, outermost=True)
     return " ".join("".join(parts).split())
 
 
