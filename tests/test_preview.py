@@ -137,6 +137,21 @@ def test_saves_show_in_the_browser_and_a_mistake_shows_with_its_line_until_fixed
         browser.close()
 
 
+def test_the_preview_s_search_finds_a_phrase_and_lands_on_its_paragraph(served):
+    """The index is made when the search page first asks for it, and Pagefind's WebAssembly
+    runs under the preview's content security policy."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(served.url + "search.html?q=COMIBOL")
+        result = page.locator(".search-results li a", has_text="Introduction").first
+        expect(result).to_contain_text("Introduction", timeout=WAIT_MS)
+        result.click()
+        page.wait_for_url("**/chapter-01.html#c1-b*")
+        expect(page.locator(":target")).to_contain_text("A second paragraph about COMIBOL")
+        browser.close()
+
+
 def _get(served: Served, path: str, host: str | None = None) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     connection.putrequest("GET", path, skip_host=True)

@@ -20,7 +20,7 @@ from studyguide.layout.pagemap import PageMap
 from studyguide.layout.pages import anchor_pages, from_document, note_continuations
 from studyguide.layout.workers import map_parts
 from studyguide.model import Book, Medium
-from studyguide.options import PAPERS, Options, Progress, quiet
+from studyguide.options import LAYOUT_PAPERS, PAPERS, Options, Progress, quiet
 from studyguide.output import atomic_output
 from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
 from studyguide.render.views import render_book
@@ -35,7 +35,7 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
 def check_paper(paper: str) -> None:
-    if paper not in PAPERS:
+    if paper not in LAYOUT_PAPERS:
         raise BuildError(
             None,
             f"unknown paper size '{paper}'",
@@ -97,6 +97,11 @@ class PrintLayout:
     def page_map(self) -> PageMap:
         """Where each page begins, and where each note carried over goes on."""
         return PageMap(tuple(self.laid.page_starts), tuple(self.laid.note_starts))
+
+    def anchor_pages(self) -> dict[str, int]:
+        """The printed page of every element id of the book (where an element runs over
+        several pages, its first): for documents that refer to the print edition's pages."""
+        return {k: v for part in self.laid.parts for k, v in part.laid.anchors.items()}
 
     @property
     def pages(self) -> list[Page]:

@@ -33,7 +33,11 @@ TYPES = {
 }
 # The pages run no script but the reload script, load nothing from elsewhere, and cannot be
 # framed by another site.
-POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+# (The search page runs Pagefind's WebAssembly: 'wasm-unsafe-eval', which runs no string.)
+POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+)
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -91,13 +95,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._send(200, ".pdf", pdf.read_bytes(), body)
         name = unquote(url.path).removeprefix("/") or "index.html"
         files = session.site.files
+        if name.startswith("pagefind/"):
+            files = session.search_files()
         if name not in files:
             return self._send(404, ".txt", b"not found\n", body)
         return self._send(200, Path(name).suffix, files[name], body)
 
     def _send(self, status: int, suffix: str, data: bytes, body: bool) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", TYPES[suffix])
+        self.send_header("Content-Type", TYPES.get(suffix, "application/octet-stream"))
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")

@@ -26,6 +26,9 @@ LABELS_DIR = "labels"  # the book's own words for its language: labels/<language
 SOURCE_FILES = (METADATA_FILE, REFERENCES_FILE)
 LISTED_DIRS = (CHAPTERS_DIR, GLOSSARY_DIR)  # their NAME.md files, directly inside
 TREE_DIRS = (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)  # every file, in subfolders too
+# The facilitator's companion: one file a chapter, named as the chapter is. Not a source of
+# the members' editions: it neither dates them nor keys their cache (source_paths).
+FACILITATOR_DIR = "facilitator"
 
 CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
 GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
@@ -308,6 +311,27 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
             continue
         entries.append(GlossaryFile(path, text, match[1]))
     return entries
+
+
+def read_facilitator_files(root: Path, errors: ErrorCollector) -> list[SourceFile]:
+    """facilitator/*.md, in name order (none if the book has no such folder)."""
+    folder = _source_folder(root, FACILITATOR_DIR, errors)
+    if folder is None:
+        return []
+    found = []
+    for path in _listed(folder, errors):
+        text = _read_source(root, path, "the facilitator's file", "a meeting's plan", errors)
+        if text is not None:
+            found.append(SourceFile(path, text))
+    return found
+
+
+def facilitator_paths(root: Path) -> list[Path]:
+    """The facilitator's files, for the cache key of the editions that read them."""
+    folder = root / FACILITATOR_DIR
+    if not folder.is_dir() or not folder.resolve().is_relative_to(root.resolve()):
+        return []
+    return [p for p in _listed(folder, ErrorCollector()) if is_regular_inside(root, p)]
 
 
 def find_book(root: Path | None, cwd: Path) -> Path:

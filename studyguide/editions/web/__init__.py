@@ -49,9 +49,13 @@ def render(book: Book, options: Options) -> None:
 
 
 def write(job: Job, view: BookView, folder: Path) -> None:
-    from studyguide.editions.web.site import render_site, write_site
+    from studyguide.editions.web.search import index_files
+    from studyguide.editions.web.site import build_site, write_site
 
-    write_site(render_site(view, job.page_map or ()), folder)
+    site = build_site(view, job.page_map or ())
+    job.progress(f"indexing {len(site.records)} passages for the web edition's search")
+    files = {**site.files, **index_files(site.records, job.book.meta.language)}
+    write_site(files, folder)
 
 
 WEB = register(

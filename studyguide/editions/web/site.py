@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from lxml import etree
 
+from studyguide.editions.web.citations import search_records
 from studyguide.editions.web.pagenumbers import merge_blank_pages, page_numbers
+from studyguide.editions.web.search import Record
 from studyguide.layout.markers import insert_markers
 from studyguide.layout.pagemap import PageMap, PageStart
 from studyguide.model import Book, Medium
@@ -20,6 +23,8 @@ from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, documen
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
+SEARCH = "search.html"
+SCRIPTS = ("cite.js", "search.js")  # the citation line and the search page (scripts/)
 
 
 @dataclass(frozen=True)
@@ -78,10 +83,23 @@ def site_pages(view: BookView) -> list[Page]:
     return pages
 
 
+@dataclass(frozen=True)
+class SiteBuild:
+    files: dict[str, bytes]  # every page and file of the site but the search index
+    records: list[Record]  # what the search index holds (search.py)
+
+
 def render_site(
     view: BookView, page_map: PageMap | Sequence[PageStart], preview: Preview | None = None
 ) -> dict[str, bytes]:
-    """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB."""
+    """Every file of the site but its search index: its name → its bytes."""
+    return build_site(view, page_map, preview).files
+
+
+def build_site(
+    view: BookView, page_map: Sequence[PageStart], preview: Preview | None = None
+) -> SiteBuild:
+    """The site's files and its search records. `view` is rendered for Medium.WEB."""
     pages = site_pages(view)
     trees: dict[str, etree._Element] = {}
     # The text first, then the pages that give its print page numbers: the contents and
@@ -92,9 +110,15 @@ def render_site(
     numbers = _numbers(view, pages, [trees[page.name] for page in text], continued)
     rest = [page for page in pages if page.part in ("index", "glossary")]
     trees.update(_with_markers(view, rest, pages, preview, numbers, page_map))
-    files = {page.name: html5(trees[page.name]) for page in pages}
+    ordered = [(page, trees[page.name]) for page in pages]
+    records = search_records(view, ordered)
+    search = Page(SEARCH, view.labels["search"], "search")
+    search_tree = etree.fromstring(_render_page(view, search, pages, preview, numbers).xhtml)
+    files = {page.name: html5(tree) for page, tree in [*ordered, (search, search_tree)]}
     files[STYLESHEET] = stylesheet(view.book).encode("utf-8")
-    return files
+    for name in SCRIPTS:
+        files[name] = resources.files("studyguide.editions.web").joinpath(name).read_bytes()
+    return SiteBuild(files, records)
 
 
 def _with_markers(
@@ -118,6 +142,7 @@ def write_site(files: Mapping[str, bytes], folder: Path) -> None:
     """The site's files into `folder` (an empty one: the build puts it in place whole)."""
     for name, data in files.items():
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         os.chmod(path, 0o644)
 
@@ -158,7 +183,7 @@ def _render_page(
     view: BookView, page: Page, pages: list[Page], preview: Preview | None, numbers: Numbers
 ) -> EpubDocument:
     """The page as XHTML (the form the page-break markers are placed in)."""
-    index = pages.index(page)
+    index = pages.index(page) if page in pages else -1
     xhtml = render_template(
         view.book.root,
         "web_page.html.j2",
@@ -166,7 +191,7 @@ def _render_page(
         page=page,
         pages=pages,
         previous=pages[index - 1] if index > 0 else None,
-        next=pages[index + 1] if index + 1 < len(pages) else None,
+        next=pages[index + 1] if 0 <= index < len(pages) - 1 else None,
         preview=preview,
         numbers=numbers,
         stylesheet=STYLESHEET,
