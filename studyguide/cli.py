@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from studyguide.editions import registry, with_brought
 from studyguide.errors import MAX_REPORTED, counted
-from studyguide.options import FLIPS, PAPERS, Options
+from studyguide.options import FLIPS, MAX_CREEP, PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
@@ -251,9 +251,9 @@ def _creep(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not 0 <= value <= 20:
+    if not 0 <= value <= MAX_CREEP:
         raise argparse.ArgumentTypeError(
-            f"expected millimetres from 0 to 20 (a fold's creep is a few), got '{text}'"
+            f"expected millimetres from 0 to {MAX_CREEP:g} (a fold's creep is a few), got '{text}'"
         )
     return value
 

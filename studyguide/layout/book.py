@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from studyguide.errors import BuildError
 from studyguide.layout import folios, makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, prepare, write_pdf
 from studyguide.layout.pagemap import PageMap
 from studyguide.layout.pages import anchor_pages, from_document, note_continuations
 from studyguide.layout.workers import map_parts
 from studyguide.model import Book, Medium
-from studyguide.options import LAYOUT_PAPERS, PAPERS, Options, Progress, quiet
+from studyguide.options import Options, Progress, quiet
 from studyguide.output import atomic_output
 from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
 from studyguide.render.views import render_book
@@ -32,16 +31,6 @@ if TYPE_CHECKING:
     from studyguide.render.views import BookView
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def check_paper(paper: str) -> None:
-    if paper not in LAYOUT_PAPERS:
-        raise BuildError(
-            None,
-            f"unknown paper size '{paper}'",
-            "use one of: " + ", ".join(PAPERS),
-            "usage.paper",
-        )
 
 
 def print_html(book: Book, options: Options, date: dt.datetime | None = None) -> str:
@@ -57,7 +46,6 @@ def _renderer(
     book: Book, options: Options, date: dt.datetime | None
 ) -> tuple[BookView, Callable[[PrintPart | None], str]]:
     """The book's print view, and what renders it (or one part of it) as the print HTML."""
-    check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
     css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
     # A part is laid out undated, so that its layout is kept across builds of other dates;

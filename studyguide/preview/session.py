@@ -133,7 +133,7 @@ class Session:
     def print_pdf(self, timeout: float) -> Path | None:
         """The print edition of the sources shown, laid out now if it is not yet; the last
         one laid out if the sources have a mistake; None if there is none."""
-        from studyguide.editions.pdf import file_name
+        from studyguide.editions import registry
 
         shown = self._shown
         if shown.book is None:
@@ -141,7 +141,7 @@ class Session:
         if not shown.errors:
             self.printing.start(shown.key)
             self.printing.wait_for(shown.key, timeout)
-        path = self.print_options.out / file_name(shown.book.meta, self.print_options)
+        path = registry()["pdf"].target(shown.book.meta, self.print_options)
         return path if path.is_file() else None
 
     def stop(self) -> None:
