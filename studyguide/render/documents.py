@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from studyguide.labels import Labels, primary
-from studyguide.model import Book, Chapter, Kind
+from studyguide.model import Book, Chapter, Kind, Medium
 from studyguide.render.markup import STYLES_DIR, render_template
 from studyguide.render.views import (
     SOURCES_FILE,
     BookView,
     ChapterView,
     chapter_semantics,
+    listed_figures,
 )
 
 
@@ -142,6 +143,7 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
         "bodymatter": body,
         "max_page": max((int(p.label) for p in pages if p.label.isdigit()), default=0),
         "labels": labels,
+        "figures": listed_figures(book, Medium.EPUB),
     }
     return (
         render_template(book.root, "nav.xhtml.j2", **values),

@@ -15,6 +15,7 @@ from studyguide.labels.grammar import TermForms
 from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
+from studyguide.sources.figures import check_figure_links, collect_figures
 from studyguide.sources.files import (
     METADATA_FILE,
     ChapterFile,
@@ -57,9 +58,14 @@ def load_book(root: Path) -> Book:
     _check_paragraph_links(chapters, terms, texts or [], errors)
     references = load_references(root, labels, errors)
     check_citations(citations(chapters, terms), references, errors)
+    figures, images = collect_figures(root, chapters, terms, errors)
+    linking = [(path, nodes) for path, _, nodes in _linking_text(chapters, terms, "")]
+    check_figure_links(linking, {figure.key for figure in figures}, errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
-    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references), labels)
+    book = Book(
+        meta, root, tuple(chapters), tuple(terms), tuple(references), labels, figures, images
+    )
     check_fidelity(book)
     return book
 

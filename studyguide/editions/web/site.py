@@ -16,7 +16,13 @@ from studyguide.layout.pagemap import PageStart
 from studyguide.model import Book, Medium
 from studyguide.render.documents import EpubDocument, font_stylesheet, style_text
 from studyguide.render.markup import render_template
-from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
+from studyguide.render.views import (
+    SOURCES_FILE,
+    BookView,
+    ChapterView,
+    document_name,
+    image_name,
+)
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
@@ -93,6 +99,8 @@ def render_site(
     trees.update(_with_markers(view, rest, pages, preview, numbers, page_map))
     files = {page.name: html5(trees[page.name]) for page in pages}
     files[STYLESHEET] = stylesheet(view.book).encode("utf-8")
+    for image in view.book.images.values():  # the figures' pictures: figures/…
+        files[image_name(image.path, Medium.WEB)] = image.data
     return files
 
 
@@ -117,6 +125,7 @@ def write_site(files: Mapping[str, bytes], folder: Path) -> None:
     """The site's files into `folder` (an empty one: the build puts it in place whole)."""
     for name, data in files.items():
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         os.chmod(path, 0o644)
 
