@@ -11,7 +11,7 @@ EDITIONS := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions 2>/dev/null)
 DEFAULT  := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions --targets --paper $(PAPER) 2>/dev/null)
 # Every file of the book the build reads (as studyguide.sources.files.source_paths lists them)
 SOURCES := $(wildcard book.toml references.toml) \
-           $(shell find source chapters glossary templates styles labels -type f 2>/dev/null | sed "s/ /\\\\ /g")
+           $(shell find source chapters glossary images templates styles labels -type f 2>/dev/null | sed "s/ /\\\\ /g")
 CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.toml')
 
 .DEFAULT_GOAL := all

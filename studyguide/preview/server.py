@@ -20,6 +20,7 @@ from studyguide.preview.session import Session
 from studyguide.sources.files import (
     CHAPTERS_DIR,
     GLOSSARY_DIR,
+    IMAGES_DIR,
     LABELS_DIR,
     LAYOUT_DIRS,
     METADATA_FILE,
@@ -38,6 +39,10 @@ TYPES = {
     ".json": "application/json",
     ".pdf": "application/pdf",
     ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",  # the figures' pictures (checked: nothing in them runs)
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
 }
 # The pages run no script but the reload script, load nothing from elsewhere, and cannot be
 # framed by another site.
@@ -110,7 +115,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        if suffix == ".html":
+        if suffix in (".html", ".svg"):
             self.send_header("Content-Security-Policy", POLICY)
         self.end_headers()
         if body:
@@ -146,7 +151,7 @@ def is_source(path: Path, root: Path, out: Path) -> bool:
         return parts[0] in (METADATA_FILE, REFERENCES_FILE)
     if parts[0] in (CHAPTERS_DIR, GLOSSARY_DIR):
         return path.suffix.lower() == SOURCE_SUFFIX  # as the loader reads them: 02-two.MD too
-    return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
+    return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR, IMAGES_DIR)
 
 
 def watch_sources(session: Session, stop: threading.Event, ready: threading.Event) -> None:

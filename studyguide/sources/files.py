@@ -22,6 +22,7 @@ REFERENCES_FILE = "references.toml"
 # Folders of a book's own layout: files here shadow the package's templates and styles.
 LAYOUT_DIRS = ("templates", "styles")
 LABELS_DIR = "labels"  # the book's own words for its language: labels/<language>.toml
+IMAGES_DIR = "images"  # the figures' pictures (sources/images.py)
 
 CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
 GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
@@ -294,11 +295,12 @@ def find_book(root: Path | None, cwd: Path) -> Path:
 
 def source_paths(root: Path) -> list[Path]:
     """Every file the editions are made from, as the loader reads them: the metadata, the
-    texts as published, the chapters, the glossary, the references, and the book's own
+    texts as published, the chapters, the glossary, the references, the figures' images
+    (images/), and the book's own
     templates, styles and words (labels/). What dates a build and keys its cache. (Only
     regular files inside the book; the loader refused the rest.)"""
     paths = _displayed_paths(root)
-    for name in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR):
+    for name in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR, IMAGES_DIR):
         folder = root / name
         if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
             paths += sorted(p for p in folder.rglob("*") if not p.is_dir())

@@ -14,10 +14,10 @@ from pathlib import Path, PurePosixPath
 
 from studyguide.errors import BuildError, SourceRef
 from studyguide.model import Image
+from studyguide.sources.files import IMAGES_DIR
 from studyguide.sources.svgcheck import check_svg
 from studyguide.sources.trust import read_source_bytes
 
-IMAGES_DIR = "images"
 MAX_IMAGE_BYTES = 5_000_000  # a figure's file; an A4 page's photograph at 300 dpi is less
 MAX_SIDE = 10_000  # pixels, either side of a PNG or a JPEG
 MAX_PIXELS = 30_000_000  # pixels in all (about 120 MB decoded): past it, a bomb or a mistake
