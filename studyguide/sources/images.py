@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import warnings
 from pathlib import Path, PurePosixPath
 
 from studyguide.errors import BuildError, SourceRef
@@ -101,18 +102,23 @@ def _raster_size(data: bytes, kind: str, path: Path, where: SourceRef) -> tuple[
     def refused(message: str, hint: str, code: str = "figure.size") -> BuildError:
         return BuildError(where, f"image '{path.as_posix()}' {message}", hint, code)
 
+    limits = f"the limit of {MAX_SIDE:,} a side and {MAX_PIXELS:,} in all"
+    hint = "scale it down: 2,500 pixels across print a full A4 measure at 300 dpi"
     try:
         formats = ["PNG" if kind == "image/png" else "JPEG"]
-        picture = PILImage.open(io.BytesIO(data), formats=formats)
+        with warnings.catch_warnings():  # (Pillow's own warning: ours is the error below)
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            picture = PILImage.open(io.BytesIO(data), formats=formats)
         width, height = picture.size
+    except PILImage.DecompressionBombError:
+        raise refused(
+            f"declares more than {2 * PILImage.MAX_IMAGE_PIXELS:,} pixels, past {limits}",
+            hint,
+        ) from None
     except (OSError, ValueError, SyntaxError) as exc:
         raise refused(f"cannot be read: {exc}", _EXPORT, "figure.format") from None
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-        raise refused(
-            f"declares {width:,} × {height:,} pixels, more than the limit of {MAX_SIDE:,} a "
-            f"side and {MAX_PIXELS:,} in all",
-            "scale it down: 2,500 pixels across print a full A4 measure at 300 dpi",
-        )
+        raise refused(f"declares {width:,} × {height:,} pixels, more than {limits}", hint)
     try:
         picture.load()  # within the limits: decoded once, to prove it whole
     except (OSError, ValueError, SyntaxError) as exc:
@@ -138,7 +144,10 @@ def read_image(root: Path, src: str, where: SourceRef) -> Image:
     try:
         data = read_source_bytes(root, path, MAX_IMAGE_BYTES)
     except BuildError as error:  # a link out, a FIFO, too large: said of the image
-        raise BuildError(where, f"image '{src}': {error.message}", error.hint, error.code) from None
+        hint = error.hint
+        if error.code == "source.size":
+            hint = "make the picture smaller: a PNG of fewer pixels, a JPEG of lower quality"
+        raise BuildError(where, f"image '{src}': {error.message}", hint, error.code) from None
     kind = _sniff(data)
     expected = KINDS[PurePosixPath(src).suffix.lower()]
     if kind != expected:
@@ -151,7 +160,7 @@ def read_image(root: Path, src: str, where: SourceRef) -> Image:
             "figure.format",
         )
     if kind == "image/svg+xml":
-        width, height = check_svg(data, path, where)
+        width, height = check_svg(data, path, f"(used at {where.display(root)})")
     else:
         width, height = _raster_size(data, kind, Path(src), where)
     return Image(src, kind, data, width, height)

@@ -177,10 +177,9 @@ def _check_element(element: etree._Element, path: Path, used: str) -> None:
                 raise _refused(path, line, problem, f"refer only to the drawing's own parts {used}")
 
 
-def check_svg(data: bytes, path: Path, where: SourceRef) -> tuple[float, float]:
+def check_svg(data: bytes, path: Path, used: str) -> tuple[float, float]:
     """The SVG's size in CSS pixels, if it is a drawing and nothing more; our error at the
-    line of the SVG where it is not (`where`: the figure that uses it, for the hint)."""
-    used = f"(used at {where.display()})"
+    line of the SVG where it is not (`used`: where a figure uses it, said in the hint)."""
     root = _parse(data, path, used)
     for count, element in enumerate((e for e in root.iter() if isinstance(e.tag, str)), 1):
         if count > MAX_ELEMENTS:
