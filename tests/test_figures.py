@@ -353,7 +353,7 @@ def test_the_map_is_a_clean_drawing_of_known_size() -> None:
     from studyguide.sources.images import read_image
 
     image = read_image(ROOT, "images/bolivia.svg", SourceRef(ROOT / "chapters/02-background.md"))
-    assert image.vector and (image.width, image.height) == (1000.0, 710.0)
+    assert image.vector and (image.width, image.height) == (1000.0, 751.0)
     drawing = etree.parse(io.BytesIO(image.data)).getroot()
     labels = {t.text for t in drawing.iter("{http://www.w3.org/2000/svg}text")}
     for place in ("La Paz", "El Alto", "Oruro", "Huanuni", "Cerro Posokoni", "Colquiri",
