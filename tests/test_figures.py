@@ -43,6 +43,11 @@ SVG = """\
 <path d="M0 350 L200 100 L300 250 L420 80 L600 350 Z" fill="#ccc" stroke="#000"/>
 </svg>
 """
+RULE = """\
+<svg xmlns="http://www.w3.org/2000/svg" width="200" height="16" viewBox="0 0 200 16">
+<path d="M0 8 H90 M110 8 H200" stroke="#000"/><circle cx="100" cy="8" r="4"/>
+</svg>
+"""
 PARAGRAPH = "The mine stands under the hill, and the town around it. " * 8
 HILLS_ALT = "A drawing of two hills, the higher one on the right"
 CHART_ALT = "A bar chart of tin output, rising from left to right"
@@ -79,6 +84,8 @@ term: mine
 A place where ore is dug.
 
 ![{ENTRANCE_ALT}](images/entrance.jpg "The entrance")
+
+![](images/rule.svg){{.decorative}}
 """
 
 
@@ -87,6 +94,7 @@ def write_figure_book(folder: Path) -> Path:
     book = make_book(folder, {"01-intro.md": INTRO}, {"mine.md": ENTRY}, meta=META)
     (book / "images").mkdir()
     (book / "images" / "hills.svg").write_text(SVG, encoding="utf-8")
+    (book / "images" / "rule.svg").write_text(RULE, encoding="utf-8")
     chart = Image.new("RGB", (480, 320), "white")
     draw = ImageDraw.Draw(chart)
     for index, height in enumerate([60, 120, 180, 240, 280]):
@@ -137,6 +145,9 @@ def test_the_epub_has_figures_with_alt_captions_and_images_in_the_manifest(
     ]
     glossary = epub_xhtml(figures.epub)["glossary.xhtml"]
     assert glossary.find(".//x:figure/x:img", NS).get("alt") == ENTRANCE_ALT
+    # An ornament: no alternative, no number, nothing for a screen reader to say.
+    ornament = glossary.find(".//x:div[@class='figure decorative']/x:img", NS)
+    assert (ornament.get("alt"), ornament.get("role")) == ("", "presentation")
     with zipfile.ZipFile(figures.epub) as archive:
         opf = etree.fromstring(archive.read("EPUB/content.opf"))
     items = {
@@ -277,7 +288,7 @@ def test_print_proof_finds_nothing_at_a5_with_figures_never_split(figures: Figur
             for line in page.lines:
                 if line.kind in ("figure", "caption"):
                     where.setdefault(line.anchor, set()).add(page.number)
-        assert sorted(where) == ["fig-1-2", "fig-hills", "fig-mine-1"]
+        assert sorted(where) == ["fig-1-2", "fig-hills", "fig-mine-1", "fig-mine-2"]
         assert all(len(pages) == 1 for pages in where.values()), where
     finally:
         layout.discard()
@@ -287,7 +298,7 @@ def test_a_figure_left_on_the_next_page_is_moved_past_the_text_or_before_it() ->
     """The makeup's mend, on pages read as geometry: a figure at the top of the page after a
     hole goes after the text that then fills the hole; with no text of its chapter after it,
     before as much of the page's last text as makes room for it."""
-    from studyguide.layout.figureplace import mend_hole
+    from studyguide.layout.figureplace import FigureMends
     from studyguide.layout.geometry import Line, Page
     from studyguide.layout.proof import Fault
 
@@ -306,14 +317,25 @@ def test_a_figure_left_on_the_next_page_is_moved_past_the_text_or_before_it() ->
     for page in (before, after):
         page.sections = ("ch-1",)
     hole = Fault(5, "hole", "20 empty lines")
-    moved_after: dict[str, str] = {}
-    assert mend_hole(hole, [before, after], moved_after, {})
+    mends = FigureMends()
+    assert mends.mend_hole(hole, [before, after])
     # The room is 260 pt: c1-b2 (120 pt) fits, c1-b3 runs over the page turn.
-    assert moved_after == {"fig-a": "c1-b3"}
+    assert mends.after == {"fig-a": "c1-b3"}
     alone = Page(6, False, after.lines[:2], bottom=600, sections=("ch-1",))
-    moved_before: dict[str, str] = {}
-    assert mend_hole(hole, [before, alone], {}, moved_before)
-    assert moved_before == {"fig-a": "c1-b1"}
+    mends = FigureMends()
+    assert mends.mend_hole(hole, [before, alone])
+    assert mends.before == {"fig-a": "c1-b1"}
+    # Where nothing can move (a figure under another), it is set smaller to fit the room,
+    # but never below MIN_SCALE of its height.
+    above = Page(5, False, [line(100, "fig-b", "figure", 300), line(405, "fig-b", "caption")])
+    above.bottom, above.sections = 600, ("ch-1",)
+    mends = FigureMends()
+    assert mends.mend_hole(hole, [above, alone])
+    assert mends.heights == {"fig-a": 600 - 417 - 17 - 24}
+    assert "#fig-a img" in mends.css()
+    tall = Page(6, False, [line(50, "fig-a", "figure", 400), line(455, "fig-a", "caption")])
+    tall.bottom, tall.sections = 600, ("ch-1",)
+    assert not FigureMends().mend_hole(hole, [above, tall])
 
 
 def test_the_proof_says_where_a_figure_is_split() -> None:

@@ -48,13 +48,11 @@ class Mends:
     new_pages: set[str] = field(default_factory=set)  # blocks that begin a page
     toc_breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # entry → after words
     tighter: dict[str, int] = field(default_factory=dict)  # chapter → step of TIGHTER
-    figures_after: dict[str, str] = field(default_factory=dict)  # figure → block it follows
-    figures_before: dict[str, str] = field(default_factory=dict)  # figure → block it precedes
+    figures: figureplace.FigureMends = field(default_factory=figureplace.FigureMends)
 
     def key(self) -> tuple[Any, ...]:
         return (
-            tuple(sorted(self.figures_after.items())),
-            tuple(sorted(self.figures_before.items())),
+            self.figures.key(),
             tuple(sorted(self.toc_breaks.items())),
             tuple(sorted(self.breaks)),
             tuple(sorted(self.new_pages)),
@@ -66,6 +64,7 @@ class Mends:
 
     def css(self) -> str:
         rules = [f"#{i} {{ widows: {n}; }}" for i, n in sorted(self.widows.items())]
+        rules += [self.figures.css()] if self.figures.heights else []
         rules += [f"#{i} {{ break-before: page; }}" for i in sorted(self.new_pages)]
         for chapter, step in sorted(self.tighter.items()):
             factor = TIGHTER[step - 1]
@@ -100,7 +99,7 @@ class Mends:
         for element, head in self.joined:
             for found in tree.xpath(f'//*[@id="{element}"]'):
                 _join_compound(found, head)
-        figureplace.move_figures(tree, self.figures_after, self.figures_before)
+        self.figures.apply(tree)
         style = tree.find(".//style")
         if style is not None:
             style.text = (style.text or "") + "\n/* page makeup */\n" + self.css() + "\n"
@@ -319,8 +318,7 @@ def mend(faults: list[proof.Fault], pages: list[Page], mends: Mends) -> bool:
     # A hole's or a runt's mend moves every page after it: the first, one at a time.
     for fault in faults:
         if fault.code == "hole" and (
-            figureplace.mend_hole(fault, pages, mends.figures_after, mends.figures_before)
-            or _mend_hole(fault, pages, mends)
+            mends.figures.mend_hole(fault, pages) or _mend_hole(fault, pages, mends)
         ):
             break
         if fault.code == "runt" and _mend_runt(fault, pages, mends, body):
