@@ -381,3 +381,15 @@ def test_the_map_is_a_clean_drawing_of_known_size() -> None:
     for place in ("La Paz", "El Alto", "Oruro", "Huanuni", "Cerro Posokoni", "Colquiri",
                   "Potosí", "San Cristóbal", "N", "0", "200 km", "50 km"):  # fmt: skip
         assert place in labels, place
+
+
+def test_an_image_is_a_source_the_build_dates_caches_and_the_preview_watches(
+    figures: FigureBook,
+) -> None:
+    from studyguide.preview.server import is_source
+    from studyguide.sources.files import source_paths
+
+    root = figures.book.resolve()
+    assert root / "images" / "chart.png" in [p.resolve() for p in source_paths(figures.book)]
+    assert is_source(root / "images" / "chart.png", root, root / "build")
+    assert not is_source(root / "images" / ".chart.png.swp", root, root / "build")
