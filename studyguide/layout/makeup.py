@@ -12,7 +12,8 @@ part holds whole chapters, so a mend never moves another part's pages):
 - a chapter whose last page would hold three lines or fewer carries more of its last
   paragraph over, or is set a little tighter so that it ends a page sooner;
 - a figure that went to the next page, leaving a hole, is moved after the text that
-  follows it, which then fills the page.
+  follows it, which then fills the page (or before the text before it, or set a little
+  smaller: figureplace.py).
 
 The layout itself continues a note that does not fit under its call at the foot of the next
 page (patches/footnotes.py) and avoids a hyphen at a page's foot (patches/typesetting.py);
