@@ -122,6 +122,8 @@ def _stretch_points(lines: list[Any], body: float) -> list[tuple[float, float, f
             continue  # a question's ruled lines stay evenly spaced
         if above.kind == "heading":
             continue  # a heading stays with what follows it (and an opener keeps its height)
+        if above.kind in ("figure", "caption") and below.anchor == above.anchor:
+            continue  # a figure's picture stays with its caption
         if below.anchor != above.anchor or below.kind != above.kind or gap > 0.5:
             weight = 1 + max(0.0, gap) / body + (1 if below.kind == "heading" else 0)
             most = MAX_STRETCH_TEXT if above.kind == below.kind == "text" else MAX_STRETCH

@@ -23,9 +23,10 @@ REFERENCES_FILE = "references.toml"
 # Folders of a book's own layout: files here shadow the package's templates and styles.
 LAYOUT_DIRS = ("templates", "styles")
 LABELS_DIR = "labels"  # the book's own words for its language: labels/<language>.toml
+IMAGES_DIR = "images"  # the figures' pictures (sources/images.py)
 SOURCE_FILES = (METADATA_FILE, REFERENCES_FILE)
 LISTED_DIRS = (CHAPTERS_DIR, GLOSSARY_DIR)  # their NAME.md files, directly inside
-TREE_DIRS = (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)  # every file, in subfolders too
+TREE_DIRS = (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR, IMAGES_DIR)  # every file, in subfolders too
 # The facilitator's companion: one file a chapter, named as the chapter is. Not a source of
 # the members' editions: it neither dates them nor keys their cache (source_paths).
 FACILITATOR_DIR = "facilitator"
@@ -396,10 +397,10 @@ def source_folders(root: Path) -> list[Path]:
 
 def source_paths(root: Path) -> list[Path]:
     """Every file the editions are made from, as the loader reads them: the metadata, the
-    texts as published, the chapters, the glossary, the references, and the book's own
-    templates, styles and words (labels/). What dates a build and keys its cache, and what
-    the Makefile's targets depend on. (Only regular files inside the book; the loader
-    refused the rest.)"""
+    texts as published, the chapters, the glossary, the references, the figures' pictures
+    (images/), and the book's own templates, styles and words (labels/). What dates a build
+    and keys its cache, and what the Makefile's targets depend on. (Only regular files inside
+    the book; the loader refused the rest.)"""
     paths = _displayed_paths(root)
     for name in TREE_DIRS:
         folder = root / name

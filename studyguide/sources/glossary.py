@@ -140,6 +140,7 @@ def parse_glossary(
         state.unknown_links.clear()
         state.citations.clear()
         state.undefined_notes.clear()
+        state.figure_prefix = source.slug
         term = parse_term(md, source, state, errors)
         for slug, line in state.unknown_links:
             errors.add(unknown_term(slug, SourceRef(source.path, line), explicit_only))

@@ -19,7 +19,13 @@ from studyguide.layout.pagemap import PageMap, PageStart
 from studyguide.model import Book, Medium
 from studyguide.render.documents import EpubDocument, check_xhtml, font_stylesheet, style_text
 from studyguide.render.markup import render_template
-from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
+from studyguide.render.views import (
+    SOURCES_FILE,
+    BookView,
+    ChapterView,
+    document_name,
+    image_name,
+)
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
@@ -118,6 +124,8 @@ def build_site(
     files[STYLESHEET] = stylesheet(view.book).encode("utf-8")
     for name in SCRIPTS:
         files[name] = resources.files("studyguide.editions.web").joinpath(name).read_bytes()
+    for image in view.book.images.values():  # the figures' pictures: figures/…
+        files[image_name(image.path, Medium.WEB)] = image.data
     return SiteBuild(files, records)
 
 
