@@ -15,7 +15,7 @@ import pikepdf
 import pytest
 from pdfwords import SOFT_HYPHEN, Line, figure_boxes, inside, pdf_lines, ruled_rows
 
-from support import ROOT, studyguide
+from support import ROOT
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
 TEXT_PT = 11  # the A4 edition's text size (paper-a4.css)
@@ -346,11 +346,9 @@ def test_pdfua_checker_finds_nothing(built):
 
 
 @pytest.fixture(scope="session")
-def one_sided(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("one-sided")
-    run = studyguide("build", "--pdf", "--no-blank-pages", "--out", out, env=EPOCH)
-    assert run.code == 0, run.stderr
-    return Path(run.stdout.split()[-1])
+def one_sided(print_builds) -> Path:
+    """The single-sided A4 edition the whole run shares (conftest.print_builds)."""
+    return print_builds["a4-one-sided"].pdf
 
 
 def test_no_blank_pages_opens_chapters_on_the_next_page(one_sided, built):
