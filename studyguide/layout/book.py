@@ -158,13 +158,16 @@ def lay_out_book(
 
     sides = "2" if options.blank_pages else "1"
 
-    def kept_at(html: str, target: Path) -> Path:
-        return partcache.entry(
-            options.out, f"{options.paper}-{sides}-{target.stem}", partcache.key(html)
-        )
+    def lay_out_parts(items: list[tuple[str, Path]], round_: int) -> list[parts.PartLayout]:
+        """The parts of a round: those kept read back, the others laid out side by side. A
+        part is kept in a slot of its own for each paper, sides and round: its layout of one
+        round (say, before the other parts' page numbers are known) is not dropped for the
+        next round's."""
 
-    def lay_out_parts(items: list[tuple[str, Path]]) -> list[parts.PartLayout]:
-        """The parts of a round: those kept read back, the others laid out side by side."""
+        def kept_at(html: str, target: Path) -> Path:
+            slot = f"{options.paper}-{sides}-{target.stem}-r{round_}"
+            return partcache.entry(options.out, slot, partcache.key(html))
+
         results: dict[int, parts.PartLayout] = {}
         for index, (html, target) in enumerate(items):
             found = partcache.load(kept_at(html, target))

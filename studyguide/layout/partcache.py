@@ -38,7 +38,7 @@ def key(html: str) -> str:
 
 
 def entry(out: Path, slot: str, part_key: str) -> Path:
-    """Where the part in `slot` ("a4-2-3": paper, sides, index) is kept."""
+    """Where the part in `slot` ("a4-2-03-ch-3-r0": paper, sides, part, round) is kept."""
     return build_cache.entry(out, f"part-{slot}", part_key, ".bin")
 
 

@@ -187,7 +187,9 @@ class PartsLayout:
 
 
 # [(a part's HTML, where to write its PDF)] → what each gives, as laid out from page 1
-LayOutParts = Callable[[list[tuple[str, Path]]], list[PartLayout]]
+# Lays out a round's parts, each (HTML, target PDF); told the round (0: the other parts' page
+# numbers not known yet), so that a part's layouts of each round are kept side by side.
+LayOutParts = Callable[[list[tuple[str, Path]], int], list[PartLayout]]
 
 
 def lay_out(
@@ -208,7 +210,7 @@ def lay_out(
     """
     numbers: dict[str, int] = {}
     laid: list[LaidPart | None] = [None] * len(parts)
-    for _round in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         pages = [link_across_parts(render(part), numbers, glossary_pages) for part in parts]
         digests = [hashlib.sha256(html.encode("utf-8")).hexdigest() for html in pages]
         todo = [i for i, done in enumerate(laid) if done is None or done.digest != digests[i]]
@@ -219,7 +221,7 @@ def lay_out(
         if not todo:
             return PartsLayout([part for part in laid if part is not None])
         targets = {i: folder / f"{i:02d}-{_name(parts[i])}.pdf" for i in todo}
-        made = lay_out_parts([(pages[i], targets[i]) for i in todo])
+        made = lay_out_parts([(pages[i], targets[i]) for i in todo], round_)
         for i, result in zip(todo, made, strict=True):
             laid[i] = LaidPart(digests[i], targets[i], 1, result)
         page = 1
