@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -26,16 +28,39 @@ class Run:
     stderr: str
 
 
-def studyguide(*args: str | Path, root: Path = ROOT, env: dict[str, str] | None = None) -> Run:
-    """Run the real command line in a child process."""
-    result = subprocess.run(
-        [sys.executable, "-m", "studyguide", "--root", str(root), *map(str, args)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-    return Run(result.returncode, result.stdout, result.stderr)
+def studyguide(
+    *args: str | Path, root: Path = ROOT, env: dict[str, str] | None = None, child: bool = False
+) -> Run:
+    """Run the real command line: in this process (its imports, WeasyPrint's most of all, are
+    paid once a test worker, not once a command), or with `child` in a process of its own."""
+    argv = ["--root", str(root), *map(str, args)]
+    if child:
+        result = subprocess.run(
+            [sys.executable, "-m", "studyguide", *argv],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            check=False,
+        )
+        return Run(result.returncode, result.stdout, result.stderr)
+    from studyguide.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            try:
+                code = main(argv)
+            except SystemExit as exit:  # argparse, on a wrong command line
+                code = exit.code if isinstance(exit.code, int) else 1
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return Run(code, stdout.getvalue(), stderr.getvalue())
 
 
 def epub_files(path: Path) -> dict[str, bytes]:

@@ -302,7 +302,7 @@ def _render_or_our_error(root: Path) -> None:
 
 
 @settings(
-    max_examples=300,
+    max_examples=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -315,7 +315,7 @@ def test_any_chapter_gives_well_formed_xhtml_or_our_error(
 
 
 @settings(
-    max_examples=100,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -326,7 +326,7 @@ def test_every_book_without_a_mistake_renders(scratch: Path, chapters: list[str]
     _render_all(root)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=st.text(max_size=200), where=st.sampled_from(["body", "title", "term", "definition"]))
 def test_any_unicode_anywhere_gives_well_formed_xhtml_or_our_error(
     scratch: Path, text: str, where: str
@@ -369,13 +369,13 @@ def _shown_by_the_typeface(text: str) -> str:
 
 
 @settings(
-    max_examples=3,
+    max_examples=2,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     # A build and EPUBCheck take seconds: report the example found, do not shrink it.
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
-@given(chapters=st.lists(chapter.map(_shown_by_the_typeface), min_size=1, max_size=2))
+@given(chapters=st.lists(chapter.map(_shown_by_the_typeface), min_size=2, max_size=4))
 def test_fuzzed_books_that_build_pass_epubcheck(
     tmp_path_factory: pytest.TempPathFactory, chapters: list[str]
 ) -> None:
@@ -476,7 +476,7 @@ def _every_edition(root: Path) -> None:
 
 
 @settings(
-    max_examples=25,
+    max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
