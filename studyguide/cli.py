@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyguide.editions import registry
+from studyguide.editions import GROUPS, groups, registry
 from studyguide.errors import counted
 from studyguide.options import PAPERS, Options
 
@@ -52,6 +52,11 @@ def _build_options(paper: argparse.ArgumentParser) -> None:
     )
 
 
+def _dest(name: str, kind: str = "edition") -> str:
+    """Where argparse keeps an edition's (or a group's) flag: its name may hold a hyphen."""
+    return f"{kind}_{name.replace('-', '_')}"
+
+
 def _build_command(build: argparse.ArgumentParser) -> None:
     """The build command's options: one flag an edition (from the registry), then the rest."""
     editions = build.add_argument_group(
@@ -62,7 +67,16 @@ def _build_command(build: argparse.ArgumentParser) -> None:
     )
     for name, edition in registry().items():
         default = " (written by default)" if edition.default else ""
-        editions.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
+        editions.add_argument(
+            f"--{name}", dest=_dest(name), action="store_true", help=edition.summary + default
+        )
+    for group, members in groups().items():
+        editions.add_argument(
+            f"--{group}",
+            dest=_dest(group, "group"),
+            action="store_true",
+            help=f"{GROUPS[group]}: " + ", ".join(f"--{name}" for name in members),
+        )
     editions.add_argument(
         "--all",
         dest="all_editions",
@@ -281,13 +295,22 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
     if args.command == "handout":
         return ["handout"]
     if getattr(args, "all_editions", False):
-        return [name for name, edition in editions.items() if _possible(edition, book, args)]
-    wanted = [name for name in editions if getattr(args, name, False)]
+        said: set[str] = set()
+        return [name for name, edition in editions.items() if _possible(edition, book, args, said)]
+    asked = {group for group in groups() if getattr(args, _dest(group, "group"), False)}
+    wanted = [
+        name
+        for name, edition in editions.items()
+        if getattr(args, _dest(name), False) or edition.group in asked
+    ]
     return wanted or [name for name, edition in editions.items() if edition.default]
 
 
-def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool:
-    """Whether the book can have the edition (for --all): its check passes; if not, said."""
+def _possible(
+    edition: Any, book: Book | None, args: argparse.Namespace, said: set[str]
+) -> bool:
+    """Whether the book can have the edition (for --all): its check passes; if not, said
+    (once for a group of editions)."""
     from studyguide.errors import BuildError
 
     if book is None or edition.check is None:
@@ -295,7 +318,10 @@ def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool
     try:
         edition.check(book, _options(args, args.out or book.root / "build"))
     except BuildError as error:
-        _progress(f"not writing {edition.label} (--all): {error.message}")
+        what = f"the {edition.group} edition" if edition.group else edition.label
+        if what not in said:
+            _progress(f"not writing {what} (--all): {error.message}")
+            said.add(what)
         return False
     return True
 

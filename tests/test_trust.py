@@ -17,7 +17,7 @@ import pytest
 from pypdf import PdfReader
 
 from studyguide.cli import main
-from studyguide.editions.epub.package import normalise_zip
+from studyguide.render.epubpackage import normalise_zip
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.sources.book import load_book
 from studyguide.sources.dates import MAX_EPOCH, build_date

@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tinyhtml5.parser import HTMLParser
 
-from studyguide.editions.web.site import render_site
+from studyguide.layout.markers import insert_markers
+from studyguide.render.website import render_site
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.model import Medium
 from studyguide.output import replace_folder
@@ -315,7 +316,7 @@ def test_a_build_puts_the_folder_in_place_whole_or_keeps_the_last_one(tmp_path):
 def test_without_a_page_map_the_glossary_links_back_by_chapter(tmp_path):
     """The preview's first pages, before any print layout: no page numbers, every link."""
     book = load_book(_small_book(tmp_path / "book"))
-    files = render_site(render_book(book, Medium.WEB), ())
+    files = render_site(render_book(book, Medium.WEB), (), insert_markers)
     glossary, _ = parse(files["glossary.html"])
     line = next(p for p in glossary.iter("p") if "linked-from" in p.get("class", ""))
     assert " ".join("".join(line.itertext()).split()) == "Linked from One"
@@ -351,7 +352,7 @@ def test_any_book_that_loads_gives_html5_pages_whose_links_resolve(tmp_path_fact
     except (BuildError, BuildErrors) as error:
         fuzz._assert_our_error(error)
         return
-    files = render_site(render_book(book, Medium.WEB), ())
+    files = render_site(render_book(book, Medium.WEB), (), insert_markers)
     ids = {}
     for name, data in files.items():
         if name.endswith(".html"):

@@ -1,4 +1,5 @@
-"""For the Makefile: `python -m studyguide.editions` lists the editions' names;
+"""For the Makefile: `python -m studyguide.editions` lists the editions' names (and the
+groups' names: each is a make target too);
 `--targets [--paper P] [--out DIR]` the files a plain build writes for the book here.
 
 It runs with the system's Python and no third-party library, before the virtualenv exists.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from studyguide.editions import defaults, registry
+from studyguide.editions import defaults, groups, registry
 from studyguide.options import PAPERS, Options
 
 
@@ -21,7 +22,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path("."))
     args = parser.parse_args()
     if not args.targets:
-        print(" ".join(registry()))
+        print(" ".join([*registry(), *groups()]))
         return
     from studyguide.sources.meta import load_meta
 

@@ -17,15 +17,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from studyguide import cache
-from studyguide.editions.web.site import Preview, render_site
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.labels import labels_for
 from studyguide.layout import pagemap
+from studyguide.layout.markers import insert_markers
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress
 from studyguide.preview.printing import PrintLayout
 from studyguide.render.markup import environment
 from studyguide.render.views import render_book
+from studyguide.render.website import Preview, render_site
 from studyguide.sources.book import load_book
 from studyguide.sources.dates import build_date
 
@@ -197,4 +198,4 @@ def _render(shown: Shown, version: str, root: Path) -> dict[str, bytes]:
         html = page.render(labels=labels_for(_language(root)), preview=preview)
         return {"index.html": html.encode("utf-8")}
     view = render_book(shown.book, Medium.WEB, build_date(root).date())
-    return render_site(view, shown.page_map, preview)
+    return render_site(view, shown.page_map, insert_markers, preview)

@@ -1,9 +1,10 @@
 """The web edition: the book as a static folder of HTML pages, one a chapter, with the print
 edition's page numbers, for a group that shares a link rather than a file.
 
-Every page is readable without JavaScript; site.py renders them, pagenumbers.py finds the
-print pages the contents and the glossary's links back to the text show. The preview
-server (studyguide/preview) shows the same pages while the book is being written.
+Every page is readable without JavaScript; studyguide/render/website.py renders them (and
+webpages.py finds the print pages the contents and the glossary's links back to the text
+show), with the page-break markers the layout stage places. The preview server
+(studyguide/preview) shows the same pages while the book is being written.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ def prepare(job: Job) -> BookView:
 
 
 def write(job: Job, view: BookView, folder: Path) -> None:
-    from studyguide.editions.web.site import render_site, write_site
+    from studyguide.layout.markers import insert_markers
+    from studyguide.render.website import render_site, write_site
 
-    write_site(render_site(view, job.page_map or ()), folder)
+    write_site(render_site(view, job.page_map or (), insert_markers), folder)
 
 
 WEB = register(

@@ -1,25 +1,33 @@
 """The web edition's pages: the shared layout through web_page.html.j2, the print edition's
-page-break markers placed as in the EPUB, then written as HTML5 (no EPUB attributes)."""
+page-break markers placed as in the EPUB, then written as HTML5 (no EPUB attributes).
+
+Any edition that is a web site renders it here (the web edition, the parallel edition's web
+pages, the preview); the markers are placed by the function it is given (the layout stage's
+`insert_markers`), as this stage comes before the layout."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
-from studyguide.editions.web.pagenumbers import merge_blank_pages, page_numbers
-from studyguide.layout.markers import insert_markers
-from studyguide.layout.pagemap import PageStart
 from studyguide.model import Book, Medium
-from studyguide.render.documents import EpubDocument, font_stylesheet, style_text
+from studyguide.render.documents import EpubDocument, PageEntry, font_stylesheet, style_text
 from studyguide.render.markup import render_template
 from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
+from studyguide.render.webpages import merge_blank_pages, page_numbers
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
+# (the pages, the page map, the book's folder) → the pages with a page-break marker where
+# each print page begins, and the page list: studyguide.layout.markers.insert_markers
+PlaceMarkers = Callable[
+    [Sequence[EpubDocument], Sequence[Any], Path | None], tuple[list[EpubDocument], list[PageEntry]]
+]
 
 
 @dataclass(frozen=True)
@@ -79,34 +87,49 @@ def site_pages(view: BookView) -> list[Page]:
 
 
 def render_site(
-    view: BookView, page_map: Sequence[PageStart], preview: Preview | None = None
+    view: BookView,
+    page_map: Sequence[Any],
+    markers: PlaceMarkers,
+    preview: Preview | None = None,
+    styles: Sequence[str] = (),
 ) -> dict[str, bytes]:
-    """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB."""
+    """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB;
+    `page_map` is a sequence of the layout's PageStart, placed by `markers`; `styles` are
+    stylesheets added after the web edition's own (by name, as `style_text` finds them)."""
     pages = site_pages(view)
     trees: dict[str, etree._Element] = {}
     # The text first, then the pages that give its print page numbers: the contents and
     # the glossary's links back to the text.
     text = [page for page in pages if page.part not in ("index", "glossary")]
-    trees.update(_with_markers(view, text, pages, preview, Numbers(), page_map))
-    numbers = _numbers(view, pages, [trees[page.name] for page in text])
+    placed = _Placed(view, pages, preview, page_map, markers)
+    trees.update(placed.pages(text, Numbers()))
+    numbers = _numbers(view, pages, {page.name: trees[page.name] for page in text})
     rest = [page for page in pages if page.part in ("index", "glossary")]
-    trees.update(_with_markers(view, rest, pages, preview, numbers, page_map))
+    trees.update(placed.pages(rest, numbers))
     files = {page.name: html5(trees[page.name]) for page in pages}
-    files[STYLESHEET] = stylesheet(view.book).encode("utf-8")
+    files[STYLESHEET] = stylesheet(view.book, styles).encode("utf-8")
     return files
 
 
-def _with_markers(
-    view: BookView,
-    these: list[Page],
-    pages: list[Page],
-    preview: Preview | None,
-    numbers: Numbers,
-    page_map: Sequence[PageStart],
-) -> dict[str, etree._Element]:
-    """Pages rendered, with a page-break marker where each print page begins in them."""
-    documents = [_render_page(view, page, pages, preview, numbers) for page in these]
-    documents, _ = insert_markers(documents, page_map, view.book.root)
+@dataclass(frozen=True)
+class _Placed:
+    """Pages rendered with a page-break marker where each print page begins in them."""
+
+    view: BookView
+    all_pages: list[Page]
+    preview: Preview | None
+    page_map: Sequence[Any]
+    markers: PlaceMarkers
+
+    def pages(self, these: list[Page], numbers: Numbers) -> dict[str, etree._Element]:
+        view = self.view
+        documents = [
+            _render_page(view, page, self.all_pages, self.preview, numbers) for page in these
+        ]
+        return _trees(self.markers(documents, self.page_map, view.book.root)[0])
+
+
+def _trees(documents: list[EpubDocument]) -> dict[str, etree._Element]:
     trees = {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
     for tree in trees.values():
         merge_blank_pages(tree)
@@ -121,27 +144,34 @@ def write_site(files: Mapping[str, bytes], folder: Path) -> None:
         os.chmod(path, 0o644)
 
 
-def stylesheet(book: Book) -> str:
-    """base.css and web.css (the book's own, if it has them), and the typeface's family."""
-    sheets = [style_text(name, book.root) for name in ("base.css", "web.css")]
+def stylesheet(book: Book, styles: Sequence[str] = ()) -> str:
+    """base.css and web.css (the book's own, if it has them), `styles`, and the typeface's
+    family."""
+    sheets = [style_text(name, book.root) for name in ("base.css", "web.css", *styles)]
     return "\n".join([*sheets, font_stylesheet(book)])
 
 
-def _numbers(view: BookView, pages: list[Page], trees: list[etree._Element]) -> Numbers:
-    """Where each chapter begins in print, and each glossary entry's links back to the text."""
-    page_of_file = {page.chapter.path: page.name for page in pages if page.chapter}
+def _numbers(view: BookView, pages: list[Page], trees: dict[str, etree._Element]) -> Numbers:
+    """Where each chapter begins in print, and each glossary entry's links back to the text
+    (on the page that holds the link: its chapter's, or the one its text is shown in)."""
+    held = {
+        element.get("id"): name
+        for name, tree in trees.items()
+        for element in tree.iter()
+        if isinstance(element.tag, str) and element.get("id")
+    }
+    titles = {page.name: page.title for page in pages}
     wanted = {f"{c.id}-title" for c in view.chapters_html}
     wanted |= {link.id for entry in view.glossary_html for link in entry.links}
-    found = page_numbers(trees, wanted)
-    titles = {c.path: c.title for c in view.chapters_html}
+    found = page_numbers(list(trees.values()), wanted)
     backlinks = {}
     for entry in view.glossary_html:
         known = all(link.id in found for link in entry.links)
         backlinks[entry.term.slug] = [
             Backlink(
-                f"{page_of_file[link.source.path]}#{link.id}",
+                f"{held.get(link.id, '')}#{link.id}",
                 found[link.id] if known else "",
-                titles[link.source.path],
+                titles.get(held.get(link.id, ""), ""),
             )
             for link in entry.links
         ]

@@ -1,0 +1,46 @@
+"""The parallel edition in print: the guide's own chapters as in the print edition, each
+chapter of the original on pairs of facing pages (layout/facing.py), its translation on the
+right-hand page; A4, Letter or A5, always laid out for facing pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from studyguide.editions import Job
+
+
+def prepare(job: Job) -> Any:
+    """The parallel edition laid out on facing pages: the WeasyPrint document."""
+    from studyguide.layout.book import DATE_FORMAT, check_paper
+    from studyguide.layout.engine import lay_out_html
+    from studyguide.layout.facing import Unit, lay_out_facing
+    from studyguide.model import Medium
+    from studyguide.render.documents import ANSWER_LINES, print_stylesheet, style_text
+    from studyguide.render.parallel import parallel_book, render_parallel_print, side_html
+
+    book, options = job.book, job.options
+    check_paper(options.paper)
+    parallel = parallel_book(book, Medium.PRINT, job.date.date())
+    lines = ANSWER_LINES if options.writing_space else 0
+    groups = [
+        [
+            Unit(
+                side_html(parallel, unit, "original", lines),
+                side_html(parallel, unit, "translation", lines),
+                unit.opens or index == 0,
+            )
+            for index, unit in enumerate(chapter.units)
+        ]
+        for chapter in parallel.chapters
+    ]
+    css = print_stylesheet(book, options.paper) + "\n" + style_text("parallel-print.css", book.root)
+    stamp = job.date.strftime(DATE_FORMAT)
+
+    def render(spreads: list[list[Any]], whole: bool) -> str:
+        return render_parallel_print(parallel, spreads, options.paper, lines, css, stamp, whole)
+
+    job.progress(f"laying out the parallel edition ({options.paper.upper()}) on facing pages")
+    laid = lay_out_facing(groups, render, book.root, lay_out_html)
+    for side in laid.overflows:
+        job.progress(f"the parallel edition's {side} runs over its page")
+    return laid.document

@@ -1,0 +1,34 @@
+"""The parallel edition's web pages: the web edition, with each chapter of the original and
+its translation side by side on a wide screen, one after the other on a phone, and a switch
+to show one of the two only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from studyguide.editions import Job
+
+
+def prepare(job: Job) -> Any:
+    from studyguide.model import Medium
+    from studyguide.render.parallel import parallel_book, screen_book
+
+    job.progress("rendering the parallel edition's web pages")
+    return screen_book(parallel_book(job.book, Medium.WEB, job.date.date()), "web")
+
+
+def write(job: Job, screen: Any, folder: Path) -> None:
+    from studyguide.layout.markers import insert_markers
+    from studyguide.model import Medium
+    from studyguide.render.website import render_site, write_site
+
+    def markers(documents: Sequence[Any], pages: Sequence[Any], root: Path | None) -> Any:
+        placed, entries = insert_markers(documents, pages, root)
+        return screen.relink(placed, Medium.WEB), entries
+
+    files = render_site(
+        screen.view, job.page_map or (), markers, styles=("parallel-web.css",)
+    )
+    write_site(files, folder)
