@@ -306,9 +306,7 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
     return wanted or [name for name, edition in editions.items() if edition.default]
 
 
-def _possible(
-    edition: Any, book: Book | None, args: argparse.Namespace, said: set[str]
-) -> bool:
+def _possible(edition: Any, book: Book | None, args: argparse.Namespace, said: set[str]) -> bool:
     """Whether the book can have the edition (for --all): its check passes; if not, said
     (once for a group of editions)."""
     from studyguide.errors import BuildError

@@ -53,6 +53,9 @@ class Spread:
     verso: tuple[str, ...]
     recto: tuple[str, ...]
     opens: bool = False  # it begins with a unit that asked for a new pair (a chapter's)
+    # Points of room each side leaves after its first piece: where that piece is the rest of
+    # a long unit on one side, the other side leaves as much, and the next unit begins level.
+    space: tuple[float, float] = (0.0, 0.0)
 
     @property
     def verso_id(self) -> str:
@@ -78,6 +81,15 @@ class _Slice:
     notes: tuple[bool, bool]  # whether each side has notes
     new_pair: bool
     opens: bool = False  # the first slice of a unit that asked for a new pair
+    rest: bool = False  # a long unit's slice after its first
+
+    @property
+    def space(self) -> tuple[float, float]:
+        """The room the shorter side of a rest leaves, so that what follows begins level."""
+        if not self.rest:
+            return (0.0, 0.0)
+        verso, recto = self.used
+        return (max(0.0, recto - verso), max(0.0, verso - recto))
 
 
 @dataclass
@@ -164,6 +176,7 @@ def _measure(groups: list[list[Unit]], document: Any) -> tuple[list[list[_Slice]
                         (verso[2], recto[2]),
                         unit.new_pair or count > 1,  # a long unit: a pair a page of it
                         unit.new_pair and i == 0,
+                        i > 0,
                     )
                 )
         out.append(slices)
@@ -217,6 +230,7 @@ def _pack(
                 tuple(slices[i].verso for i in members),
                 tuple(slices[i].recto for i in members),
                 slices[members[0]].opens,
+                slices[members[0]].space if len(members) > 1 else (0.0, 0.0),
             )
             last = (g, members[-1]) if len(members) > 1 else None
             owners[spread.verso_id] = owners[spread.recto_id] = last
@@ -230,7 +244,8 @@ def _fits(slices: list[_Slice], side: int, measures: _Measures) -> bool:
     the notes is taken once for all of them."""
     noted = sum(1 for piece in slices if piece.notes[side])
     shared = max(0, noted - 1) * measures.note_space
-    return sum(piece.used[side] for piece in slices) - shared <= measures.capacity + SLACK
+    used = sum(piece.used[side] for piece in slices) + slices[0].space[side]
+    return used - shared <= measures.capacity + SLACK
 
 
 def _ran_over(document: Any, spreads: list[list[Spread]]) -> list[str]:

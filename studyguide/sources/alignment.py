@@ -149,21 +149,21 @@ def _parting(
     """Our error for paragraphs that do not pair one to one: where the pairing of least
     cost first leaves one to one."""
     step = _first_parting(ours, theirs)
-    if step is None:  # no pairing at all (one text has paragraphs the other has none of)
-        i, j, taken = 0, 0, (1, 1)
+    i, j, (a, b) = step if step is not None else (0, 0, (1, 1))
+    mine, yours = ours[i : i + a], theirs[j : j + b]
+    # Where one to one first fails: the paragraph after the first of the side that has more.
+    if b >= a:
+        here, text = (
+            theirs[min(j + 1, len(theirs) - 1)],
+            f"¶ {_span(yours[1:2])} of the translation",
+        )
     else:
-        i, j, taken = step
-    here = theirs[j] if j < len(theirs) else theirs[-1]
-    there = ours[i] if i < len(ours) else ours[-1]
-    mine = ours[i : i + taken[0]]
-    yours = theirs[j : j + taken[1]]
+        here, text = ours[min(i + 1, len(ours) - 1)], f"¶ {_span(mine[1:2])} of the original"
     seems = f"¶ {_span(mine)} of the original seems to face ¶ {_span(yours)} of the translation"
     return BuildError(
         here.source,
         f"the translation '{translation.id}' has {total_theirs} paragraphs and its original "
-        f"'{original.id}' {total_ours}: they part here, at ¶ {here.number} of the translation "
-        f"and ¶ {there.number} of the original ({there.source.path.name}:{there.source.line}); "
-        f"{seems}",
+        f"'{original.id}' {total_ours}: they part here, at {text}; {seems}",
         "if so, say it in book.toml's [parallel] table: "
         f'align = ["{_span(mine, "-")} = {_span(yours, "-")}"] (every other paragraph faces '
         "its own number in order); or give the two texts the same paragraphs",

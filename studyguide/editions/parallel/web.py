@@ -28,7 +28,5 @@ def write(job: Job, screen: Any, folder: Path) -> None:
         placed, entries = insert_markers(documents, pages, root)
         return screen.relink(placed, Medium.WEB), entries
 
-    files = render_site(
-        screen.view, job.page_map or (), markers, styles=("parallel-web.css",)
-    )
+    files = render_site(screen.view, job.page_map or (), markers, styles=("parallel-web.css",))
     write_site(files, folder)
