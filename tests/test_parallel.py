@@ -118,11 +118,30 @@ def test_a_different_number_of_paragraphs_is_an_error_where_they_part(tmp_path):
     assert f"chapters/04-preamble.md:{line}: error: the translation 'english' has 7 " in (
         failed.stderr
     )
-    assert "¶ 1 of the original seems to face ¶ 1–2 of the translation" in failed.stderr
-    assert 'align = ["1 = 1-2"]' in failed.stderr and "[parallel.misaligned]" in failed.stderr
+    assert "¶ 1 of the original seems to face ¶¶ 1–2 of the translation" in failed.stderr
+    assert 'add "1 = 1-2" to `align`' in failed.stderr and "[parallel.misaligned]" in failed.stderr
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*parallel*"))
     # The other editions do not pair the texts: they build.
     assert run("--root", book, "check").code == 0
+
+
+def test_where_a_translation_joins_two_paragraphs_the_error_says_which(tmp_path):
+    """The translation gives Articles 2 and 3 as one paragraph: the texts part at the
+    original's ¶ 5 (Article 3), which the hint pairs with the translation's ¶ 5."""
+    book = _copy(tmp_path)
+    for name in ("chapters/05-articles.md", "source/english.txt"):
+        _edit(
+            book / name, "resistance to oppression.\n\nArt. 3.", "resistance to oppression. Art. 3."
+        )
+    failed = run("--root", book, "build", "--parallel-pdf", "--out", tmp_path / "out")
+    lines = (book / "chapters" / "03-articles.md").read_text().splitlines()
+    line = next(n for n, text in enumerate(lines, 1) if text.startswith("Art. 3."))
+    assert failed.code == 1
+    assert f"chapters/03-articles.md:{line}: error: the translation 'english' has 6 " in (
+        failed.stderr
+    )
+    assert "¶¶ 4–5 of the original seems to face ¶ 5 of the translation" in failed.stderr
+    assert 'add "4-5 = 5" to `align`' in failed.stderr
 
 
 @pytest.mark.parametrize(

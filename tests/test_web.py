@@ -18,12 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tinyhtml5.parser import HTMLParser
 
-from studyguide.layout.markers import insert_markers
-from studyguide.render.website import render_site
 from studyguide.errors import BuildError, BuildErrors
+from studyguide.layout.markers import insert_markers
 from studyguide.model import Medium
 from studyguide.output import replace_folder
 from studyguide.render.views import render_book
+from studyguide.render.website import render_site
 from studyguide.sources.book import load_book
 from support import (
     NS,

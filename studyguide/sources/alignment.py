@@ -155,20 +155,25 @@ def _parting(
     if b >= a:
         here, text = (
             theirs[min(j + 1, len(theirs) - 1)],
-            f"¶ {_span(yours[1:2])} of the translation",
+            f"{_marked(yours[1:2])} of the translation",
         )
     else:
-        here, text = ours[min(i + 1, len(ours) - 1)], f"¶ {_span(mine[1:2])} of the original"
-    seems = f"¶ {_span(mine)} of the original seems to face ¶ {_span(yours)} of the translation"
+        here, text = ours[min(i + 1, len(ours) - 1)], f"{_marked(mine[1:2])} of the original"
+    seems = f"{_marked(mine)} of the original seems to face {_marked(yours)} of the translation"
     return BuildError(
         here.source,
         f"the translation '{translation.id}' has {total_theirs} paragraphs and its original "
         f"'{original.id}' {total_ours}: they part here, at {text}; {seems}",
-        "if so, say it in book.toml's [parallel] table: "
-        f'align = ["{_span(mine, "-")} = {_span(yours, "-")}"] (every other paragraph faces '
-        "its own number in order); or give the two texts the same paragraphs",
+        f'if so, add "{_span(mine, "-")} = {_span(yours, "-")}" to `align` in book.toml\'s '
+        f'[parallel] table (align = ["{_span(mine, "-")} = {_span(yours, "-")}"]; every other '
+        "paragraph faces its own number, in order), or give the two texts the same paragraphs",
         "parallel.misaligned",
     )
+
+
+def _marked(found: list[Paragraph]) -> str:
+    """ "¶ 2", "¶¶ 2–3"."""
+    return ("¶¶ " if len(found) > 1 else "¶ ") + _span(found)
 
 
 def _span(found: list[Paragraph], dash: str = "–") -> str:
