@@ -57,6 +57,7 @@ def repo_root() -> Path:
 # `--no-loadscope-reorder`, or xdist would order the files by their number of tests).
 SLOW_FIRST = [
     "test_parts.py",
+    "test_parallel.py",
     "test_fuzz.py",
     "test_print.py",
     "test_epub_editions.py",
