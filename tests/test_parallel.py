@@ -150,6 +150,7 @@ def test_where_a_translation_joins_two_paragraphs_the_error_says_which(tmp_path)
         ('align = ["1 = 1-9"]', "[parallel] align names ¶ 9 of 'english', which has 7"),
         ('align = ["one = two"]', "'one = two' is not an alignment of paragraphs [meta.parallel]"),
         ('align = ["2 = 3", "1 = 1"]', "'1 = 1' does not come after '2 = 3' [meta.parallel]"),
+        ('align = ["1-3 = 1-4"]', "pairs ¶¶ 1–3 of 'declaration', which are in two of its"),
         ('translation = "declaration"', "'declaration' is not a text of the book that translates"),
     ],
 )
@@ -390,6 +391,26 @@ def test_the_translation_first_where_the_book_says_so(tmp_path):
     view = screen_book(parallel_book(load_book(book), Medium.EPUB), "epub").view
     body = str(next(c for c in view.chapters_html if c.number == 2).body_html)
     assert body.index('class="parallel-translation"') < body.index('class="parallel-original"')
+
+
+def test_a_chapter_of_the_translation_may_begin_among_a_unit_s_paragraphs(tmp_path):
+    """The translation's preamble in two chapters, the second beginning with its ¶ 2, which
+    faces the original's ¶ 1 with its ¶ 1: its head stands between the two."""
+    from studyguide.render.parallel import parallel_book, screen_book
+
+    book = _copy(tmp_path)
+    chapters = book / "chapters"
+    (chapters / "05-articles.md").rename(chapters / "06-articles.md")
+    preamble = (chapters / "04-preamble.md").read_text(encoding="utf-8")
+    cut = preamble.index("They do so")
+    rest = preamble[cut:].split("\n\n[^sentence]")[0]
+    (chapters / "04-preamble.md").write_text(preamble[:cut] + preamble[cut + len(rest) :])
+    head = '---\ntitle: "The preamble, continued"\ntext: english\n---\n\n'
+    (chapters / "05-continued.md").write_text(head + rest, encoding="utf-8")
+    view = screen_book(parallel_book(load_book(book), Medium.EPUB), "epub").view
+    body = str(next(c for c in view.chapters_html if c.number == 2).body_html)
+    assert body.index('id="p-english-1"') < body.index('id="ch-5-title"')
+    assert body.index('id="ch-5-title"') < body.index('id="p-english-2"')
 
 
 # The web pages ---------------------------------------------------------------------------

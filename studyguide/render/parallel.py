@@ -37,19 +37,30 @@ XHTML = "http://www.w3.org/1999/xhtml"
 
 
 @dataclass(frozen=True)
-class Side:
-    """What one text gives a unit: its blocks, the chapters that begin in it, the chapters
-    whose questions it holds."""
+class Piece:
+    """A block of a side, or the head of a chapter that begins there."""
 
-    blocks: tuple[Block, ...] = ()
-    heads: tuple[ChapterView, ...] = ()
+    block: Block | None = None
+    head: ChapterView | None = None
+
+
+@dataclass(frozen=True)
+class Side:
+    """What one text gives a unit: its blocks with the heads of the chapters that begin
+    among them, and the chapters whose questions it holds."""
+
+    pieces: tuple[Piece, ...] = ()
     questions: tuple[ChapterView, ...] = ()
     numbers: tuple[int, ...] = ()  # its paragraphs' numbers
 
     @property
+    def heads(self) -> tuple[ChapterView, ...]:
+        return tuple(piece.head for piece in self.pieces if piece.head is not None)
+
+    @property
     def notes(self) -> tuple[str, ...]:
         """The ids of the notes it calls, in order."""
-        found = [note for block in self.blocks for note in block.notes]
+        found = [note for piece in self.pieces if piece.block for note in piece.block.notes]
         for chapter in self.questions:
             labels = {note.label: note for note in chapter.chapter.notes}
             found += [n for q in chapter.chapter.questions for n in called(q.nodes, labels)]
@@ -127,13 +138,13 @@ def parallel_book(book: Book, medium: Medium, built: dt.date | None = None) -> P
         if any(ends):
             units.append(Unit(Side(questions=ends[0]), Side(questions=ends[1]), "questions"))
         chapters[-1] = replace(chapters[-1], units=(*chapters[-1].units, *units))
+    # The book's other chapters where they are: before the two texts' first, or after it.
     texts = {pair.original.id, pair.translation.id}
-    front = tuple(
-        c
-        for c in view.chapters_html
-        if c.kind is Kind.FRONT or (c.kind is Kind.ARTICLE and c.text not in texts)
-    )
-    back = tuple(c for c in view.chapters_html if c.kind is Kind.BACK)
+    paired = [c.kind is Kind.ARTICLE and c.text in texts for c in view.chapters_html]
+    first = paired.index(True)
+    others = [(i, c) for i, c in enumerate(view.chapters_html) if not paired[i]]
+    front = tuple(c for i, c in others if i < first)
+    back = tuple(c for i, c in others if i > first)
     return ParallelBook(view, pair, tuple(chapters), front, back)
 
 
@@ -162,9 +173,13 @@ class _TextBlocks:
         return self.where[number]
 
     def side(self, numbers: tuple[int, ...]) -> Side:
-        heads = tuple(self.where[n] for n in numbers if self.where[n].paragraphs[:1] == (n,))
-        blocks = tuple(block for n in numbers for block in self.blocks[n])
-        return Side(blocks, heads, numbers=numbers)
+        pieces: list[Piece] = []
+        for number in numbers:
+            chapter = self.where[number]
+            if chapter.paragraphs[:1] == (number,):  # its chapter begins with it
+                pieces.append(Piece(head=chapter))
+            pieces += [Piece(block=block) for block in self.blocks[number]]
+        return Side(tuple(pieces), numbers=numbers)
 
     def ending(self, numbers: tuple[int, ...]) -> tuple[ChapterView, ...]:
         """The chapters with questions whose last paragraph is among `numbers`."""

@@ -111,9 +111,25 @@ def text_pair(book: Book) -> TextPair:
             raise _parting(segment[0], segment[1], original, translation, len(ours), len(theirs))
         facing += [Facing((o.number,), (t.number,)) for o, t in zip(*segment, strict=True)]
         if entry is not None:
+            _check_one_chapter(book.meta.path, entry, ours, original)
             facing.append(Facing(_numbers(entry.original), _numbers(entry.translation)))
             start = (entry.original[1] + 1, entry.translation[1] + 1)
     return TextPair(original, translation, tuple(facing), book.meta.parallel.first)
+
+
+def _check_one_chapter(path: Path, entry: Alignment, ours: list[Paragraph], original: Text) -> None:
+    """The original's paragraphs of an entry are in one of its chapters: each chapter of the
+    original is set out with what faces it (a chapter of the translation may begin anywhere)."""
+    first, last = entry.original
+    if ours[first - 1].chapter != ours[last - 1].chapter:
+        raise BuildError(
+            SourceRef(path, entry.line),
+            f"[parallel] align pairs ¶¶ {first}–{last} of '{original.id}', which are in two of "
+            "its chapters",
+            "pair the paragraphs of one chapter of the original at a time (a chapter of the "
+            "translation may begin among them)",
+            "parallel.align",
+        )
 
 
 def _numbers(bounds: tuple[int, int]) -> tuple[int, ...]:
