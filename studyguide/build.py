@@ -39,7 +39,7 @@ from studyguide.sources.dates import build_date
 class Plan:
     editions: list[Edition]
     page_map_path: Path | None  # where the page map is kept, when an edition needs one
-    kept_pages: list[pagemap.PageStart] | None  # the page map of unchanged sources, if kept
+    kept_pages: pagemap.PageMap | None  # the page map of unchanged sources, if kept
 
     @property
     def missing_pages(self) -> bool:
@@ -157,9 +157,7 @@ def lay_out(plan: Plan, job: Job) -> Any:
 
     job.progress(f"laying out the print edition ({job.options.paper.upper()}) with WeasyPrint")
     laid = lay_out_book(job.book, job.options, job.date, job.progress)
-    pagemap.save(
-        laid.page_starts(), plan.page_map_path or pagemap.cache_path(job.book, job.options)
-    )
+    pagemap.save(laid.page_map(), plan.page_map_path or pagemap.cache_path(job.book, job.options))
     return laid
 
 
@@ -194,13 +192,13 @@ def _write_in_order(plan: Plan, job: Job, staging: Staging) -> None:
                 job.progress(f"the {edition.label} needs the print edition's page numbers:")
                 laid = lay_out(plan, job)
             if laid is not None:
-                pages = laid.page_starts()
+                pages = laid.page_map()
             else:
                 job.progress("print page numbers: using the page map of the unchanged sources")
         ready = replace(
             job,
             layout=laid if edition.needs is Needs.LAYOUT else None,
-            page_map=tuple(pages) if edition.needs is Needs.PAGE_MAP and pages else None,
+            page_map=pages if edition.needs is Needs.PAGE_MAP and pages else None,
         )
         _write(edition, ready, _prepare(edition, ready, made), staging)
 
@@ -250,7 +248,7 @@ def _in_child(
     staging = Staging()
     try:
         for edition, made in zip(editions, prepared, strict=True):
-            _write(edition, replace(job, page_map=tuple(pages)), made, staging)
+            _write(edition, replace(job, page_map=pages), made, staging)
         return [(str(temporary), str(target)) for temporary, target in staging.staged]
     except BaseException:
         staging.discard()

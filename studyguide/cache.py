@@ -38,7 +38,7 @@ def digest(parts: Iterable[bytes | str]) -> str:
     return hasher.hexdigest()[:32]
 
 
-def _package_files() -> list[tuple[str, bytes]]:
+def package_files() -> list[tuple[str, bytes]]:
     """The package's code, templates, styles and words (labels/*.toml): a change to any may
     change an edition."""
     found: list[tuple[str, bytes]] = []
@@ -62,7 +62,7 @@ def inputs_digest(root: Path, *extra: str) -> str:
     parts: list[bytes | str] = [__version__, *extra]
     for path in source_paths(root):
         parts += [path.relative_to(root).as_posix(), read_source_bytes(root, path)]
-    for name, data in _package_files():
+    for name, data in package_files():
         parts += [name, data]
     return digest(parts)
 

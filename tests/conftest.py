@@ -21,30 +21,68 @@ class Built:
     kepub: Path
 
 
+def _shared_build(factory: pytest.TempPathFactory, worker_id: str, name: str, args: list) -> dict:
+    """A build of the real book, made once for the whole run and shared by the test workers
+    (the first to need it builds it, under a lock; the others wait and read it)."""
+    base = factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    out = shared / name
+    with (shared / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{name}.json"
+        if not done.exists():
+            run = studyguide(*args, "--out", out, env=EPOCH)
+            assert run.code == 0, run.stderr
+            done.write_text(json.dumps({"stdout": run.stdout, "stderr": run.stderr}))
+        result = json.loads(done.read_text())
+    result["out"] = str(out)
+    return result
+
+
+EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}  # 5 October 2006, the statement's date
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
     """The real book, built once with the real command line into a temporary folder: once
-    for the whole run, shared by the test workers (the first to need it builds it, under a
-    lock; the others wait for it and read it). Tests copy it before changing anything."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent
-    out = shared / "built-book"
-    with (shared / "built-book.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        done = shared / "built-book.json"
-        if not done.exists():
-            run = studyguide(
-                "build", "--pdf", "--epub", "--kepub", "--out", out,
-                env={"SOURCE_DATE_EPOCH": "1160006400"},
-            )  # fmt: skip
-            assert run.code == 0, run.stderr
-            done.write_text(json.dumps({"stdout": run.stdout, "stderr": run.stderr}))
-        run = json.loads(done.read_text())
+    for the whole run, shared by the test workers. Tests copy it before changing anything."""
+    run = _shared_build(
+        tmp_path_factory, worker_id, "built-book", ["build", "--pdf", "--epub", "--kepub"]
+    )
     written = [Path(line) for line in run["stdout"].split()]
     epub = next(p for p in written if p.name.endswith(".epub") and ".kepub" not in p.name)
     pdf = next(p for p in written if p.suffix == ".pdf")
     kepub = next(p for p in written if p.name.endswith(".kepub.epub"))
-    return Built(out, epub, pdf, run["stderr"], kepub)
+    return Built(Path(run["out"]), epub, pdf, run["stderr"], kepub)
+
+
+# The print editions the proof is checked on, besides the A4 one of `built`: (paper, options)
+PRINT_EDITIONS = {
+    "letter": ["--paper", "letter"],
+    "a5": ["--paper", "a5"],
+    "a4-one-sided": ["--paper", "a4", "--no-blank-pages"],
+}
+
+
+@dataclass
+class PrintBuild:
+    name: str
+    options: list[str]  # the paper and sides, as the command line takes them
+    out: Path  # the output folder, with its build cache
+    pdf: Path
+
+
+@pytest.fixture(scope="session")
+def print_builds(tmp_path_factory: pytest.TempPathFactory, worker_id: str, built) -> dict:
+    """The real book's PDF at every paper size and single-sided, each built once for the run."""
+    builds = {"a4": PrintBuild("a4", ["--paper", "a4"], built.out, built.pdf)}
+    for name, options in PRINT_EDITIONS.items():
+        run = _shared_build(
+            tmp_path_factory, worker_id, f"print-{name}", ["build", "--pdf", *options]
+        )
+        pdf = Path(run["stdout"].split()[-1])
+        builds[name] = PrintBuild(name, options, Path(run["out"]), pdf)
+    return builds
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +94,7 @@ def repo_root() -> Path:
 # fill in around them on the two workers (`-n 2 --dist loadfile` hands files out in order;
 # `--no-loadscope-reorder`, or xdist would order the files by their number of tests).
 SLOW_FIRST = [
+    "test_proof.py",
     "test_parts.py",
     "test_parallel.py",
     "test_fuzz.py",

@@ -173,13 +173,13 @@ def _sound_digest_small_png(path: Path) -> None:
 
 
 def _empty_page_map(path: Path) -> None:
-    path.write_bytes(_with_digest(b"[]"))
+    path.write_bytes(_with_digest(b'{"starts": [], "in_notes": []}'))
 
 
 def _page_map_of_wrong_types(path: Path) -> None:
     entries = json.loads(_content(path))
-    entries[0]["offset"] = str(entries[0]["offset"])
-    entries[-1]["label"] = 7
+    entries["starts"][0]["offset"] = str(entries["starts"][0]["offset"])
+    entries["starts"][-1]["label"] = 7
     path.write_bytes(_with_digest(json.dumps(entries).encode()))
 
 

@@ -134,7 +134,7 @@ def _layout_refusals(html_text: str, root: Path) -> str:
     from studyguide.layout import engine as pdf
 
     with pytest.raises((BuildError, BuildErrors)) as caught:
-        pdf.layout(html_text, root)
+        pdf.lay_out_html(html_text, root)
     return caught.value.format(root)
 
 
@@ -279,21 +279,20 @@ def test_pdf_failing_half_written_keeps_the_old_edition(
     failure: Exception,
     exit_code: int | None,
 ) -> None:
-    from weasyprint.document import Document
-
     from studyguide.cli import main
+    from studyguide.layout import merge
 
     book, out = _changed_copy(last_good, tmp_path)
     before = last_good.editions
     parts: list[Path] = []
 
-    def write_half_then_fail(self: Document, target: object = None, **options: object) -> None:
-        assert hasattr(target, "write")
+    def write_half_then_fail(pieces: object, target: object, date: object = None) -> None:
+        assert hasattr(target, "write")  # the PDF edition's file: its parts merged into it
         target.write(b"%PDF-1.7\n% half a PDF")  # type: ignore[union-attr]
         parts.extend(_leftovers(out))
         raise failure
 
-    monkeypatch.setattr(Document, "write_pdf", write_half_then_fail)
+    monkeypatch.setattr(merge, "merge", write_half_then_fail)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     argv = ["--root", str(book), "build", "--pdf", "--out", str(out)]
     if exit_code is None:
@@ -361,21 +360,20 @@ def test_a_signal_to_the_build_alone_keeps_every_old_edition(
 ) -> None:
     """The signal reaches the main process only (not its group), while it writes the PDF
     and after the EPUB's process has written its temporary file."""
-    from weasyprint.document import Document
-
     from studyguide.cli import main
+    from studyguide.layout import merge
 
     book, out = _changed_copy(last_good, tmp_path)
     seen: list[str] = []
 
-    def write_half_then_signal(self: Document, target: object = None, **options: object) -> None:
+    def write_half_then_signal(pieces: object, target: object, date: object = None) -> None:
         target.write(b"%PDF-1.7\n% half a PDF")  # type: ignore[union-attr]
         _wait_for(lambda: list(out.glob(f".{SLUG}.epub.*.part")), "the EPUB's temporary file")
         seen.extend(p.name for p in _leftovers(out))
         os.kill(os.getpid(), signum)
         _wait_for(lambda: [], "the signal's effect")
 
-    monkeypatch.setattr(Document, "write_pdf", write_half_then_signal)
+    monkeypatch.setattr(merge, "merge", write_half_then_signal)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     assert main(["--root", str(book), "build", "--out", str(out)]) == 128 + signum
     stderr = capsys.readouterr().err
@@ -390,15 +388,15 @@ def test_a_signal_to_the_build_alone_keeps_every_old_edition(
 
 DRIVER = """
 import os, signal, sys, time
-from weasyprint.document import Document
 from studyguide.cli import main
+from studyguide.layout import merge
 
-def write_half_then_signal(self, target=None, **options):
+def write_half_then_signal(pieces, target, date=None):
     target.write(b"%PDF-1.7\\n% half a PDF")
     os.killpg(0, int(os.environ["SIGNAL"]))
     time.sleep(30)
 
-Document.write_pdf = write_half_then_signal
+merge.merge = write_half_then_signal
 sys.exit(main(sys.argv[1:]))
 """
 

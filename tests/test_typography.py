@@ -152,19 +152,39 @@ def test_every_opener_sets_its_title_at_one_height(built, book, lines):
     assert len(set(tops.values())) == 1, tops
 
 
-def test_no_rule_at_the_top_of_a_page(lines, text_height):
-    """The questions' rule stands over their heading: the heading never opens a page."""
-    for number, page in enumerate(lines, start=1):
-        body = [line for line in page if line.y0 > 60]  # under the running head
-        if body:
-            assert not body[0].text.startswith("Discussion questions"), f"p. {number}"
+def test_no_rule_at_the_top_of_a_page(built):
+    """The questions' rule stands over their heading, except where the heading opens a page:
+    there no rule stands under the running head."""
+    import pymupdf
+
+    tops = 0
+    with pymupdf.open(built.pdf) as document:
+        for page in document:
+            found = page.search_for("Discussion questions")
+            if not found:
+                continue
+            heading = found[0]
+            strokes = [
+                d["rect"]
+                for d in page.get_drawings()
+                if d["rect"].width > 200 and d["rect"].y0 < heading.y0 and d["rect"].y1 > 60
+            ]
+            lines = [b for b in page.get_text("dict")["blocks"] if b["bbox"][1] > 60]
+            at_top = min(b["bbox"][1] for b in lines) >= heading.y0 - 1
+            if at_top:
+                tops += 1
+                assert not [r for r in strokes if r.y0 < heading.y0 - 2], page.number
+            else:
+                assert any(heading.y0 - 40 < r.y0 < heading.y0 for r in strokes), page.number
+    assert tops >= 1
 
 
 def test_glossary_locators_stay_with_their_entry(built, book, lines):
     start = _openers(built, book)["glossary"]
     for number, page in enumerate(lines[start - 1 :], start=start):
         body = [line for line in page if line.y0 > 60]
-        assert body and not body[0].text.startswith("Linked from"), f"p. {number}"
+        if body:  # (not the blank page before the sources)
+            assert not body[0].text.startswith("Linked from"), f"p. {number}"
 
 
 # ------------------------------------------------------------------ notes
@@ -185,7 +205,9 @@ def test_note_calls_are_two_thirds_of_the_text_and_follow_punctuation(lines, tex
             assert not re.match(r"[,.;:]", line.words[index + 1].text), line.text
 
 
-def test_notes_are_set_at_9_pt_in_lines_of_at_most_80_characters(lines, text_height):
+def test_notes_are_set_at_9_pt_across_the_text_s_measure(lines, text_height):
+    """Notes at 9 pt, in lines as wide as the text's (a narrower measure than the text's made
+    the notes take more room than they need, and left holes above them)."""
     note_lines = [
         line
         for page in lines
@@ -193,8 +215,12 @@ def test_notes_are_set_at_9_pt_in_lines_of_at_most_80_characters(lines, text_hei
         if abs(line.height * TEXT_PT / text_height - 9) < 0.3 and len(line.words) > 3
         if line.y0 > 60  # not the running head
     ]
+    text_lines = [line for page in lines for line in page if abs(line.height - text_height) < 0.1]
     assert len(note_lines) > 100
-    assert max(len(line.text) for line in note_lines) <= 82
+    widest_note = max(line.x1 - line.x0 for line in note_lines)
+    widest_text = max(line.x1 - line.x0 for line in text_lines)
+    assert widest_note > 0.95 * widest_text
+    assert max(len(line.text) for line in note_lines) > 95  # about 100 characters at 9 pt
 
 
 # ------------------------------------------------------------------ answer lines, ¶ numbers
@@ -222,38 +248,43 @@ def _questions_pages(lines, text_height) -> list[tuple[int, int, bool]]:
 def test_every_question_has_four_ruled_lines_at_any_resolution(
     built, lines, text_height, tmp_path, dpi
 ):
-    """Four lines under each question whatever the resolution (a gradient gave 4 or 5, and
-    dropped lines at 60 dpi); the questions' own rule above their heading counts one."""
+    """At least four lines under each question whatever the resolution (a gradient gave 4 or
+    5, and dropped lines at 60 dpi); the last question of a page gets its spare room too;
+    the questions' own rule above their heading counts one where it is drawn."""
     pages = _questions_pages(lines, text_height)[:4]
     assert len(pages) == 4
     for page, questions, heading in pages:
         rows = ruled_rows(built.pdf, page, dpi, tmp_path)
-        assert len(rows) == 4 * questions + heading, f"p. {page} at {dpi} dpi"
+        assert len(rows) >= 4 * questions, f"p. {page} at {dpi} dpi"
+        assert len(rows) <= 4 * questions + heading + 20, f"p. {page} at {dpi} dpi"
 
 
 def test_paragraph_numbers_are_full_size_and_in_one_place(lines, text_height, book):
-    """¶ numbers stand in the margin, right-aligned at one place, at the text's size."""
+    """¶ numbers stand in the outer margin (left of the text on a left-hand page, right of it
+    on a right-hand one), at the text's size, at one place on each side."""
     numbers = []
     for number, page in enumerate(lines, start=1):
         if not page:
             continue
         bottom = max(line.y0 for line in page)
         folio = [ln for ln in page if ln.text == str(number) and ln.y0 == bottom]
-        body = [line for line in page if line not in folio]
+        body = [line for line in page if line not in folio and len(line.words) > 3]
         if not body:
             continue
         left = statistics.mode(round(line.x0) for line in body)
+        right = max(line.x1 for line in body)
         numbers += [
-            (number, line.words[0])
-            for line in body
-            if line.words[0].text.isdigit() and line.words[0].x1 < left - 3
+            (number, word)
+            for line in page
+            if line not in folio and len(line.words) == 1
+            for word in line.words
+            if word.text.isdigit() and (word.x1 < left - 3 or word.x0 > right + 3)
         ]
     assert len(numbers) == sum(len(chapter.paragraphs) for chapter in book.chapters)
     for page, word in numbers:
         assert abs(word.height - text_height) < 0.1, f"p. {page}: ¶ {word.text} is not full size"
-    for parity in (0, 1):
-        ends = {round(w.x1) for page, w in numbers if page % 2 == parity}
-        assert len(ends) == 1, ends
+    assert len({round(w.x1) for page, w in numbers if page % 2 == 0}) == 1  # right-aligned
+    assert len({round(w.x0) for page, w in numbers if page % 2 == 1}) == 1  # left-aligned
 
 
 # ------------------------------------------------------------------ tagging
@@ -316,11 +347,12 @@ def test_no_blank_pages_opens_chapters_on_the_next_page(one_sided, built):
 
 
 def test_no_blank_pages_has_the_same_margins_on_every_page(one_sided):
+    """Single-sided, every page is set like a right-hand one: the text at the same place."""
     lefts: dict[int, list[float]] = {0: [], 1: []}
     for number, page in enumerate(pdf_lines(one_sided), start=1):
-        body = [line.x0 for line in page if line.y0 > 60 and len(line.words) > 4]
+        body = [round(line.x0) for line in page if line.y0 > 60 and len(line.words) > 4]
         if number > 4 and body:
-            lefts[number % 2].append(statistics.mode(round(x) for x in body))
+            lefts[number % 2].append(min(body))
     assert statistics.mode(lefts[0]) == statistics.mode(lefts[1])
 
 

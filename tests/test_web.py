@@ -19,11 +19,10 @@ from hypothesis import strategies as st
 from tinyhtml5.parser import HTMLParser
 
 from studyguide.errors import BuildError, BuildErrors
-from studyguide.layout.markers import insert_markers
+from studyguide.layout.website import render_site
 from studyguide.model import Medium
 from studyguide.output import replace_folder
 from studyguide.render.views import render_book
-from studyguide.render.website import render_site
 from studyguide.sources.book import load_book
 from support import (
     NS,
@@ -218,7 +217,7 @@ def test_glossary_and_text_link_both_ways_with_the_print_pages(built, pages):
         if line is None:
             continue
         linked_from.append(" ".join("".join(line.itertext()).split()))
-        entry = dd.get("id") or _entry_of(glossary, dd)
+        entry = _entry_of(glossary, dd)  # (its term, the dt before it)
         for link in line.iter("a"):
             page, _, target = link.get("href").partition("#")
             there = next(a for a in pages[page].iter("a") if a.get("id") == target)
@@ -316,7 +315,7 @@ def test_a_build_puts_the_folder_in_place_whole_or_keeps_the_last_one(tmp_path):
 def test_without_a_page_map_the_glossary_links_back_by_chapter(tmp_path):
     """The preview's first pages, before any print layout: no page numbers, every link."""
     book = load_book(_small_book(tmp_path / "book"))
-    files = render_site(render_book(book, Medium.WEB), (), insert_markers)
+    files = render_site(render_book(book, Medium.WEB), ())
     glossary, _ = parse(files["glossary.html"])
     line = next(p for p in glossary.iter("p") if "linked-from" in p.get("class", ""))
     assert " ".join("".join(line.itertext()).split()) == "Linked from One"
@@ -352,7 +351,7 @@ def test_any_book_that_loads_gives_html5_pages_whose_links_resolve(tmp_path_fact
     except (BuildError, BuildErrors) as error:
         fuzz._assert_our_error(error)
         return
-    files = render_site(render_book(book, Medium.WEB), (), insert_markers)
+    files = render_site(render_book(book, Medium.WEB), ())
     ids = {}
     for name, data in files.items():
         if name.endswith(".html"):

@@ -41,7 +41,7 @@ class Job:
     options: Options
     date: dt.datetime  # the editions' date (sources/dates.py)
     progress: Progress
-    page_map: tuple[Any, ...] | None = None  # PageStarts, for Needs.PAGE_MAP
+    page_map: Any = None  # layout.pagemap.PageMap, for Needs.PAGE_MAP
     layout: Any = None  # the laid-out print edition, for Needs.LAYOUT (studyguide/layout/book.py)
 
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from studyguide.errors import BuildError
-from studyguide.layout import makeup, parts
+from studyguide.layout import makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
-from studyguide.layout.pages import anchor_pages, from_document
+from studyguide.layout.pagemap import PageMap
+from studyguide.layout.pages import anchor_pages, from_document, note_continuations
 from studyguide.model import Book, Medium
 from studyguide.options import PAPERS, Options, Progress, quiet
 from studyguide.output import atomic_output
@@ -58,11 +59,20 @@ def _renderer(
     check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
     css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
+    # A part is laid out undated, so that its layout is kept across builds of other dates;
+    # the merged file is given the date (merge.py).
     stamp = date.strftime(DATE_FORMAT) if date else ""
 
     def render(part: PrintPart | None) -> str:
+        stamp_here = stamp if part is None else ""
         return render_print_html(
-            view, options.paper, options.writing_space, css, stamp, options.glossary_pages, part
+            view,
+            options.paper,
+            options.writing_space,
+            css,
+            stamp_here,
+            options.glossary_pages,
+            part,
         )
 
     return view, render
@@ -75,9 +85,14 @@ class PrintLayout:
 
     laid: parts.PartsLayout
     folder: tempfile.TemporaryDirectory
+    date: dt.datetime | None = None  # the editions' date, given to the merged file
 
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
+
+    def page_map(self) -> PageMap:
+        """Where each page begins, and where each note carried over goes on."""
+        return PageMap(tuple(self.laid.page_starts), tuple(self.laid.note_starts))
 
     @property
     def pages(self) -> list[Page]:
@@ -94,7 +109,7 @@ class PrintLayout:
 
         pieces = [part.pdf for part in self.laid.parts]
         try:
-            merge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle)
+            merge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle, self.date)
         finally:
             self.folder.cleanup()
 
@@ -109,18 +124,31 @@ def lay_out_book(
     view, render = _renderer(book, options, date)
     plan = parts.plan(view, options.part_size)
 
+    sides = "2" if options.blank_pages else "1"
+
     def lay_out_part(html: str, first_page: int, target: Path) -> parts.PartLayout:
+        kept = partcache.entry(
+            options.out, f"{options.paper}-{sides}-{target.stem}", partcache.key(html)
+        )
+        found = partcache.load(kept)
+        if found is not None:
+            with atomic_output(target) as handle:
+                handle.write(found[0])
+            return found[1]
         made = makeup.lay_out(html, book.root, first_page, lay_out_html, options.blank_pages)
         document = made.document
         with atomic_output(target) as handle:
             write_pdf(document, handle, book.meta.identifier)
-        return parts.PartLayout(
+        laid = parts.PartLayout(
             from_document(document, first_page),
             anchor_pages(document, first_page),
             len(document.pages),
             made.pages,
             made.faults,
+            note_continuations(document, first_page),
         )
+        partcache.save(kept, target.read_bytes(), laid)
+        return laid
 
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:
@@ -136,4 +164,4 @@ def lay_out_book(
     except BaseException:
         folder.cleanup()
         raise
-    return PrintLayout(laid, folder)
+    return PrintLayout(laid, folder, date)

@@ -30,6 +30,12 @@ def add(commands: argparse._SubParsersAction) -> None:
         help="proof the edition for single-sided photocopying (build --no-blank-pages)",
     )
     proof.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="the output folder whose build cache to use (default: build/)",
+    )
+    proof.add_argument(
         "--no-writing-space",
         dest="writing_space",
         action="store_false",
@@ -49,7 +55,7 @@ def run_proof(args: argparse.Namespace) -> int:
     book = load_book(root)
     check_book(book)
     options = Options(
-        out=root / "build",
+        out=args.out or root / "build",
         paper=args.paper,
         writing_space=args.writing_space,
         blank_pages=args.blank_pages,

@@ -288,7 +288,14 @@ def read_page(page: Any, number: int) -> Page:
                     raw.append(line)
                     if made.section and made.section not in sections:
                         sections.append(made.section)
-            result.lines = _with_word_widths(result.lines, raw)
+            # In reading order down the page (the box tree's order may differ: a list item's
+            # marker, a block after a float)
+            order = sorted(
+                range(len(raw)), key=lambda i: (result.lines[i].top, result.lines[i].left)
+            )
+            result.lines = _with_word_widths(
+                [result.lines[i] for i in order], [raw[i] for i in order]
+            )
     result.sections = tuple(sections)
     return result
 

@@ -323,7 +323,12 @@ def _hyphenated_line(pages: list[Page], fault: proof.Fault) -> Line | None:
     if page is None:
         return None
     return next(
-        (line for line in page.lines if line.hyphenated and line.anchor == fault.anchor), None
+        (
+            line
+            for line in [*page.lines, *page.notes]
+            if line.hyphenated and line.anchor == fault.anchor
+        ),
+        None,
     )
 
 

@@ -18,6 +18,7 @@ identifier; every part gives its pages, and what refers to them is joined up:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import warnings
 from collections.abc import Sequence
@@ -30,9 +31,14 @@ from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
 from studyguide.layout.parts import ANCHOR_URI
 
 
-def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
-    """Merge `parts` (each a PDF and whether a blank page goes before it) into `output`."""
+def merge(
+    parts: Sequence[tuple[Path, bool]], output: BinaryIO, date: dt.datetime | None = None
+) -> None:
+    """Merge `parts` (each a PDF and whether a blank page goes before it) into `output`,
+    dated `date` (the parts are laid out undated, to be kept across builds)."""
     with pikepdf.open(parts[0][0]) as merged:
+        if date is not None:
+            _date(merged, date)
         tree = merged.Root.StructTreeRoot
         document_element = tree.K[0]
         parent_tree = dict(NumberTree(tree.ParentTree).items())
@@ -84,6 +90,18 @@ def merge(parts: Sequence[tuple[Path, bool]], output: BinaryIO) -> None:
             deterministic_id=True,
             object_stream_mode=pikepdf.ObjectStreamMode.generate,
         )
+
+
+def _date(pdf: pikepdf.Pdf, date: dt.datetime) -> None:
+    """The file's creation and modification date, in its document information and its XMP
+    metadata, as WeasyPrint writes them from the HTML's dcterms dates."""
+    pdf.docinfo["/CreationDate"] = pdf.docinfo["/ModDate"] = String(
+        date.strftime("D:%Y%m%d%H%M%SZ")
+    )
+    stamp = date.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        meta["xmp:CreateDate"] = stamp
+        meta["xmp:ModifyDate"] = stamp
 
 
 def _take_stream_data(merged: pikepdf.Pdf, part: pikepdf.Pdf) -> None:

@@ -16,6 +16,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from studyguide import cache
 from studyguide.model import Book
@@ -30,6 +31,22 @@ class PageStart:
     anchor: str  # id of the element the page begins in
     offset: int  # visible characters of that element before the page begins
     preview: str  # the first words of the page, for people and tests
+
+
+@dataclass(frozen=True)
+class PageMap(Sequence[PageStart]):
+    """Where each print page begins (a sequence of PageStarts), and where each note that the
+    print edition continues at the foot of the next page goes on there: a PageStart in the
+    note's own text (the web edition gives a place in a note the page it is printed on)."""
+
+    starts: tuple[PageStart, ...]
+    in_notes: tuple[PageStart, ...] = ()
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.starts[index]
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 def count_visible(text: str) -> int:
@@ -57,11 +74,15 @@ def entry_path(out: Path, key: str) -> Path:
     return cache.entry(out, "pagemap", key, ".json")
 
 
-def save(pages: Sequence[PageStart], path: Path) -> None:
-    cache.write(path, json.dumps([asdict(p) for p in pages], indent=1).encode("utf-8"))
+def save(pages: PageMap, path: Path) -> None:
+    data = {
+        "starts": [asdict(p) for p in pages.starts],
+        "in_notes": [asdict(p) for p in pages.in_notes],
+    }
+    cache.write(path, json.dumps(data, indent=1).encode("utf-8"))
 
 
-def load(path: Path) -> list[PageStart] | None:
+def load(path: Path) -> PageMap | None:
     """The kept page map, if it is there, intact and of the right shape; else None (the
     book is laid out again). An empty map is never right: a layout has pages."""
     data = cache.read(path)
@@ -71,9 +92,17 @@ def load(path: Path) -> list[PageStart] | None:
         entries = json.loads(data)
     except ValueError:
         return None
-    if not isinstance(entries, list) or not entries or not all(map(_is_page_start, entries)):
+    if not isinstance(entries, dict) or set(entries) != {"starts", "in_notes"}:
         return None
-    return [PageStart(**entry) for entry in entries]
+    starts, in_notes = entries["starts"], entries["in_notes"]
+    if not isinstance(starts, list) or not starts or not isinstance(in_notes, list):
+        return None
+    if not all(map(_is_page_start, [*starts, *in_notes])):
+        return None
+    return PageMap(
+        tuple(PageStart(**entry) for entry in starts),
+        tuple(PageStart(**entry) for entry in in_notes),
+    )
 
 
 _FIELDS = {"label": str, "anchor": str, "offset": int, "preview": str}

@@ -72,3 +72,46 @@ def anchor_pages(document: Document, first_page: int = 0) -> dict[str, int]:
         for name in page.anchors:
             pages.setdefault(name, number)
     return pages
+
+
+def _note_text_boxes(note: Any) -> Iterator[Any]:
+    """A note's text boxes, without its marker ("6. ")."""
+    from weasyprint.formatting_structure import boxes
+
+    if getattr(note, "pseudo_type", None):
+        return
+    if isinstance(note, boxes.TextBox):
+        yield note
+        return
+    for child in getattr(note, "children", []) or []:
+        yield from _note_text_boxes(child)
+
+
+def note_continuations(document: Document, first_page: int = 1) -> list[PageStart]:
+    """Where each note carried over to the next page goes on: a PageStart in the note (its
+    id, and the visible characters of it printed on the pages before)."""
+    from weasyprint.formatting_structure import boxes
+
+    consumed: dict[str, int] = {}
+    found: list[PageStart] = []
+    for number, page in enumerate(document.pages, start=first_page):
+        for area in page._page_box.children:
+            if not isinstance(area, boxes.FootnoteAreaBox):
+                continue
+            for index, note in enumerate(area.children):
+                if getattr(note, "studyguide_label", False):
+                    continue
+                element = getattr(note, "element", None)
+                note_id = element.get("id") if element is not None else None
+                if not note_id:
+                    continue
+                text = "".join(box.text for box in _note_text_boxes(note))
+                after_label = index > 0 and getattr(
+                    area.children[index - 1], "studyguide_label", False
+                )
+                if after_label and note_id in consumed:
+                    found.append(
+                        PageStart(str(number), note_id, consumed[note_id], text.strip()[:80])
+                    )
+                consumed[note_id] = consumed.get(note_id, 0) + count_visible(text)
+    return found

@@ -105,6 +105,7 @@ class PartLayout:
     pages: int
     geometry: list[Page] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    note_starts: list[PageStart] = field(default_factory=list)  # notes carried over
 
 
 @dataclass
@@ -134,6 +135,10 @@ class PartsLayout:
 
     def __post_init__(self) -> None:
         self.page_starts = [start for part in self.parts for start in part.page_starts]
+
+    @property
+    def note_starts(self) -> list[PageStart]:
+        return [start for part in self.parts for start in part.laid.note_starts]
 
     @property
     def geometry(self) -> list[Page]:

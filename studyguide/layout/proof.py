@@ -98,6 +98,15 @@ def hyphens(pages: list[Page], body: float) -> Iterator[Fault]:
                 flow[-1].anchor,
                 flow[-1].section,
             )
+        if page.notes and page.notes[-1].hyphenated:  # a note going on overleaf
+            line = page.notes[-1]
+            yield Fault(
+                page.number,
+                "hyphen-page-turn",
+                f"“{line.word_head}-” in a note is hyphenated across the page turn",
+                line.anchor,
+                line.section,
+            )
         for index, line in enumerate(flow):
             if not line.hyphenated:
                 continue

@@ -20,16 +20,16 @@ from studyguide import cache
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.labels import labels_for
 from studyguide.layout import pagemap
-from studyguide.layout.markers import insert_markers
+from studyguide.layout.website import Preview, render_site
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress
 from studyguide.preview.printing import PrintLayout
 from studyguide.render.markup import environment
 from studyguide.render.views import render_book
-from studyguide.render.website import Preview, render_site
 from studyguide.sources.book import load_book
 from studyguide.sources.dates import build_date
 
+NO_PAGES = pagemap.PageMap(())  # before any layout is known
 PREVIEW_FOLDER = "preview"  # in the output folder: the print layout's PDF and page map
 
 
@@ -48,7 +48,7 @@ class Shown:
     book: Book | None = None  # the last good book
     key: str = ""  # the page map's cache key of that book's sources (pagemap.cache_key)
     errors: tuple[str, ...] = ()  # the current sources' mistakes, as the command line prints
-    page_map: tuple[pagemap.PageStart, ...] = ()
+    page_map: pagemap.PageMap = NO_PAGES
     exact: bool = False  # the page map is that of the sources shown
 
     def version(self) -> str:
@@ -94,7 +94,7 @@ class Session:
                 return
             shown = Shown(book, key, (), self._shown.page_map, False)
             if kept is not None:
-                shown = replace(shown, page_map=tuple(kept), exact=True)
+                shown = replace(shown, page_map=kept, exact=True)
             self._show(shown)
             if not shown.exact:
                 self.printing.start(key)
@@ -132,7 +132,7 @@ class Session:
         with self._changed:
             self._changed.notify_all()
 
-    def _kept_page_map(self, key: str) -> list[pagemap.PageStart] | None:
+    def _kept_page_map(self, key: str) -> pagemap.PageMap | None:
         """The page map of the sources with `key`: the preview's own layout, or a build's
         (the key does not depend on the output folder)."""
         for options in (self.print_options, self.options):
@@ -151,7 +151,7 @@ class Session:
                 return
             pages = pagemap.load(pagemap.entry_path(self.print_options.out, key))
             if pages is not None:
-                self._show(replace(shown, page_map=tuple(pages), exact=True))
+                self._show(replace(shown, page_map=pages, exact=True))
 
     def _show(self, shown: Shown) -> None:
         version = shown.version()
@@ -198,4 +198,4 @@ def _render(shown: Shown, version: str, root: Path) -> dict[str, bytes]:
         html = page.render(labels=labels_for(_language(root)), preview=preview)
         return {"index.html": html.encode("utf-8")}
     view = render_book(shown.book, Medium.WEB, build_date(root).date())
-    return render_site(view, shown.page_map, insert_markers, preview)
+    return render_site(view, shown.page_map, preview)

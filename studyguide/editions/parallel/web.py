@@ -4,7 +4,6 @@ to show one of the two only."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,13 @@ def prepare(job: Job) -> Any:
 
 
 def write(job: Job, screen: Any, folder: Path) -> None:
-    from studyguide.layout.markers import insert_markers
+    from studyguide.layout.website import render_site, write_site
     from studyguide.model import Medium
-    from studyguide.render.website import render_site, write_site
 
-    def markers(documents: Sequence[Any], pages: Sequence[Any], root: Path | None) -> Any:
-        placed, entries = insert_markers(documents, pages, root)
-        return screen.relink(placed, Medium.WEB), entries
-
-    files = render_site(screen.view, job.page_map or (), markers, styles=("parallel-web.css",))
+    files = render_site(
+        screen.view,
+        job.page_map or (),
+        styles=("parallel-web.css",),
+        relink=lambda documents: screen.relink(documents, Medium.WEB),
+    )
     write_site(files, folder)

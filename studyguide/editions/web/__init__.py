@@ -1,10 +1,10 @@
 """The web edition: the book as a static folder of HTML pages, one a chapter, with the print
 edition's page numbers, for a group that shares a link rather than a file.
 
-Every page is readable without JavaScript; studyguide/render/website.py renders them (and
-webpages.py finds the print pages the contents and the glossary's links back to the text
-show), with the page-break markers the layout stage places. The preview server
-(studyguide/preview) shows the same pages while the book is being written.
+Every page is readable without JavaScript; studyguide/layout/website.py renders them, with
+the print edition's page numbers in them (webpages.py finds the print pages the contents and
+the glossary's links back to the text show). The preview server (studyguide/preview) shows
+the same pages while the book is being written.
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ def prepare(job: Job) -> BookView:
 
 
 def write(job: Job, view: BookView, folder: Path) -> None:
-    from studyguide.layout.markers import insert_markers
-    from studyguide.render.website import render_site, write_site
+    from studyguide.layout.website import render_site, write_site
 
-    write_site(render_site(view, job.page_map or (), insert_markers), folder)
+    write_site(render_site(view, job.page_map or ()), folder)
 
 
 WEB = register(

@@ -97,6 +97,7 @@ def _label(context: Any, area: Any, note: Any) -> Any:
     for box in (block, block.children[0]):
         box.style["font_style"] = "italic"
     block = build.create_anonymous_boxes(block)
+    block.studyguide_label = True  # tagged Lbl, not as a note of its own (tagging.py)
     block.position_x, block.position_y = area.position_x, 0
     return block_level_layout(context, block, -inf, None, area.page, False, [], [])[0]
 

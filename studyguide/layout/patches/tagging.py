@@ -4,7 +4,8 @@ WeasyPrint tags by HTML element (p → P, ol → L, a → Link, span → Span); 
 builder and renames what the shared layout marks with classes:
 
 - a background note (`span.footnote`, floated to the foot of the page) → Note, with a unique
-  ID that the structure tree root's IDTree maps (ISO 32000 asks both of an ID);
+  ID that the structure tree root's IDTree maps (ISO 32000 asks both of an ID); the line
+  "6 (continued)" over the part of a note carried to the next page → Lbl;
 - its call in the text (`::footnote-call`) → Reference, and its number at the foot
   (`::footnote-marker`) → Lbl, as is a paragraph's number in the margin;
 - the contents (`ol.toc` in print_book.html.j2): the list → TOC, each entry → TOCI, holding
@@ -37,6 +38,8 @@ def structure_type(box: Any, current: str) -> str | None:
     """The structure type `box`'s element should have instead of `current`, if any."""
     tag = getattr(box, "element_tag", "") or ""
     element = getattr(box, "element", None)
+    if getattr(box, "studyguide_label", False):
+        return "Lbl"  # "6 (continued)" over a note carried to the next page
     if tag.endswith("::footnote-call"):
         return "Reference"
     if tag.endswith("::footnote-marker"):
@@ -78,10 +81,15 @@ def retagged(original: Any) -> Any:
 
 def _identify(pdf: Any, element: Any, name: str, page_number: int) -> None:
     """A unique ID for a structure element; a note split over pages has one per page."""
+    del page_number  # (its fragments are numbered instead)
     import pydyf
 
     known = pdf.__dict__.setdefault("_studyguide_ids", {})
-    key = name if name not in known else f"{name}-page-{page_number + 1}"
+    # A note continued on the next page is a second Note there: "note-3-8", "note-3-8-2"
+    # (numbered, not by page: the same in a book laid out in one part or in several).
+    key, suffix = name, 2
+    while key in known:  # (unique, as ISO 32000 asks of an ID)
+        key, suffix = f"{name}-{suffix}", suffix + 1
     element["ID"] = pydyf.String(key)
     known[key] = element.reference
 

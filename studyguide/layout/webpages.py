@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
+from studyguide.layout.pagemap import PageStart, count_visible
 from studyguide.render.markup import APPARATUS, CLASSES
 
 XHTML_MAIN = "{http://www.w3.org/1999/xhtml}main"
@@ -43,17 +44,23 @@ def page_of(marker: etree._Element) -> str:
     return (marker.get("aria-label") or "").split(RANGE)[-1]
 
 
-def page_numbers(trees: Sequence[etree._Element], wanted: Iterable[str]) -> dict[str, str]:
+def page_numbers(
+    trees: Sequence[etree._Element],
+    wanted: Iterable[str],
+    continued: Sequence[PageStart] = (),
+) -> dict[str, str]:
     """For each element id in `wanted`, the label of the print page its first visible
     character is on: the page of the last marker before that character, across the pages in
     reading order. An element in a note is on its note call's page, where print sets the
-    note. Ids before the first marker, or with no page map, are left out."""
+    note, or on the next page where print carries the note over and the element comes after
+    that place (`continued`: the page map's places in notes). Ids before the first marker,
+    or with no page map, are left out."""
     wanted = set(wanted)
     found: dict[str, str] = {}
     pending: list[str] = []
     label: str | None = None
     call_pages: dict[str, str] = {}  # note call id → its page
-    in_notes: dict[str, str] = {}  # wanted id inside a note → the note's call id
+    in_notes: dict[str, tuple[str, str, int]] = {}  # wanted id → (call, note, offset in it)
 
     def text(value: str | None) -> None:
         if value and value.strip():
@@ -84,18 +91,35 @@ def page_numbers(trees: Sequence[etree._Element], wanted: Iterable[str]) -> dict
     for tree in trees:
         for main in tree.iter(XHTML_MAIN):
             visit(main)
-    for element_id, call in in_notes.items():
+    for element_id, (call, note, offset) in in_notes.items():
         if call in call_pages:
             found[element_id] = call_pages[call]
+        for start in continued:
+            if start.anchor == note and start.offset <= offset:
+                found[element_id] = start.label
     return found
 
 
-def _note_contents(note: etree._Element, wanted: set[str], in_notes: dict[str, str]) -> None:
-    """The wanted ids inside a note, with the id of its call (its back link's target)."""
+def _note_contents(
+    note: etree._Element, wanted: set[str], in_notes: dict[str, tuple[str, str, int]]
+) -> None:
+    """The wanted ids inside a note, with the id of its call (its back link's target), the
+    note's and the visible characters of the note before them (its back link left out)."""
     back = next((a for a in note.iter() if a.get("role") == "doc-backlink"), None)
     if back is None:
         return
     call = (back.get("href") or "").removeprefix("#")
-    for element in note.iter():
+    seen = 0
+
+    def walk(element: etree._Element) -> None:
+        nonlocal seen
         if element.get("id") in wanted:
-            in_notes[element.get("id")] = call
+            in_notes[element.get("id")] = (call, note.get("id", ""), seen)
+        if element is not back:
+            seen += count_visible(element.text or "")
+            for child in element:
+                if isinstance(child.tag, str):
+                    walk(child)
+                seen += count_visible(child.tail or "")
+
+    walk(note)

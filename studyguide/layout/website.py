@@ -1,9 +1,7 @@
 """The web edition's pages: the shared layout through web_page.html.j2, the print edition's
-page-break markers placed as in the EPUB, then written as HTML5 (no EPUB attributes).
-
-Any edition that is a web site renders it here (the web edition, the parallel edition's web
-pages, the preview); the markers are placed by the function it is given (the layout stage's
-`insert_markers`), as this stage comes before the layout."""
+page-break markers placed as in the EPUB (markers.py), then written as HTML5 (no EPUB
+attributes). Every edition that is a web site renders it here: the web edition, the parallel
+edition's web pages, the preview."""
 
 from __future__ import annotations
 
@@ -11,23 +9,22 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
+from studyguide.layout.markers import insert_markers
+from studyguide.layout.pagemap import PageMap, PageStart
+from studyguide.layout.webpages import merge_blank_pages, page_numbers
 from studyguide.model import Book, Medium
-from studyguide.render.documents import EpubDocument, PageEntry, font_stylesheet, style_text
+from studyguide.render.documents import EpubDocument, font_stylesheet, style_text
 from studyguide.render.markup import render_template
 from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
-from studyguide.render.webpages import merge_blank_pages, page_numbers
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
-# (the pages, the page map, the book's folder) → the pages with a page-break marker where
-# each print page begins, and the page list: studyguide.layout.markers.insert_markers
-PlaceMarkers = Callable[
-    [Sequence[EpubDocument], Sequence[Any], Path | None], tuple[list[EpubDocument], list[PageEntry]]
-]
+# What an edition does to the pages once their markers are placed (the parallel edition
+# leads links into its translation where the translation is shown).
+Relink = Callable[[list[EpubDocument]], list[EpubDocument]]
 
 
 @dataclass(frozen=True)
@@ -88,22 +85,23 @@ def site_pages(view: BookView) -> list[Page]:
 
 def render_site(
     view: BookView,
-    page_map: Sequence[Any],
-    markers: PlaceMarkers,
+    page_map: PageMap | Sequence[PageStart],
     preview: Preview | None = None,
     styles: Sequence[str] = (),
+    relink: Relink | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB;
-    `page_map` is a sequence of the layout's PageStart, placed by `markers`; `styles` are
-    stylesheets added after the web edition's own (by name, as `style_text` finds them)."""
+    `styles` are stylesheets added after the web edition's own (by name, as `style_text`
+    finds them); `relink` changes the pages once their markers are placed."""
     pages = site_pages(view)
     trees: dict[str, etree._Element] = {}
     # The text first, then the pages that give its print page numbers: the contents and
     # the glossary's links back to the text.
     text = [page for page in pages if page.part not in ("index", "glossary")]
-    placed = _Placed(view, pages, preview, page_map, markers)
+    placed = _Placed(view, pages, preview, page_map, relink)
     trees.update(placed.pages(text, Numbers()))
-    numbers = _numbers(view, pages, {page.name: trees[page.name] for page in text})
+    continued = page_map.in_notes if isinstance(page_map, PageMap) else ()
+    numbers = _numbers(view, pages, {page.name: trees[page.name] for page in text}, continued)
     rest = [page for page in pages if page.part in ("index", "glossary")]
     trees.update(placed.pages(rest, numbers))
     files = {page.name: html5(trees[page.name]) for page in pages}
@@ -118,15 +116,16 @@ class _Placed:
     view: BookView
     all_pages: list[Page]
     preview: Preview | None
-    page_map: Sequence[Any]
-    markers: PlaceMarkers
+    page_map: PageMap | Sequence[PageStart]
+    relink: Relink | None
 
     def pages(self, these: list[Page], numbers: Numbers) -> dict[str, etree._Element]:
         view = self.view
         documents = [
             _render_page(view, page, self.all_pages, self.preview, numbers) for page in these
         ]
-        return _trees(self.markers(documents, self.page_map, view.book.root)[0])
+        documents, _ = insert_markers(documents, self.page_map, view.book.root)
+        return _trees(self.relink(documents) if self.relink else documents)
 
 
 def _trees(documents: list[EpubDocument]) -> dict[str, etree._Element]:
@@ -151,7 +150,12 @@ def stylesheet(book: Book, styles: Sequence[str] = ()) -> str:
     return "\n".join([*sheets, font_stylesheet(book)])
 
 
-def _numbers(view: BookView, pages: list[Page], trees: dict[str, etree._Element]) -> Numbers:
+def _numbers(
+    view: BookView,
+    pages: list[Page],
+    trees: dict[str, etree._Element],
+    continued: Sequence[PageStart] = (),
+) -> Numbers:
     """Where each chapter begins in print, and each glossary entry's links back to the text
     (on the page that holds the link: its chapter's, or the one its text is shown in)."""
     held = {
@@ -163,7 +167,7 @@ def _numbers(view: BookView, pages: list[Page], trees: dict[str, etree._Element]
     titles = {page.name: page.title for page in pages}
     wanted = {f"{c.id}-title" for c in view.chapters_html}
     wanted |= {link.id for entry in view.glossary_html for link in entry.links}
-    found = page_numbers(list(trees.values()), wanted)
+    found = page_numbers(list(trees.values()), wanted, continued)
     backlinks = {}
     for entry in view.glossary_html:
         known = all(link.id in found for link in entry.links)

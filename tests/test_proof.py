@@ -1,0 +1,209 @@
+"""The print proof: `studyguide proof` finds nothing on the real book at every paper size and
+single-sided, the same rules read independently from each PDF (pdfproof.py) agree, and each
+defect the production editor found is gone from the real output."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pdfproof
+import pymupdf
+import pytest
+from conftest import EPOCH
+
+from support import studyguide
+
+EDITIONS = ["a4", "letter", "a5", "a4-one-sided"]
+
+
+@pytest.fixture(scope="module", params=EDITIONS)
+def print_build(request, print_builds):
+    return print_builds[request.param]
+
+
+def _paper(build) -> str:
+    return build.options[build.options.index("--paper") + 1]
+
+
+def test_the_proof_finds_no_fault_at_any_paper_size(print_build):
+    """The acceptance: `studyguide proof` on the default book, with the build's cache."""
+    run = studyguide("proof", *print_build.options, "--out", print_build.out, env=EPOCH)
+    assert run.code == 0, run.stdout + run.stderr
+    assert re.fullmatch(r"proof: no faults on \d+ pages \([^)]+\)\n", run.stdout), run.stdout
+
+
+def test_the_pdf_read_on_its_own_has_no_fault_either(print_build):
+    """The same rules, from the PDF's text positions alone (PyMuPDF): they agree."""
+    one_sided = "--no-blank-pages" in print_build.options
+    assert pdfproof.faults(print_build.pdf, _paper(print_build), one_sided) == []
+
+
+def _page(
+    number: int, lines: list[tuple[float, str]], notes_at: float | None = None
+) -> pdfproof.Page:
+    """A made-up A4 page: body lines (top, text) at 11 pt, one note from `notes_at`."""
+    body = [pdfproof.Line(top, top + 16, 113, 400, 11, text) for top, text in lines]
+    notes = [pdfproof.Line(notes_at, notes_at + 9, 113, 500, 9, "1. A note.")] if notes_at else []
+    return pdfproof.Page(number, body, notes, [], [], notes_at or None, (113, 71, 524, 771))
+
+
+def test_the_independent_check_finds_what_the_editor_found():
+    """Not a blind check: a page whose text stops short of its notes (a hole), a word broken
+    at a page's foot, a chapter's last page of two lines: each is found."""
+    full = [(71 + 16 * i, f"line {i} of the text") for i in range(43)]  # the page, full
+    hole = _page(5, full[:10], notes_at=700)
+    broken = _page(6, [*full[:42], (743, "the statement names the dis\u00ad")])
+    runt = _page(7, full[:2])
+    found = pdfproof.check([hole, broken, runt], ends={7}, size=11)
+    assert (5, "hole") in found and (6, "hyphen-page-turn") in found and (7, "runt") in found
+    assert pdfproof.check([_page(5, full)], ends=set(), size=11) == []
+
+
+# ------------------------------------------------------------------ the editor's defects
+
+
+def _text(pdf: Path) -> list[str]:
+    with pymupdf.open(pdf) as document:
+        return [page.get_text() for page in document]
+
+
+def test_no_word_is_broken_across_a_page_turn(print_builds):
+    for build in print_builds.values():
+        pages = pdfproof.read_pages(build.pdf, _paper(build), "--no-blank-pages" in build.options)
+        for page in pages:
+            if page.lines:
+                last = page.lines[-1].text.rstrip()
+                assert not last.endswith(pdfproof.HYPHENS), (build.name, page.number, last)
+
+
+def test_running_heads_are_on_one_line_and_one_sided_without_blank_pages(print_builds):
+    for build in print_builds.values():
+        pages = pdfproof.read_pages(build.pdf, _paper(build), "--no-blank-pages" in build.options)
+        for page in pages:
+            assert len({round(line.top) for line in page.heads}) <= 1, (build.name, page.number)
+    one_sided = print_builds["a4-one-sided"]
+    for page in pdfproof.read_pages(one_sided.pdf, "a4", True):
+        for head in page.heads:  # every head set to the text's right edge, as on a recto
+            assert abs(head.right - page.area[2]) < 2, (page.number, head.text)
+
+
+def test_paragraph_numbers_stand_in_the_outer_margin(print_builds):
+    """¶ numbers: right of the text on right-hand pages (and every single-sided page), left
+    of it on left-hand pages."""
+    for build in (print_builds["a4"], print_builds["a4-one-sided"]):
+        one_sided = "--no-blank-pages" in build.options
+        with pymupdf.open(build.pdf) as document:
+            checked = Counter()
+            for index, page in enumerate(document):
+                number = index + 1
+                area = pdfproof.read_pages(build.pdf, "a4", one_sided)[index].area
+                for block in page.get_text("dict")["blocks"]:
+                    for line in block.get("lines", []):
+                        text = "".join(s["text"] for s in line["spans"]).strip()
+                        grey = all(s["color"] == 0x6B6B6B for s in line["spans"])
+                        if not (text.isdigit() and grey):
+                            continue
+                        outer_right = one_sided or number % 2 == 1
+                        if outer_right:
+                            assert line["bbox"][0] >= area[2], (build.name, number, text)
+                        else:
+                            assert line["bbox"][2] <= area[0], (build.name, number, text)
+                        checked[outer_right] += 1
+            assert checked[True] > 5 and (one_sided or checked[False] > 0), checked
+            assert one_sided or checked[True] + checked[False] > 20
+
+
+def test_the_sources_list_is_in_chicago_style(built):
+    pages = _text(built.pdf)
+    sources = " ".join(
+        pages[
+            pages.index(
+                next(p for p in pages if "Sources for the notes\n" in p and "Aguirre" in p)
+            ) :
+        ]
+    )
+    flat = " ".join(sources.split())
+    assert "n.d.." not in flat and "Corp.." not in flat and ".." not in flat.replace("...", "")
+    assert "ccrjustice.org./" not in flat
+    for line in sources.splitlines():  # no URL broken right after its scheme or at a hyphen
+        assert not line.rstrip().endswith(("https://", "http://")), line
+        assert not re.search(r"[a-z]-$", line.rstrip()), line
+    with pymupdf.open(built.pdf) as document:  # a bracketed description is roman
+        for page in document:
+            for block in page.get_text("dict")["blocks"]:
+                for line in block.get("lines", []):
+                    for span in line["spans"]:
+                        if span["text"].startswith("[Report"):
+                            assert not span["flags"] & 2, span["text"]  # not italic
+
+
+def test_people_in_the_glossary_are_headed_surname_first(built):
+    text = " ".join(" ".join(_text(built.pdf)).split())
+    assert "Dalence, Guillermo" in text and "Sánchez de Lozada, Gonzalo" in text
+    assert "Morales, Evo" in text
+
+
+def _printed_lines(page: pymupdf.Page) -> list[str]:
+    """The page's lines as a reader sees them: spans at one height joined left to right."""
+    rows: dict[int, list[tuple[float, str]]] = {}
+    for block in page.get_text("dict")["blocks"]:
+        for line in block.get("lines", []):
+            for span in line["spans"]:
+                rows.setdefault(round(span["bbox"][3]), []).append((span["bbox"][0], span["text"]))
+    return ["".join(text for _, text in sorted(rows[y])).strip() for y in sorted(rows)]
+
+
+def test_contents_entries_are_balanced_and_never_broken_at_a_compound_s_hyphen(print_builds):
+    for build in print_builds.values():
+        with pymupdf.open(build.pdf) as document:
+            page = next(p for p in document if "Contents" in p.get_text()[:200])
+            lines = _printed_lines(page)
+        entry: list[str] = []
+        for line in lines[1:]:  # (after the heading)
+            assert not re.search(r"\w-$", line), (build.name, line)
+            entry.append(re.sub(r"^\d+\.\s*", "", line).rstrip(" .0123456789"))
+            if re.search(r"\d$", line):  # its page number ends an entry
+                if len(entry) > 1:
+                    lengths = [len(text) for text in entry]
+                    assert min(lengths) >= 0.4 * max(lengths), (build.name, entry)
+                entry = []
+
+
+def test_the_colophon_is_in_sentences(built):
+    colophon = " ".join(_text(built.pdf)[1].split())
+    assert "This edition is set in Charis SIL." in colophon
+    assert "were written for this edition." in colophon
+    assert colophon.count("reproduced") == 1
+    title_page = " ".join(_text(built.pdf)[0].split())
+    assert "by the studyguide project" in title_page
+
+
+# ------------------------------------------------------------------ the handout
+
+
+def test_the_handout_shares_each_page_among_its_questions(tmp_path):
+    run = studyguide("handout", "--out", tmp_path, env=EPOCH)
+    assert run.code == 0, run.stderr
+    pdf = Path(run.stdout.split()[-1])
+    pages = pdfproof.read_pages(pdf, "a4")
+    for page in pages:
+        text = "\n".join(line.text for line in page.lines)
+        questions = len(re.findall(r"^\d+\. ", text, re.M))
+        if not questions:
+            continue
+        assert len(page.rules) >= 3 * questions, page.number
+        assert page.area[3] - max(page.rules) < 22, page.number  # no room for one more line
+    head = " ".join(_text(pdf)[0].split()).split("Part 1")[0]
+    assert "Discussion questions" in head
+    assert not re.search(r"\b(19|20)\d\d\b", head), head  # no date without --date
+
+
+def test_the_handout_is_dated_with_the_meeting_s_date_only(tmp_path):
+    run = studyguide("handout", "--date", "2026-12-10", "--out", tmp_path, env=EPOCH)
+    assert run.code == 0, run.stderr
+    text = " ".join(_text(Path(run.stdout.split()[-1]))[0].split())
+    assert "10 December 2026" in text and "2006" not in text.split("Part")[0]
+    bad = studyguide("handout", "--date", "10/12/2026", "--out", tmp_path)
+    assert bad.code == 2 and "YYYY-MM-DD" in bad.stderr
