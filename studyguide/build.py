@@ -70,6 +70,7 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
     for edition in editions:
         if edition.check:
             edition.check(book, options)
+    check_layout(book, options, editions)  # a book's own templates: before any layout
     with stop_on_signals() as stopper, output_lock(options.out, progress) as locked:
         if locked:  # no other build is writing here: what is left is a killed build's
             remove_stale_parts(options.out)
@@ -84,6 +85,28 @@ def build(book: Book, options: Options, names: list[str], progress: Progress) ->
             raise
     _remember(options, names, key, written)
     return written
+
+
+def check_layout(book: Book, options: Options, editions: list[Edition] | None = None) -> None:
+    """A book's own templates and styles rendered for every edition (or those given),
+    nothing laid out or written: `check` finds their mistakes, and a build before it lays
+    anything out. (A book without its own has nothing to find: the package's are tested.)"""
+    from studyguide.errors import ErrorCollector
+    from studyguide.sources.files import LAYOUT_DIRS
+
+    if not any((book.root / name).is_dir() for name in LAYOUT_DIRS):
+        return
+    errors = ErrorCollector()
+    for edition in registry().values() if editions is None else editions:
+        try:
+            if edition.render is not None:
+                edition.render(book, options)
+        except (BuildError, BuildErrors) as error:
+            errors.add(error)
+    # The same mistake (in a shared template) is found by every edition: say it once.
+    unique = {error.format(): error for error in errors.errors}
+    errors.errors = list(unique.values())
+    errors.raise_if_any()
 
 
 def _write_all(plan: Plan, job: Job, stopper: Stopper) -> list[Path]:

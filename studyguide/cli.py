@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import importlib
 import signal
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyguide.editions import GROUPS, groups, registry
-from studyguide.errors import counted
+from studyguide.errors import MAX_REPORTED, counted
 from studyguide.options import PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
@@ -156,6 +157,23 @@ def _progress(message: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from studyguide.errors import out_of_memory
+    from studyguide.output import closing_message
+
+    reserve = bytearray(4_000_000)  # given back when memory runs out, to say so
+    try:
+        return _main(args)
+    except MemoryError:  # (anywhere: in a handler of another mistake too)
+        pass
+    del reserve
+    gc.collect()  # what the stopped work held on to
+    out = getattr(args, "out", None) or Path(args.root or ".") / "build"  # (once found)
+    print(out_of_memory().format(), file=sys.stderr)
+    print(closing_message("stopped", out, out_of_memory()), file=sys.stderr)
+    return 1
+
+
+def _main(args: argparse.Namespace) -> int:
     from studyguide.errors import BuildError, BuildErrors
     from studyguide.output import closing_message
     from studyguide.sources.files import find_book
@@ -201,9 +219,10 @@ def _print_stats(book: Book) -> None:
         )
     links = sum(len(c.term_links) for c in book.chapters)
     linked = {link.slug for c in book.chapters for link in c.term_links}
+    entries = counted(len(book.glossary), "entry", "entries")
     print(
-        f"glossary: {counted(len(book.glossary), 'entry', 'entries')}, "
-        f"{counted(links, 'link')} from the text, {len(linked)} linked at least once"
+        f"glossary: {entries}, {counted(links, 'link')} from the text, "
+        f"{counted(len(linked), 'entry', 'entries')} linked at least once"
     )
     print("the words each entry was found as (a link made by hand is not listed):")
     for term in book.glossary:
@@ -265,7 +284,7 @@ def _write_debug_html(book: Book, options: Options, target: Path) -> None:
 def _load(root: Path) -> Book:
     """The book, checked, with what was checked and any warnings said."""
     from studyguide.sources.book import citations, load_book
-    from studyguide.sources.checks import unlinked_terms
+    from studyguide.sources.checks import right_to_left_print, unlinked_terms
     from studyguide.sources.references import uncited
 
     _progress(f"reading the sources in {root.resolve()}")
@@ -281,10 +300,14 @@ def _load(root: Path) -> Book:
     )
     from studyguide.authoring.scaffold import placeholders
 
-    warnings = placeholders(book) + unlinked_terms(book)
+    warnings = right_to_left_print(book) + placeholders(book) + unlinked_terms(book)
     warnings += uncited(citations(book.chapters, book.glossary), list(book.references), book.root)
-    for warning in warnings:
+    for warning in warnings[:MAX_REPORTED]:  # as errors are: the first, then how many more
         print(warning.format(root).replace("error:", "warning:", 1), file=sys.stderr)
+    if len(warnings) > MAX_REPORTED:
+        codes = sorted({w.code for w in warnings[MAX_REPORTED:]})
+        more = counted(len(warnings) - MAX_REPORTED, "more warning")
+        print(f"… and {more} ({', '.join(codes)})", file=sys.stderr)
     return book
 
 
@@ -345,9 +368,11 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         if args.command == "stats":
             _print_stats(book)
         else:
+            from studyguide.build import check_layout
             from studyguide.render.typeface import check_book
 
             check_book(book)
+            check_layout(book, Options(out=root / "build"))
         return 0
 
     from studyguide.build import build, up_to_date

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 # Errors of one run are collected and reported together, up to this many.
 MAX_REPORTED = 20
+# Shown escaped (\u202e) in a message: control characters, which a terminal would act on,
+# bidi controls, which would reorder what it shows, and lone surrogates, which it cannot.
+_UNSHOWN = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def shown(text: str) -> str:
+    """Text as a message may show it: what the book holds, and nothing a terminal acts on."""
+    return _UNSHOWN.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 def counted(number: int, noun: str, plural: str = "") -> str:
@@ -35,7 +46,7 @@ class SourceRef:
             except ValueError:
                 with contextlib.suppress(ValueError):
                     path = path.resolve().relative_to(root.resolve())
-        text = str(path)
+        text = shown(str(path))
         if self.line:
             text += f":{self.line}"
             if self.column:
@@ -67,10 +78,22 @@ class BuildError(Exception):
 
     def format(self, root: Path | None = None) -> str:
         place = f"{self.where.display(root)}: " if self.where else ""
-        text = f"{place}error: {self.message} [{self.code}]"
+        text = f"{place}error: {shown(self.message)} [{self.code}]"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {shown(self.hint)}"
         return text
+
+
+def out_of_memory() -> BuildError:
+    """What a build says when the memory it may use runs out (a MemoryError, raised
+    anywhere): like any failed build, it wrote nothing."""
+    return BuildError(
+        None,
+        "studyguide ran out of memory",
+        "free some memory or raise the limit (ulimit -v), build one edition at a time "
+        "(--epub, --pdf), or lay a long book out in smaller parts (--part-size)",
+        "memory",
+    )
 
 
 class BuildErrors(Exception):

@@ -134,6 +134,15 @@ class EditionInfo:
     credits: str = ""
 
 
+# Written right to left: these languages (BCP 47 primary subtags) in their usual script, and
+# any language in these scripts (ISO 15924).
+RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "iw", "ji", "ks", "nqo", "ps", "sd", "syr", "ug",
+     "ur", "yi"}
+)  # fmt: skip
+RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "mand", "nkoo", "rohg", "samr", "syrc", "thaa"})
+
+
 @dataclass(frozen=True)
 class Alignment:
     """An entry of book.toml's [parallel] `align`: paragraphs of the original that face
@@ -171,6 +180,16 @@ class BookMeta:
 
     def text(self, text_id: str) -> Text:
         return next(t for t in self.texts if t.id == text_id)
+
+    @property
+    def direction(self) -> str:
+        """ "rtl" for a language written right to left (by its script subtag if it has one:
+        "az-Arab", "pa-Arab"), else "ltr"."""
+        primary, *rest = self.language.lower().split("-")
+        scripts = [part for part in rest if len(part) == 4 and part.isalpha()]
+        if scripts:
+            return "rtl" if scripts[0] in RTL_SCRIPTS else "ltr"
+        return "rtl" if primary in RTL_LANGUAGES else "ltr"
 
     def language_of(self, text_id: str) -> str:
         """The language a text's chapters are in: its own, or the book's."""

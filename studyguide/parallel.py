@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from studyguide.errors import BuildError, BuildErrors
+from studyguide.errors import BuildError, BuildErrors, out_of_memory
 from studyguide.interrupts import STOPPING, Interrupted
 
 
@@ -48,8 +48,13 @@ class ChildJob:
 
     def wait(self) -> Any:
         data, status = self._collect()
-        if not data:
-            raise RuntimeError(f"the EPUB's process ended without a result (status {status})")
+        if not data:  # killed: by the system, for one, when memory runs out
+            raise BuildError(
+                None,
+                f"the process writing the EPUB ended without a result ({_ended(status)})",
+                out_of_memory().hint,
+                "memory",
+            )
         result = json.loads(data)
         if "result" in result:
             return result["result"]
@@ -74,6 +79,12 @@ class ChildJob:
             result = json.loads(data)
             if "result" in result:
                 cleanup(result["result"])
+
+
+def _ended(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
+    return f"exit status {os.WEXITSTATUS(status)}"
 
 
 def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> ChildJob:
@@ -103,6 +114,8 @@ def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> 
         result = {"result": outcome}
     except (BuildError, BuildErrors) as error:
         result = {"error": error.format(root)}
+    except MemoryError:
+        result = {"error": out_of_memory().format(root)}
     except KeyboardInterrupt as stop:
         result = {"interrupted": getattr(stop, "signum", signal.SIGINT)}
     except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -190,3 +191,58 @@ def text_after_markers(root: etree._Element) -> dict[str, str]:
     starts: dict[str, int] = {}
     pieces = _reading_pieces(root, starts)
     return {label: " ".join("".join(pieces[start:]).split()) for label, start in starts.items()}
+
+
+def snapshot(folder: Path) -> dict[str, object]:
+    """Every entry under `folder`: a file's bytes, a link's target, a folder."""
+    found: dict[str, object] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder).as_posix()
+        if path.is_symlink():
+            found[name] = ("link", os.readlink(path))
+        elif path.is_dir():
+            found[name] = "folder"
+        elif path.is_file():
+            found[name] = path.read_bytes()
+        else:
+            found[name] = "other"
+    return found
+
+
+def studyguide_here(*args: str | Path, root: Path, env: dict[str, str] | None = None) -> Run:
+    """The real command line run in this process (cheaper than a child for a command that
+    stops early): its exit code and what it printed."""
+    import contextlib
+    import io
+
+    from studyguide.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved = {name: os.environ.get(name) for name in env or {}}
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(["--root", str(root), *map(str, args)])
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    return Run(code, stdout.getvalue(), stderr.getvalue())
+
+
+def assert_documented(stderr: str, *folders: Path) -> str:
+    """The first error (else the first warning) printed, with its hint, is quoted in
+    docs/errors.md word for word (paths shown relative to `folders`, as a user in them
+    would see)."""
+    for folder in folders:
+        stderr = stderr.replace(f"{folder}/", "")
+    lines = stderr.splitlines()
+    errors = [i for i, line in enumerate(lines) if re.match(r"(\S+: )?error: ", line)]
+    warnings = [i for i, line in enumerate(lines) if re.match(r"(\S+: )?warning: ", line)]
+    first = (errors or warnings)[0]
+    block = "\n".join(lines[first : first + 2])
+    page = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    assert f"\n{block}\n" in page, f"docs/errors.md does not quote:\n{block}"
+    return block

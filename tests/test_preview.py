@@ -267,6 +267,8 @@ def _running(pid: str) -> bool:
         ("chapters/.02-two.md.swp", False),
         ("build/huanuni.pdf", False),
         ("book.toml", True),
+        ("templates", True),  # a folder made: the files in it may come before its watch
+        ("README.md", False),
         ("labels/ca.toml", True),  # the book's own words
     ],
 )
@@ -275,3 +277,41 @@ def test_the_preview_watches_the_files_the_loader_reads(tmp_path, name, watched)
 
     root = tmp_path.resolve()
     assert is_source(root / name, root, root / "build") is watched
+
+
+def _page_once_it_shows(served: Served, path: str, expected: bytes) -> tuple[int, bytes]:
+    """The page at `path` once it shows `expected`, waiting on the preview's rebuilds (a few
+    at most: a print layout that ends also changes the pages)."""
+    for _ in range(10):
+        status, page = _get(served, path)
+        if expected in page:
+            break
+        version = re.search(rb'name="studyguide-preview" content="(\w+)"', page)
+        _get(served, f"/_preview/wait?version={version[1].decode() if version else ''}")
+    return status, page
+
+
+def test_a_book_template_added_or_broken_while_serving_shows_on_the_page(tmp_path):
+    """A template added while the preview runs is used (the template environment is not
+    kept from before); one that breaks shows its mistake, with its line, on every page."""
+    book = _book(tmp_path / "book")
+    process = _serve(book, "--port", "0", "--out", str(tmp_path / "out"))
+    served = Served(process, _url(process), book)
+    try:
+        package = ROOT / "studyguide" / "render" / "templates" / "web_page.html.j2"
+        (book / "templates").mkdir()
+        own = book / "templates" / "web_page.html.j2"
+        for text, expected in (
+            (package.read_text(encoding="utf-8").replace("<main", "<p>Our own page</p><main"),
+             b"<p>Our own page</p>"),
+            ("<html>\n{{ 1/0 }}\n</html>\n",
+             b"templates/web_page.html.j2:2: error: the template cannot be rendered: "
+             b"ZeroDivisionError: division by zero [template.error]"),
+        ):  # fmt: skip
+            own.write_text(text, encoding="utf-8")
+            status, page = _page_once_it_shows(served, "/chapter-01.html", expected)
+            assert status == 200 and expected in page, page
+    finally:
+        code, stderr = _stop(process)
+    assert code == 0 and "Traceback" not in stderr, stderr
+    assert "not rebuilt: the sources have 1 mistake" in stderr

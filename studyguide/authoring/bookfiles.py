@@ -4,15 +4,15 @@ how files are replaced without losing any (moved to replaced/<time>/, written wh
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from studyguide.errors import BuildError, ErrorCollector
-from studyguide.sources.files import CHAPTER_NAME, CHAPTERS_DIR
+from studyguide.authoring.changes import Change
+from studyguide.errors import ErrorCollector
+from studyguide.sources.files import CHAPTER_NAME, CHAPTERS_DIR, METADATA_FILE
 from studyguide.sources.frontmatter import read_front_matter
 from studyguide.sources.markdown import make_front_matter_parser
+from studyguide.sources.trust import read_source_bytes
 
 REPLACED_DIR = "replaced"
 
@@ -91,45 +91,49 @@ def replaced_folder(root: Path, now: dt.datetime) -> Path:
     return folder
 
 
-def _failed(path: Path, exc: OSError, done: str) -> BuildError:
-    return BuildError(
-        path,
-        f"cannot write the file: {exc.strerror or exc}",
-        f"{done}; fix the problem (space, permissions) and import again with --force",
-        "import.write",
-    )
+def staged(
+    root: Path,
+    folder: Path,
+    replaced: list[Path],
+    renames: list[tuple[Path, Path]],
+    files: dict[Path, str],
+) -> list[Change]:
+    """An import's (or a split's) writes, as changes made together (changes.py): the
+    replaced files copied into `folder` (under replaced/) and removed, the renumbered
+    chapters renamed, the new files written. A path changed twice (a chapter renamed to
+    another's old name, a file replaced by a new one of the same name) is changed once, to
+    its last content; only the files it means to replace are written over (book.toml, and
+    the ones in `files` that exist and are `replaced` or renamed, or named in `rewritten`),
+    every other is created new."""
+    return _staged(root, folder, replaced, renames, files, set())
 
 
-def move_away(paths: list[Path], root: Path, folder: Path) -> None:
-    """Move files into `folder`, keeping their place in the book (chapters/…, source/…)."""
-    for path in paths:
-        target = folder / path.relative_to(root)
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(path, target)
-        except OSError as exc:
-            raise _failed(target, exc, f"the files moved so far are in {folder}") from None
+def rewrites(
+    root: Path, renames: list[tuple[Path, Path]], files: dict[Path, str], rewritten: set[Path]
+) -> list[Change]:
+    """Chapters renamed and files written (the `rewritten` ones over what is there)."""
+    return _staged(root, root, [], renames, files, rewritten)
 
 
-def rename_all(renames: list[tuple[Path, Path]]) -> None:
-    """Rename files in two steps, so that no name in use is taken before it is free."""
-    steps = [(old, old.with_name(f".renaming-{n}-{old.name}"), new) for n, (old, new) in
-             enumerate(renames)]  # fmt: skip
-    for first, second in ((0, 1), (1, 2)):
-        for step in steps:
-            try:
-                os.replace(step[first], step[second])
-            except OSError as exc:
-                raise _failed(step[second], exc, "some chapters were not renumbered") from None
-
-
-def write_whole(path: Path, text: str) -> None:
-    """Write a file through a temporary one beside it: it is either old or new, never half."""
-    temporary = path.with_name(f".{path.name}.part")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise _failed(path, exc, "the files written before it are in place") from None
+def _staged(
+    root: Path,
+    folder: Path,
+    replaced: list[Path],
+    renames: list[tuple[Path, Path]],
+    files: dict[Path, str],
+    rewritten: set[Path],
+) -> list[Change]:
+    kept = [root / METADATA_FILE, *replaced] if replaced else []  # (with the old book.toml)
+    copies = [
+        Change(folder / path.relative_to(root), read_source_bytes(root, path)) for path in kept
+    ]
+    final: dict[Path, str | bytes | None] = dict.fromkeys(replaced)
+    contents = {old: read_source_bytes(root, old) for old, _ in renames}
+    for old, new in renames:
+        final.setdefault(old, None)
+        final[new] = contents[old]
+    final.update(files)
+    known = {*replaced, *contents, *rewritten, root / METADATA_FILE}
+    changes = [Change(path, content, path not in known) for path, content in final.items()]
+    # Removals first: a name is free before a new file takes it.
+    return copies + sorted(changes, key=lambda change: change.content is not None)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from studyguide.errors import BuildError, BuildErrors
+from studyguide.errors import BuildError, BuildErrors, shown
 
 
 def add(commands: argparse._SubParsersAction) -> None:
@@ -132,17 +132,18 @@ def _add_import_shaping(bring: argparse.ArgumentParser) -> None:
 
 def _report(root: Path, work: Callable[[], list[str]]) -> int:
     """Run an authoring command: its lines of progress, or its mistakes and exit code 1.
-    These commands check everything before they write, so a mistake changes nothing."""
+    These commands check everything before they write, and undo what they wrote if a write
+    fails (changes.py), so a mistake changes nothing; only a failed undo (`….partial`) can."""
     try:
         done = work()
     except (BuildError, BuildErrors) as error:
         print(error.format(root), file=sys.stderr)
-        changed = isinstance(error, BuildError) and error.code.endswith(".write")
+        changed = isinstance(error, BuildError) and error.code.endswith(".partial")
         if not changed:
             print("studyguide: stopped; nothing was changed", file=sys.stderr)
         return 1
     for line in done:
-        print(f"studyguide: {line}", file=sys.stderr)
+        print(f"studyguide: {shown(line)}", file=sys.stderr)
     return 0
 
 
@@ -177,6 +178,4 @@ def run_migrate(args: argparse.Namespace) -> int:
     from studyguide.authoring.migrate import migrate
 
     root: Path = args.root
-    for line in migrate(root):
-        print(f"studyguide: {line}", file=sys.stderr)
-    return 0
+    return _report(root, lambda: migrate(root))

@@ -15,14 +15,14 @@ from pathlib import Path
 from studyguide.authoring import blocks as shaping
 from studyguide.authoring.blocks import ChapterPlan
 from studyguide.authoring.bookfiles import (
+    REPLACED_DIR,
     ChapterFile,
     chapter_files,
-    move_away,
     place,
-    rename_all,
     replaced_folder,
-    write_whole,
+    staged,
 )
+from studyguide.authoring.changes import Undone, apply, check_inside, write_error
 from studyguide.authoring.chapterwrite import chapter_text, source_text
 from studyguide.authoring.importread import Imported, Request, read_import
 from studyguide.authoring.new import placeholder_titles, skeleton, text_entry
@@ -30,8 +30,44 @@ from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomledit import add_text, set_text_fields
 from studyguide.errors import BuildError, SourceRef, counted
 from studyguide.model import BookMeta
-from studyguide.sources.files import CHAPTERS_DIR, METADATA_FILE, SOURCE_DIR, read_text
+from studyguide.sources.files import (
+    CHAPTERS_DIR,
+    MAX_TITLE,
+    METADATA_FILE,
+    SOURCE_DIR,
+    name_error,
+    read_text,
+    too_long_error,
+)
 from studyguide.sources.meta import SLUG, load_meta
+from studyguide.sources.trust import MAX_SOURCE_BYTES
+
+
+def _check_loadable(
+    files: dict[Path, str], plans: list[ChapterPlan], title: str, request: Request
+) -> None:
+    """What import writes, the loader must read: no source over its size limit, no title
+    over its length or with a bidi override."""
+    for path, text in files.items():
+        size = len(text.encode("utf-8"))
+        if size > MAX_SOURCE_BYTES:
+            raise BuildError(
+                request.file,
+                f"the text would make {path.relative_to(request.root).as_posix()} {size:,} "
+                f"bytes long, more than the {MAX_SOURCE_BYTES:,} a book's source file may have",
+                "import a part of it at a time, with --start and --end (and --text ID for "
+                "each part after the first), or only the text's own page",
+                "import.size",
+            )
+    for where, what, name in [
+        *((SourceRef(request.file, plan.line), "this heading", plan.title) for plan in plans),
+        (SourceRef(request.file), "the text's title", title),
+    ]:
+        if len(name) > MAX_TITLE:
+            raise too_long_error(where, what, len(name))
+        unsafe = name_error(where, name)  # (a bidi override, which a title may not hold)
+        if unsafe is not None:
+            raise unsafe
 
 
 @dataclass(frozen=True)
@@ -148,22 +184,26 @@ def import_text(request: Request, now: dt.datetime | None = None) -> list[str]:
     source = f"{SOURCE_DIR}/{target.id}.txt"
     others = [c for c in chapters if c.path not in replaced]
     placement = place(others, len(plans), [c.number for c in chapters if c.path in replaced])
+    published = source_text(plans)
+    _check_loadable({root / source: published}, plans, title, request)  # (before the work)
     files = {
         root / CHAPTERS_DIR / f"{number:0{placement.width}d}-{_slug(plan, n)}.md": chapter_text(
             plan, target.id, source, request.file
         )
         for n, (number, plan) in enumerate(zip(placement.numbers, plans, strict=True), start=1)
     }
-    files[root / source] = source_text(plans)
+    files[root / source] = published
     files[meta.path] = _book_toml(meta, target, title, source)
-    # Everything is checked: from here on, files are written.
+    _check_loadable(files, plans, title, request)
+    # Everything is checked: the files are written together, or none is (changes.py).
     folder = replaced_folder(root, now or dt.datetime.now())
-    if replaced:
-        write_whole(folder / METADATA_FILE, read_text(root, meta.path))
-        move_away(replaced, root, folder)
-    rename_all(placement.renames)
-    for path, text in files.items():
-        write_whole(path, text)
+    check_inside(root, [root / CHAPTERS_DIR, root / SOURCE_DIR, root / REPLACED_DIR])
+    try:
+        apply(root, staged(root, folder, replaced, placement.renames, files))
+    except (Undone, OSError) as failure:
+        raise write_error(
+            root, failure, "fix the problem (space, permissions) and import again", "import.write"
+        ) from None
     return _summary(request, imported, plans, list(files), target, title, replaced, folder) + [
         f"renumbered {old.name} as {new.name}" for old, new in placement.renames
     ]

@@ -3,12 +3,14 @@ left out (each said), cut to --start and --end."""
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from studyguide.authoring import blocks as shaping
 from studyguide.authoring.blocks import Block, Dropped, Line
 from studyguide.errors import BuildError, SourceRef
+from studyguide.sources.trust import kind_of
 
 KINDS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
 KINDS |= {".html": "html", ".htm": "html", ".xhtml": "html"}
@@ -60,8 +62,7 @@ def _read(request: Request) -> Imported:
             "import a text as plain text (.txt), Markdown (.md) or a web page (.html, .htm)",
             "import.file-type",
         )
-    if not path.is_file():
-        raise BuildError(path, "there is no such file", "check the file's name", "import.missing")
+    _check_is_file(path)
     if request.exclude and kind != "html":
         raise BuildError(
             None,
@@ -107,6 +108,23 @@ def _read(request: Request) -> Imported:
     high = span[1] if request.end is not None else float("inf")
     inside = [d for d in dropped if low <= d.line <= high] if blocks else dropped
     return Imported(blocks, title, span, False, tuple(inside))
+
+
+def _check_is_file(path: Path) -> None:
+    """The file to import is a regular file (a FIFO would never end, a folder is no text)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise BuildError(
+            path, "there is no such file", "check the file's name", "import.missing"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise BuildError(
+            path,
+            f"cannot import this: it is {kind_of(mode)}, not a file",
+            "give the path of the text's own file (.txt, .md or .html)",
+            "import.not-a-file",
+        )
 
 
 def _check_characters(blocks: list[Block], path: Path) -> None:

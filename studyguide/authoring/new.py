@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from studyguide.authoring.changes import Change, Undone, apply, write_error
 from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomlwrite import book_toml
 from studyguide.errors import BuildError
@@ -153,17 +154,13 @@ def new_book(folder: Path, title: str | None = None, language: str = "en") -> li
         ),
     }
     _check_folder(folder, list(files))
+    # All the files or none: a failed write removes those (and the folders) made before it.
+    base = next(p for p in (folder, *folder.parents) if p.exists() or p == Path(p.anchor))
     try:
-        for path, text in files.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("x", encoding="utf-8") as handle:  # never over an existing file
-                handle.write(text)
-    except OSError as exc:
-        raise BuildError(
-            Path(exc.filename) if exc.filename else folder,
-            f"cannot write the new book: {exc.strerror or exc}",
-            "choose another folder, or fix its permissions",
-            "new.write",
+        apply(base, [Change(path, text) for path, text in files.items()])
+    except (Undone, OSError) as failure:
+        raise write_error(
+            folder, failure, "choose another folder, or fix its permissions", "new.write"
         ) from None
     done = [f"wrote {path.relative_to(folder).as_posix()}" for path in files]
     if samples.language != primary(language):

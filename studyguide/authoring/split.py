@@ -12,7 +12,8 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from studyguide.authoring.blocks import loose, split_title
-from studyguide.authoring.bookfiles import chapter_files, rename_all, write_whole
+from studyguide.authoring.bookfiles import chapter_files, rewrites
+from studyguide.authoring.changes import Change, Undone, apply, reverse, write_error
 from studyguide.authoring.slugs import slugify
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector, SourceRef
 from studyguide.sources.files import CHAPTER_NAME, CHAPTERS_DIR, read_text
@@ -129,7 +130,7 @@ def split_chapter(root: Path, given: Path, at: str) -> list[str]:
     ]
     new_text = "\n".join([*header, "---", "", *second]).rstrip("\n") + "\n"
     old_text = "\n".join(lines[:body] + first).rstrip("\n") + "\n"
-    _write(root, path, old_text, new_path, new_text, renames, text)
+    _write(root, path, old_text, new_path, new_text, renames)
     done = [f"split {path.name}: its part from line {line + 1} on is {new_path.name}"]
     return done + [f"renumbered {old.name} as {new.name}" for old, new in renames]
 
@@ -166,21 +167,28 @@ def _write(
     new_path: Path,
     new_text: str,
     renames: list[tuple[Path, Path]],
-    original: str,
 ) -> None:
-    """Write both parts; if the book then does not read and check as before, put it back."""
+    """Write both parts, together or not at all (changes.py); if the book then does not
+    read and check as before, put it back."""
     from studyguide.sources.book import load_book
 
-    rename_all(sorted(renames, reverse=True))
-    write_whole(path, old_text)
-    write_whole(new_path, new_text)
+    changes = rewrites(root, renames, {path: old_text, new_path: new_text}, {path})
+    back = reverse(root, changes)
+    _apply(root, changes)
     try:
         load_book(root)
     except (BuildError, BuildErrors) as error:
-        new_path.unlink()
-        write_whole(path, original)
-        rename_all([(new, old) for old, new in renames])
+        _apply(root, back)
         first = error if isinstance(error, BuildError) else error.errors[0]
         raise BuildError(first.where, f"split, the book would not read as before: "
                          f"{first.message}; nothing was changed", first.hint,
                          "split.check") from None  # fmt: skip
+
+
+def _apply(root: Path, changes: list[Change]) -> None:
+    try:
+        apply(root, changes)
+    except (Undone, OSError) as failure:
+        raise write_error(
+            root, failure, "fix the problem (space, permissions) and split again", "split.write"
+        ) from None

@@ -4,6 +4,7 @@ navigation, cookie banners, share boxes, ads, newsletter boxes, bylines, lists o
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from lxml import html as lxml_html
 
 from studyguide.authoring.blocks import Block, Dropped, Span, collapse, has_words
 from studyguide.authoring.furniture import SILENT, TAGS, Furniture
-from studyguide.errors import BuildError
+from studyguide.errors import BuildError, SourceRef
 
 MAX_PAGE_BYTES = 20_000_000
 DROPPED = SILENT | TAGS  # (what page_title looks past)
@@ -49,8 +50,8 @@ def read_page(path: Path) -> etree._Element:
     encoding = "utf-8"
     try:
         data.decode("utf-8")
-    except UnicodeDecodeError:
-        encoding = None  # let the page's own <meta charset> say
+    except UnicodeDecodeError as exc:
+        encoding = _declared_encoding(data, path, exc.start)  # None: let lxml guess
     parser = lxml_html.HTMLParser(encoding=encoding, remove_comments=True, remove_pis=True)
     try:
         root = lxml_html.document_fromstring(data, parser=parser)
@@ -58,7 +59,55 @@ def read_page(path: Path) -> etree._Element:
         raise BuildError(
             path, f"cannot read the page as HTML: {exc}", "save the page again", "import.html"
         ) from None
+    stopped = [e for e in parser.error_log if e.level_name == "FATAL"]
+    if stopped:  # libxml2 stops there, and would drop the rest of the page without a word
+        deep = "depth" in stopped[0].message
+        raise BuildError(
+            SourceRef(path, stopped[0].line),
+            "the page's elements are nested more than 255 deep here, and the rest of the "
+            "page cannot be read"
+            if deep
+            else f"the page cannot be read past this point: {stopped[0].message}",
+            "save the text's own part of the page as plain text (.txt), and import that",
+            "import.html",
+        )
     return root
+
+
+_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+def _declared_encoding(data: bytes, path: Path, bad: int) -> str | None:
+    """The encoding the page declares (<meta charset>), if its bytes are in it; None if it
+    declares none. A page that is not UTF-8 and not what it declares is refused: read as
+    it says, it would give garbled or no text."""
+    found = _DECLARED.search(data[:4096])
+    if found is None:
+        return None
+    name = found[1].decode("ascii").lower()
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        codec = ""
+    if codec.startswith(("utf-16", "utf-32")) or codec == "utf-8":
+        problem = f"it says it is {name}, but it is neither that nor UTF-8"
+    elif not codec:
+        problem = f"it says it is in the encoding '{name}', which is not one Python knows"
+    else:
+        try:
+            data.decode(codec)
+            return codec
+        except UnicodeDecodeError as exc:
+            bad = exc.start
+            problem = f"it says it is {name}, but this byte is not {name}"
+    line = data.count(b"\n", 0, bad) + 1
+    column = bad - (data.rfind(b"\n", 0, bad) + 1) + 1
+    raise BuildError(
+        SourceRef(path, line, column),
+        f"the page's encoding is not what it says (byte 0x{data[bad]:02x}): {problem}",
+        "save the page again as UTF-8 (in a browser: Save Page As…, or with an editor)",
+        "import.encoding",
+    )
 
 
 def page_title(root: etree._Element) -> str:

@@ -62,6 +62,9 @@ class Edition:
     # Whether this edition can be made of the book at all: raises our error if not. Run
     # before any work, so a build never lays a book out to fail afterwards.
     check: Callable[[Book, Options], None] | None = field(default=None)
+    # Its documents rendered from the templates, nothing laid out or written: how `check`
+    # finds a mistake in a book's own templates and styles before a build.
+    render: Callable[[Book, Options], None] | None = field(default=None)
     group: str = ""  # the group of editions it belongs to, asked for together (--GROUP)
 
     def target(self, meta: BookMeta, options: Options) -> Path:

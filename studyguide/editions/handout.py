@@ -150,6 +150,16 @@ def prepare(job: Job) -> Any:
     return document
 
 
+def render(book: Book, options: Options) -> None:
+    from studyguide.model import Medium
+    from studyguide.render.views import render_book
+
+    view = render_book(book, Medium.PRINT)
+    chapters = [chapter for chapter in view.chapters_html if chapter.questions_html]
+    date = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # (any date: nothing is written)
+    handout_html(chapters, view, options.paper, date, {c.id: 1 for c in chapters})
+
+
 def write(job: Job, document: Any, handle: IO[bytes]) -> None:
     from studyguide.layout.engine import write_pdf
 
@@ -165,5 +175,6 @@ HANDOUT = register(
         write,
         prepare=prepare,
         check=check,
+        render=render,
     )
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from studyguide.errors import BuildError
-from studyguide.layout import makeup, partcache, parts
+from studyguide.layout import folios, makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pagemap import PageMap
 from studyguide.layout.pages import anchor_pages, from_document, note_continuations
@@ -86,6 +86,9 @@ class PrintLayout:
     laid: parts.PartsLayout
     folder: tempfile.TemporaryDirectory
     date: dt.datetime | None = None  # the editions' date, given to the merged file
+    css: str = ""  # the print stylesheet, for the folios
+    root: Path | None = None
+    out: Path | None = None
 
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
@@ -109,12 +112,29 @@ class PrintLayout:
 
         pieces = [part.pdf for part in self.laid.parts]
         try:
-            merge.merge(list(zip(pieces, self.laid.blank_before(), strict=True)), handle, self.date)
+            shown = self.folios_shown()
+            stamped = folios.folio_pdf(self.css, shown, self.root, self.out) if self.root else None
+            merge.merge(
+                list(zip(pieces, self.laid.blank_before(), strict=True)),
+                handle,
+                self.date,
+                (stamped, shown) if stamped else None,
+            )
         finally:
             self.folder.cleanup()
 
     def discard(self) -> None:
         self.folder.cleanup()
+
+    def folios_shown(self) -> list[bool]:
+        """Which pages of the book show their number: a chapter's (or the glossary's, the
+        sources'), not the front matter's nor a blank page."""
+        shown: list[bool] = []
+        for part, blank in zip(self.laid.parts, self.laid.blank_before(), strict=True):
+            shown += [False] * blank
+            front = part.first_page == 1  # (the title page, the colophon, the contents)
+            shown += [not front and not page.blank for page in part.laid.geometry]
+        return shown
 
 
 def lay_out_book(
@@ -131,10 +151,11 @@ def lay_out_book(
             options.out, f"{options.paper}-{sides}-{target.stem}", partcache.key(html)
         )
         found = partcache.load(kept)
-        if found is not None:
+        if found is not None:  # (kept as laid out from page 1: moved where it falls now)
             with atomic_output(target) as handle:
                 handle.write(found[0])
-            return found[1]
+            return parts.shifted(found[1], first_page - 1)
+        progress(f"laying out {target.stem[3:]}, from page {first_page}")
         made = makeup.lay_out(html, book.root, first_page, lay_out_html, options.blank_pages)
         document = made.document
         with atomic_output(target) as handle:
@@ -147,7 +168,7 @@ def lay_out_book(
             made.faults,
             note_continuations(document, first_page),
         )
-        partcache.save(kept, target.read_bytes(), laid)
+        partcache.save(kept, target.read_bytes(), parts.shifted(laid, 1 - first_page))
         return laid
 
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
@@ -164,4 +185,5 @@ def lay_out_book(
     except BaseException:
         folder.cleanup()
         raise
-    return PrintLayout(laid, folder, date)
+    css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
+    return PrintLayout(laid, folder, date, css, book.root, options.out)

@@ -9,7 +9,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
 
 from studyguide.errors import BuildError, ErrorCollector
-from studyguide.sources.trust import read_source_bytes
+from studyguide.sources.trust import read_source_bytes, url_refusal
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -40,22 +40,13 @@ def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
             raise ValueError(f"studyguide refused {url}: {why}")
 
         def fetch(self, url: str, headers: Any = None) -> Any:
-            scheme = url.split(":", 1)[0].lower() if ":" in url else ""
-            if scheme == "data":
-                if len(url) > max_bytes:
-                    self.refuse(url[:40] + "…", f"data URL larger than {max_bytes:,} bytes")
+            why = url_refusal(url, allowed, max_bytes)
+            is_data = url.split(":", 1)[0].lower() == "data"
+            if why:
+                self.refuse(url[:40] + "…" if is_data else url, why)
+            if is_data:
                 return super().fetch(url, headers)
-            if scheme != "file":
-                self.refuse(url, "not a file in the book's folder; nothing is fetched remotely")
-            path = Path(unquote(urlparse(url).path))
-            try:
-                path = path.resolve()
-            except (OSError, RuntimeError):
-                self.refuse(url, "the path cannot be resolved")
-            if not path.is_relative_to(allowed):
-                self.refuse(url, f"outside the book's folder {allowed}")
-            if not path.is_file():
-                self.refuse(url, "no such file")
+            path = Path(unquote(urlparse(url).path)).resolve()
             try:  # as the sources are read: a regular file, never waited on, up to the limit
                 data = read_source_bytes(allowed, path, max_bytes)
             except BuildError as error:

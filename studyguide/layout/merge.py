@@ -32,10 +32,14 @@ from studyguide.layout.parts import ANCHOR_URI
 
 
 def merge(
-    parts: Sequence[tuple[Path, bool]], output: BinaryIO, date: dt.datetime | None = None
+    parts: Sequence[tuple[Path, bool]],
+    output: BinaryIO,
+    date: dt.datetime | None = None,
+    folios: tuple[bytes, Sequence[bool]] | None = None,
 ) -> None:
     """Merge `parts` (each a PDF and whether a blank page goes before it) into `output`,
-    dated `date` (the parts are laid out undated, to be kept across builds)."""
+    dated `date` (the parts are laid out undated, to be kept across builds), with the
+    `folios` (their PDF, and which pages show one) stamped on the pages."""
     with pikepdf.open(parts[0][0]) as merged:
         if date is not None:
             _date(merged, date)
@@ -85,6 +89,11 @@ def merge(
                 ids[name] = element_ids[name]
             tree.IDTree = ids.obj
         _join_links(merged, set(destinations))
+        if folios is not None:
+            from studyguide.layout.folios import stamp
+
+            # (the folios' face is one more subset of the book's fonts: a tag of its own)
+            stamp(merged, *folios, retag=lambda pdf: _retag_font_subsets(pdf, len(parts)))
         merged.save(
             output,
             deterministic_id=True,

@@ -74,6 +74,17 @@ def plan(view: BookView, part_size: int) -> list[PrintPart]:
     return parts
 
 
+def _name(part: PrintPart) -> str:
+    """What a part is called in messages and file names: "front", "ch-3", "ch-4-to-ch-6",
+    "back"."""
+    if part.front:
+        return "front"
+    if not part.chapters:
+        return "back"
+    first, last = part.chapters[0].id, part.chapters[-1].id
+    return first if first == last else f"{first}-to-{last}"
+
+
 def link_across_parts(html: str, numbers: dict[str, int], glossary_pages: bool = False) -> str:
     """Write the page number of its target into each link that shows one (`data-page`; term
     links too with `glossary_pages`), and point each link to another part at `ANCHOR_URI` + id,
@@ -106,6 +117,24 @@ class PartLayout:
     geometry: list[Page] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     note_starts: list[PageStart] = field(default_factory=list)  # notes carried over
+
+
+def shifted(laid: PartLayout, delta: int) -> PartLayout:
+    """The layout of a part moved `delta` pages on (laid out once, it is the same wherever
+    in the book it falls: only its page numbers change)."""
+    from dataclasses import replace
+
+    def label(text: str) -> str:
+        return str(int(text) + delta) if text.isdigit() else text
+
+    return PartLayout(
+        [replace(start, label=label(start.label)) for start in laid.page_starts],
+        {name: page + delta for name, page in laid.anchors.items()},
+        laid.pages,
+        [replace(page, number=page.number + delta) for page in laid.geometry],
+        [replace(fault, page=fault.page + delta) for fault in laid.faults],
+        [replace(start, label=label(start.label)) for start in laid.note_starts],
+    )
 
 
 @dataclass
@@ -186,8 +215,7 @@ def lay_out(
             digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
             done = laid[index]
             if done is None or done.digest != digest:
-                progress(f"laying out part {index + 1} of {len(parts)}, from page {page}")
-                target = folder / f"part-{index:04d}.pdf"
+                target = folder / f"{index:02d}-{_name(part)}.pdf"
                 result = lay_out_part(html, page, target)
                 numbers.update(result.anchors)
                 done = laid[index] = LaidPart(digest, target, page, result)

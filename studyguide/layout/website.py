@@ -16,7 +16,7 @@ from studyguide.layout.markers import insert_markers
 from studyguide.layout.pagemap import PageMap, PageStart
 from studyguide.layout.webpages import merge_blank_pages, page_numbers
 from studyguide.model import Book, Medium
-from studyguide.render.documents import EpubDocument, font_stylesheet, style_text
+from studyguide.render.documents import EpubDocument, check_xhtml, font_stylesheet, style_text
 from studyguide.render.markup import render_template
 from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
 
@@ -199,6 +199,7 @@ def _render_page(
         numbers=numbers,
         stylesheet=STYLESHEET,
     )
+    check_xhtml(view.book.root, "web_page.html.j2", page.name, xhtml)
     return EpubDocument(page.name, page.title, xhtml, page.part)
 
 

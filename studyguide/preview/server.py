@@ -142,8 +142,10 @@ def is_source(path: Path, root: Path, out: Path) -> bool:
         return False
     if any(part.startswith(".") for part in parts) or path.name.endswith("~"):
         return False
-    if len(parts) == 1:
-        return parts[0] in (METADATA_FILE, REFERENCES_FILE)
+    if len(parts) == 1:  # (a source folder made whole: its files may come before its watch)
+        return parts[0] in (METADATA_FILE, REFERENCES_FILE, CHAPTERS_DIR, GLOSSARY_DIR) or (
+            parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
+        )
     if parts[0] in (CHAPTERS_DIR, GLOSSARY_DIR):
         return path.suffix.lower() == SOURCE_SUFFIX  # as the loader reads them: 02-two.MD too
     return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)

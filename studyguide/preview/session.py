@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from studyguide import cache
-from studyguide.errors import BuildError, BuildErrors
+from studyguide.errors import BuildError, BuildErrors, counted
 from studyguide.labels import labels_for
 from studyguide.layout import pagemap
 from studyguide.layout.website import Preview, render_site
@@ -25,6 +25,7 @@ from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress
 from studyguide.preview.printing import PrintLayout
 from studyguide.render.markup import environment
+from studyguide.render.stylesheet_urls import check_stylesheet_urls
 from studyguide.render.views import render_book
 from studyguide.sources.book import load_book
 from studyguide.sources.dates import build_date
@@ -95,15 +96,18 @@ class Session:
             shown = Shown(book, key, (), self._shown.page_map, False)
             if kept is not None:
                 shown = replace(shown, page_map=kept, exact=True)
-            self._show(shown)
+            mistakes = self._show(shown)
+            if mistakes:  # in the book's own templates or styles
+                self._not_rebuilt(mistakes, shown)
+                return
             if not shown.exact:
                 self.printing.start(key)
             self.last_rebuild = time.perf_counter() - started
             self.progress(f"rebuilt in {self.last_rebuild:.2f} s")
 
-    def _not_rebuilt(self, errors: list[str]) -> None:
-        self._show(replace(self._shown, errors=tuple(errors)))
-        self.progress(f"not rebuilt: the sources have {len(errors)} mistake(s)")
+    def _not_rebuilt(self, errors: list[str], shown: Shown | None = None) -> None:
+        self._show(replace(shown or self._shown, errors=tuple(errors)))
+        self.progress(f"not rebuilt: the sources have {counted(len(errors), 'mistake')}")
         for text in errors:
             print(text, file=sys.stderr, flush=True)
 
@@ -153,19 +157,31 @@ class Session:
             if pages is not None:
                 self._show(replace(shown, page_map=pages, exact=True))
 
-    def _show(self, shown: Shown) -> None:
+    def _show(self, shown: Shown) -> list[str]:
+        """Show `shown`; the mistakes of the book's own templates or styles, if they cannot
+        render it (then the pages show those mistakes alone)."""
         version = shown.version()
         if version == self._site.version:
-            return
+            return []
+        mistakes: list[str] = []
         try:
             files = _render(shown, version, self.root)
+        except (BuildError, BuildErrors) as error:
+            mistakes = _each(error, self.root)
+            alone = replace(shown, book=None, errors=(*shown.errors, *mistakes))
+            page = _render(alone, alone.version(), self.root)["index.html"]
+            # On every page the browser may be on (it reloads there), not a "not found".
+            files = {name: page for name in self._site.files if name.endswith(".html")}
+            files["index.html"] = page
+            shown, version = replace(shown, errors=alone.errors), alone.version()
         except Exception:  # a bug of ours: say so, keep serving the last pages
             self.progress("error: the preview could not be rendered:\n" + _crash())
-            return
+            return []
         with self._changed:
             self._shown = shown
             self._site = Site(version, files)
             self._changed.notify_all()
+        return mistakes
 
 
 def _crash() -> str:
@@ -197,5 +213,6 @@ def _render(shown: Shown, version: str, root: Path) -> dict[str, bytes]:
         page = environment().get_template("web_errors.html.j2")
         html = page.render(labels=labels_for(_language(root)), preview=preview)
         return {"index.html": html.encode("utf-8")}
+    check_stylesheet_urls(root, ("base.css", "web.css"), "the web edition")
     view = render_book(shown.book, Medium.WEB, build_date(root).date())
     return render_site(view, shown.page_map, preview)

@@ -8,9 +8,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lxml import etree
+
+from studyguide.errors import BuildError, SourceRef
 from studyguide.labels import Labels, primary
 from studyguide.model import Book, Chapter, Kind
-from studyguide.render.markup import STYLES_DIR, render_template
+from studyguide.render.markup import STYLES_DIR, TEMPLATES_DIR, render_template
 from studyguide.render.views import (
     SOURCES_FILE,
     BookView,
@@ -30,6 +33,26 @@ def style_text(name: str, root: Path | None = None) -> str:
 
             return read_text(root, path)
     return (resources.files("studyguide.render") / "styles" / name).read_text(encoding="utf-8")
+
+
+def check_xhtml(root: Path | None, template: str, name: str, xhtml: str) -> None:
+    """A document rendered from a template must be well-formed XML before it goes into the
+    EPUB or the web edition (ebooklib would drop it without a word): a book's own template
+    that writes anything else is our error, naming the template."""
+    try:
+        etree.fromstring(xhtml.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        own = root / TEMPLATES_DIR / template if root is not None else None
+        where = own if own is not None and own.is_file() else Path(template)
+        line = exc.lineno or 0
+        raise BuildError(
+            SourceRef(where),
+            f"the template wrote {name}, which is not well-formed XHTML: "
+            f"{exc.msg.split(', line')[0]} (line {line} of {name})",
+            "close every element the template opens, and write & < > in text as "
+            "&amp; &lt; &gt;; or remove the template to use the package's own",
+            "template.xhtml",
+        ) from None
 
 
 def font_stylesheet(book: Book, faces: Sequence[Any] = (), print_: bool = False) -> str:
@@ -73,6 +96,7 @@ def render_epub_documents(view: BookView, cover_image: str | None) -> list[EpubD
             part=part,
             body_type=body_type,
         )
+        check_xhtml(view.book.root, "epub_document.xhtml.j2", file_name, xhtml)
         return EpubDocument(file_name, title, xhtml, part)
 
     labels = view.labels
@@ -143,10 +167,11 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
         "max_page": max((int(p.label) for p in pages if p.label.isdigit()), default=0),
         "labels": labels,
     }
-    return (
-        render_template(book.root, "nav.xhtml.j2", **values),
-        render_template(book.root, "toc.ncx.j2", **values),
-    )
+    nav = render_template(book.root, "nav.xhtml.j2", **values)
+    check_xhtml(book.root, "nav.xhtml.j2", "nav.xhtml", nav)
+    ncx = render_template(book.root, "toc.ncx.j2", **values)
+    check_xhtml(book.root, "toc.ncx.j2", "toc.ncx", ncx)
+    return nav, ncx
 
 
 @dataclass

@@ -74,14 +74,6 @@ def font_subsets(
     return fonts
 
 
-def _check_well_formed(document: EpubDocument) -> None:
-    """ebooklib would quietly drop a document that does not parse: fail loudly instead."""
-    try:
-        etree.fromstring(document.xhtml.encode("utf-8"))
-    except etree.XMLSyntaxError as exc:
-        raise RuntimeError(f"{document.file_name} is not well-formed XHTML: {exc}") from exc
-
-
 def visible_text(documents: Sequence[EpubDocument]) -> str:
     """Every character the documents show: what the font subsets must cover."""
     text: set[str] = set()
@@ -104,9 +96,7 @@ def build_epub_package(
     """The EPUB's bytes: ebooklib packs it, then the zip is normalised for reproducibility.
     `styles` are stylesheets added after the EPUB's own, and `page_source` identifies the
     print edition the page numbers are from where it is not the book's (the parallel
-    edition's)."""
-    for document in documents:
-        _check_well_formed(document)
+    edition's). (Each document was checked to be well-formed where it was rendered.)"""
     package = epub.EpubBook()
     view = _metadata(package, book, modified)
     source = page_source or f"{book.meta.identifier}#print-edition"
@@ -153,6 +143,8 @@ def _metadata(package: epub.EpubBook, book: Book, modified: dt.datetime) -> Book
     package.set_identifier(meta.identifier)
     package.set_title(meta.title)
     package.set_language(meta.language)
+    if meta.direction == "rtl":  # the spine's page-progression-direction: pages turn leftwards
+        package.set_direction("rtl")
     people = {p.name: p for text in meta.texts for p in text.authors}
     for number, person in enumerate(people.values(), start=1):
         # (file-as added here: ebooklib's own gives it the relators' scheme, which is a role's)

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 import traceback
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,11 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.debug import rewrite_traceback_stack
 from markupsafe import Markup, escape
 
 from studyguide.errors import BuildError, SourceRef
+from studyguide.render.sandbox import BoundedSandbox, end_document, one_document
 
 TEMPLATES_DIR = "templates"
 STYLES_DIR = "styles"
@@ -132,14 +133,27 @@ class BookLoader(BaseLoader):
         return text, str(path), lambda: path.is_file() and path.stat().st_mtime_ns == mtime
 
 
-@cache
 def environment(root: Path | None = None) -> Environment:
     """The templates: the book's own (root/templates/, shadowing by name) before the
-    package's. Sandboxed: a book's template reaches only what the templates are given."""
+    package's. Sandboxed: a book's template reaches only what the templates are given.
+    One environment for each set of the book's template names: a template added since
+    (while the preview runs) is found, not shadowed by the package's it has cached."""
+    return _environment(root, _template_names(root))
+
+
+def _template_names(root: Path | None) -> tuple[str, ...]:
+    folder = root / TEMPLATES_DIR if root is not None else None
+    if folder is None or not folder.is_dir():
+        return ()
+    return tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*")))
+
+
+@lru_cache(maxsize=8)
+def _environment(root: Path | None, names: tuple[str, ...]) -> Environment:
     loaders: list[BaseLoader] = [PackageLoader("studyguide.render", "templates")]
     if root is not None:
         loaders.insert(0, BookLoader(root))
-    env = ImmutableSandboxedEnvironment(
+    env = BoundedSandbox(
         loader=ChoiceLoader(loaders),
         autoescape=True,
         undefined=StrictUndefined,
@@ -158,30 +172,78 @@ def environment(root: Path | None = None) -> Environment:
 
 def render_template(root: Path | None, name: str, **values: Any) -> str:
     """A template rendered; a mistake in a book's own template is our error, with its line."""
+    token = one_document()
     try:
         return environment(root).get_template(name).render(**values)
-    except TemplateError as exc:
-        raise template_error(exc, name) from None
+    except BuildError:
+        raise  # (a book's template that cannot be read)
+    except Exception as exc:  # a book's template can raise anything: 1/0, RecursionError, …
+        raise template_error(exc, name, root) from None
+    finally:
+        end_document(token)
 
 
-def template_error(exc: TemplateError, name: str) -> BuildError:
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it calls itself without end (a macro or an include that recurses)"
+    if isinstance(exc, MemoryError):
+        return "it asks for more memory than there is"
+    if isinstance(exc, TemplateError):
+        return str(exc.message or exc)
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def template_error(exc: BaseException, name: str, root: Path | None = None) -> BuildError:
+    """Our error for a template that failed: at the line of the book's own template where
+    it did (else of the package's template: a book's value it could not take)."""
     line = getattr(exc, "lineno", None) or 0
     path = getattr(exc, "filename", None) or ""
     if not path:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
-        if frames:
-            path, line = frames[-1].filename, frames[-1].lineno or 0
+        book = str((root / TEMPLATES_DIR).resolve()) if root is not None else None
+        own = [f for f in frames if book and f.filename.startswith(book)]
+        if own or frames:
+            path, line = (own or frames)[-1].filename, (own or frames)[-1].lineno or 0
     return BuildError(
         SourceRef(Path(path or name), line),
-        f"the template cannot be rendered: {exc.message or exc}",
+        f"the template cannot be rendered: {_reason(exc)}",
         "fix the book's template (templates/…), or remove it to use the package's own",
         "template.error",
     )
 
 
+class Macros:
+    """The macros of _markup.html.j2 as the render rules call them (noteref, print_note,
+    backlink, term_link, …): a book's own can raise anything, which is our error at its line,
+    and their loops are counted as a document's are."""
+
+    def __init__(self, module: Any, root: Path | None) -> None:
+        self._module, self._root = module, root
+
+    def __getattr__(self, name: str) -> Any:
+        macro = getattr(self._module, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            token = one_document()
+            try:
+                return macro(*args, **kwargs)
+            except BuildError:
+                raise
+            except Exception:  # (its traceback with the template's lines, as render's is)
+                exc = rewrite_traceback_stack(source=None)
+                raise template_error(exc, "_markup.html.j2", self._root) from None
+            finally:
+                end_document(token)
+
+        setattr(self, name, call)  # (made once a macro)
+        return call
+
+
 def macros(root: Path | None = None) -> Any:
     """The macros of _markup.html.j2 (noteref, print_note, backlink, term_link, …)."""
     try:
-        return environment(root).get_template("_markup.html.j2").module
-    except TemplateError as exc:
-        raise template_error(exc, "_markup.html.j2") from None
+        return Macros(environment(root).get_template("_markup.html.j2").module, root)
+    except BuildError:
+        raise
+    except Exception as exc:
+        raise template_error(exc, "_markup.html.j2", root) from None

@@ -7,6 +7,7 @@ import io
 import re
 import shutil
 import subprocess
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -91,7 +92,11 @@ def covered(path: Path, index: int = 0) -> frozenset[int]:
 def _uncovered(text: str, faces: list[Face]) -> Iterable[tuple[int, str]]:
     have = covered(faces[0].path, faces[0].index)
     for index, char in enumerate(text):
-        if ord(char) not in have and not char.isspace() and ord(char) >= 0x20:
+        if ord(char) in have or char.isspace() or ord(char) < 0x20:
+            continue
+        # Format characters (the bidi isolates a Hebrew name in an English title needs, the
+        # joiners, the soft hyphen) are not drawn: they need no glyph.
+        if unicodedata.category(char) != "Cf":
             yield index, char
 
 

@@ -8,6 +8,7 @@ is compared only where the text itself has a heading; elsewhere it is the guide'
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,10 +194,15 @@ def _compare(want: SourceBlock, found: _Found, source: str) -> None:
             "start a new chapter with this heading as its title, or write it as a `##` heading",
             "fidelity.heading",
         )
-    have = found.text
-    if have == want.text:
+    # Compared as Unicode's composed form (NFC): "é" typed as e and U+0301 (macOS, text
+    # pasted from a PDF) is the published "é".
+    have, expected = (
+        unicodedata.normalize("NFC", found.text),
+        unicodedata.normalize("NFC", want.text),
+    )
+    if have == expected:
         return
-    want_words, have_words = want.text.split(), have.split()
+    want_words, have_words = expected.split(), have.split()
     position = next(
         (i for i, (a, b) in enumerate(zip(want_words, have_words, strict=False)) if a != b),
         min(len(want_words), len(have_words)),
@@ -205,7 +211,8 @@ def _compare(want: SourceBlock, found: _Found, source: str) -> None:
     raise BuildError(
         found.place(position),
         f"the text differs from {source} in this {kind} at word {position + 1}: expected "
-        f"{_quote(want_words, position)}, found {_quote(have_words, position)}",
+        f"{_quote(want_words, position)}, found {_quote(have_words, position)}"
+        + _unseen(want_words[position : position + 1], have_words[position : position + 1]),
         "the text's words must stay exactly as published; put comments in a "
         "footnote, and check that no paragraph was moved, split or joined "
         "(split a paragraph for discussion with +++ between its parts; leave one out with "
@@ -213,6 +220,40 @@ def _compare(want: SourceBlock, found: _Found, source: str) -> None:
         "text's (a date line, a share box): import again with --drop or --exclude, and --force",
         "fidelity.differs",
     )
+
+
+def _name(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
+
+
+def _unseen(want: list[str], have: list[str]) -> str:
+    """Where two words that look the same differ: their characters named ("ﬁ", one ligature,
+    for "fi"; a zero-width space; a Cyrillic "а" for a Latin "a"), "" if they look different."""
+    if not want or not have:
+        return ""
+    a, b = want[0], have[0]
+    shown = [unicodedata.normalize("NFKC", "".join(c for c in w if unicodedata.category(c) != "Cf"))
+             for w in (a, b)]  # fmt: skip
+    if shown[0] != shown[1] and not _confusable(shown[0], shown[1]):
+        return ""
+    index = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    expected = _name(a[index]) if index < len(a) else "nothing"
+    found = _name(b[index]) if index < len(b) else "nothing"
+    return f" (they look alike: character {index + 1} is {found}, where the text has {expected})"
+
+
+def _confusable(a: str, b: str) -> bool:
+    """Words whose differing letters are the same letter of other scripts (a Cyrillic "а"
+    for a Latin "a"), as far as their names tell."""
+    if len(a) != len(b):
+        return False
+
+    def letter(char: str) -> str:  # "CYRILLIC SMALL LETTER A" → "SMALL LETTER A"
+        return unicodedata.name(char, "?").partition(" ")[2]
+
+    return all(letter(x) == letter(y) for x, y in zip(a, b, strict=True) if x != y)
 
 
 def unlinked_terms(book: Book) -> list[BuildError]:
@@ -228,4 +269,25 @@ def unlinked_terms(book: Book) -> list[BuildError]:
         )
         for term in book.glossary
         if term.slug not in linked
+    ]
+
+
+def right_to_left_print(book: Book) -> list[BuildError]:
+    """A book in a right-to-left language: its text is set right to left in every edition,
+    but the print layout's pages are still a left-to-right book's (a warning, for the PDF)."""
+    if book.meta.direction != "rtl":
+        return []
+    from studyguide.sources.tomlfile import locate
+
+    line = locate(read_text(book.root, book.meta.path)).get(("language",), 0)
+    return [
+        BuildError(
+            SourceRef(book.meta.path, line),
+            f"the book's language '{book.meta.language}' is written right to left: the text "
+            "is set right to left in every edition, and the EPUB's pages turn leftwards, but "
+            "right-to-left print is not supported: the PDF's pages open, number and mirror "
+            "as a left-to-right book's",
+            "read the EPUB or the web edition; in print, expect the binding on the left",
+            "print.right-to-left",
+        )
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,46 @@ def forbidden_character_error(where: SourceRef, text: str, index: int) -> BuildE
         "it is invisible in most editors and XHTML cannot hold it: delete it "
         f"(search for \\u{ord(char):04X} with a regular expression)",
         "source.control-character",
+    )
+
+
+# A title or a name: far longer than any real one, short enough that every edition lays it
+# out at once (a 100,000-character title took minutes to balance as a heading).
+MAX_TITLE = 1000
+
+
+def too_long_error(where: SourceRef, what: str, length: int) -> BuildError:
+    return BuildError(
+        where,
+        f"{what} is {length:,} characters long, more than the {MAX_TITLE:,} a title or a name "
+        "may have",
+        "shorten it: a longer description belongs in the introduction, or in a note",
+        "source.length",
+    )
+
+
+_BIDI_OVERRIDES = re.compile("[\u202a-\u202e]")
+
+
+def name_error(where: SourceRef, text: str) -> BuildError | None:
+    """What a title or a name may not hold, if it does: a character the editions cannot
+    carry, or a bidi embedding or override (U+202A to U+202E), which changes the order in
+    which a reader sees the characters, not the characters ("Trojan Source")."""
+    index = forbidden_character(text)
+    if index >= 0:
+        return forbidden_character_error(where, text, index)
+    found = _BIDI_OVERRIDES.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    return BuildError(
+        where,
+        f"the bidi control U+{ord(char):04X} ({unicodedata.name(char)}) is not allowed in a "
+        "title or a name: it changes the order in which a reader sees the characters",
+        f"delete it (search for \\u{ord(char):04x}); to set a right-to-left name in a "
+        "left-to-right title, put it between U+2067 RIGHT-TO-LEFT ISOLATE and U+2069 POP "
+        "DIRECTIONAL ISOLATE",
+        "source.bidi-control",
     )
 
 
@@ -253,7 +294,8 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
                 BuildError(
                     path,
                     f"glossary file name '{path.name}' is not slug.md",
-                    "use lowercase words joined by hyphens, like walter-villarroel.md",
+                    "use lowercase ASCII letters and digits, in words joined by hyphens, like "
+                    "walter-villarroel.md",
                     "source.name",
                 )
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +12,19 @@ import yaml
 from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.sources.files import forbidden_character, forbidden_character_error
+from studyguide.sources.files import MAX_TITLE, name_error, too_long_error
 
 # libyaml's loader where PyYAML was built with it: the same errors, several times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml refuses a surrogate pair written as two escapes ("\ud83d\ude00": valid JSON, so
+# valid YAML 1.2); PyYAML's own loader reads it as two halves, which are then joined.
+_SURROGATE_ESCAPE = re.compile(r"\\[uU]0{0,4}[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _loader(content: str) -> Any:
+    return yaml.SafeLoader if _SURROGATE_ESCAPE.search(content) else _YAML_LOADER
+
+
 FIRST_LINE = 2  # the line after the opening ---
 # Front matter is a few fields, some of them lists: deeper nesting is a mistake or an attack
 # (PyYAML composes and constructs recursively: 600 brackets overflow Python's stack).
@@ -64,7 +74,7 @@ def _check_events(content: str, path: Path) -> None:
     refer to itself) and nesting deeper than MAX_DEPTH, from the event stream: the parser
     that makes it is not recursive, and nothing has been composed yet."""
     depth = 0
-    for event in yaml.parse(content, Loader=_YAML_LOADER):
+    for event in yaml.parse(content, Loader=_loader(content)):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise _refusal(
                 path,
@@ -115,7 +125,7 @@ def _check_duplicates(node: yaml.Node, path: Path) -> None:
 def _compose(content: str, path: Path) -> tuple[Any, dict[str, int]]:
     """The YAML's value, and the line of each top-level key from the composed nodes' marks."""
     _check_events(content, path)
-    loader = _YAML_LOADER(content)
+    loader = _loader(content)(content)
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -167,11 +177,12 @@ def read_front_matter(
         return None
     found = FrontMatter(values, lines, path)
     for key, value in values.items():
-        # YAML escapes ("\x07", "\uFFFE") can smuggle in what the file check keeps out.
+        # YAML escapes ("\x07", "\uFFFE") can smuggle in what the file check keeps out;
+        # and the fields are titles and names: no bidi override either.
         for text in (str(key), *_strings_in(value)):
-            index = forbidden_character(text)
-            if index >= 0:
-                errors.add(forbidden_character_error(found.at(str(key)), text, index))
+            unsafe = name_error(found.at(str(key)), text)
+            if unsafe is not None:
+                errors.add(unsafe)
                 return None
     return found
 
@@ -237,5 +248,8 @@ def required_text(front: FrontMatter, key: str, errors: ErrorCollector) -> str |
                 "frontmatter.type",
             )
         )
+        return None
+    if len(str(value).strip()) > MAX_TITLE:  # (every required field is a title or a name)
+        errors.add(too_long_error(front.at(key), f"'{key}'", len(str(value).strip())))
         return None
     return str(value).strip()

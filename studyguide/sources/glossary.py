@@ -8,7 +8,7 @@ from markdown_it import MarkdownIt
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.model import Citation, Term
-from studyguide.sources.files import GlossaryFile
+from studyguide.sources.files import MAX_TITLE, GlossaryFile, too_long_error
 from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
 from studyguide.sources.inline import check_inline, check_nesting, unknown_term
 from studyguide.sources.markdown import ParseState, TermMatcher, make_front_matter_parser
@@ -66,6 +66,10 @@ def _aliases(values: dict, at: SourceRef, errors: ErrorCollector) -> tuple[str, 
             )
         )
         return ()
+    for alias in aliases:
+        if len(alias.strip()) > MAX_TITLE:
+            errors.add(too_long_error(at, "an alias", len(alias.strip())))
+            return ()
     return tuple(a.strip() for a in aliases)
 
 

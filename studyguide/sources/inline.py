@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.sources.files import GLOSSARY_NAME
 from studyguide.sources.markdown import TERM_SCHEME, TermMatcher, has_scheme
 from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
 
@@ -151,11 +152,17 @@ def check_nesting(tokens: Sequence[Token], path: Path, errors: ErrorCollector) -
 
 
 def unknown_term(slug: str, where: SourceRef, matcher: TermMatcher) -> BuildError:
+    slug = unquote(slug)  # as written: `term:comiból`, not the link's `comib%C3%B3l`
     slugs = sorted(matcher.slugs)
     close = difflib.get_close_matches(slug, slugs, n=1)
-    hint = (
-        f"did you mean term:{close[0]}?"
-        if close
-        else "add glossary/" + slug + ".md, or fix the link"
-    )
+    refused = where.path.parent.parent / "glossary" / f"{slug}.md"
+    if refused.is_file() and not GLOSSARY_NAME.match(refused.name):
+        hint = (
+            f"glossary/{slug}.md is not read: its name is not lowercase ASCII words joined by "
+            "hyphens (see the error about it above); rename it, and link to the new name"
+        )
+    elif close:
+        hint = f"did you mean term:{close[0]}?"
+    else:
+        hint = "add glossary/" + slug + ".md, or fix the link"
     return BuildError(where, f"unknown glossary term '{slug}'", hint, "glossary.unknown")

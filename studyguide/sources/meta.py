@@ -21,6 +21,7 @@ from studyguide.errors import BuildError, ErrorCollector
 from studyguide.labels.tables import check_labels
 from studyguide.model import BookMeta, EditionInfo, Person, Publication, Rights, Text
 from studyguide.sources.files import (
+    MAX_TITLE,
     METADATA_FILE,
     SOURCE_DIR,
     forbidden_character,
@@ -37,7 +38,7 @@ GENDERS = ("m", "f", "n")
 DEFAULT_TYPEFACE = "Charis SIL"
 
 PERSON = {
-    "name": Field(str, True, example='name = "Abraham Lincoln"'),
+    "name": Field(str, True, example='name = "Abraham Lincoln"', max_length=MAX_TITLE),
     "sort": Field(str, example='sort = "Lincoln, Abraham"'),
     "full": Field(str, example='full = "Liga Obrera Revolucionaria por la Cuarta Internacional"'),
     "article": Field(str, example='article = "l’"'),
@@ -57,7 +58,7 @@ RIGHTS_FIELDS = {
 }
 TEXT = {
     "id": Field(str, pattern=SLUG, example='id = "statement"'),
-    "title": Field(str, True),
+    "title": Field(str, True, max_length=MAX_TITLE),
     "kind": Field(str, example='kind = "statement"'),
     "date": Field(dt.date, example="date = 2006-10-05"),
     "language": Field(str, pattern=LANGUAGE, example='language = "es"'),
@@ -81,8 +82,8 @@ EDITION = {
     "credits": Field(str),
 }
 TOP = {
-    "title": Field(str, True),
-    "subtitle": Field(str),
+    "title": Field(str, True, max_length=MAX_TITLE),
+    "subtitle": Field(str, max_length=MAX_TITLE),
     "language": Field(str, True, LANGUAGE, example='language = "en"'),
     "slug": Field(str, pattern=SLUG, example='slug = "huanuni-study-guide"'),
     "identifier": Field(str, True, example='identifier = "urn:uuid:…"'),

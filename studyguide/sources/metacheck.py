@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyguide.errors import BuildError, ErrorCollector
-from studyguide.sources.files import forbidden_character, forbidden_character_error
+from studyguide.sources.files import name_error, too_long_error
 from studyguide.sources.tomlfile import Key, TomlFile
 
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")
@@ -25,6 +25,7 @@ class Field:
     pattern: re.Pattern[str] | None = None
     choices: tuple[str, ...] = ()
     example: str = ""
+    max_length: int = 0  # characters (MAX_TITLE, for a title or a name)
 
 
 class Checker:
@@ -87,9 +88,9 @@ class Checker:
         return value
 
     def _text(self, value: str, rule: Field, key: Key, name: str) -> str | None:
-        index = forbidden_character(value)
-        if index >= 0:
-            self.errors.add(forbidden_character_error(self.toml.at(key), value, index))
+        unsafe = name_error(self.toml.at(key), value)
+        if unsafe is not None:
+            self.errors.add(unsafe)
             return None
         if not value.strip():
             self.error(
@@ -103,6 +104,9 @@ class Checker:
                 "write the value on one line, with nothing before or after it inside the quotes",
                 "meta.whitespace",
             )
+            return None
+        if rule.max_length and len(value) > rule.max_length:
+            self.errors.add(too_long_error(self.toml.at(key), f"field '{name}'", len(value)))
             return None
         if rule.pattern is not None and not rule.pattern.fullmatch(value):
             self.error(key, *_pattern_message(name, value, rule))

@@ -14,7 +14,7 @@ from typing import Any
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.labels import Labels
 from studyguide.model import Citation, Reference
-from studyguide.sources.files import REFERENCES_FILE
+from studyguide.sources.files import REFERENCES_FILE, name_error
 from studyguide.sources.tomlfile import TomlFile, read_toml
 
 KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -64,6 +64,10 @@ def _field(toml: TomlFile, key: str, field: str, value: Any, errors: ErrorCollec
                 "references.type",
             )
         )
+        return None
+    unsafe = name_error(at, text)  # (a TOML escape can hold what the file itself cannot)
+    if unsafe is not None:
+        errors.add(unsafe)
         return None
     pattern = {"date": DATE, "url": URL}.get(field)
     if pattern and not (pattern.fullmatch(text) and (field != "date" or _is_a_day(text))):

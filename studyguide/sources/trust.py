@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from urllib.parse import unquote, urljoin, urlparse
 
 from studyguide.errors import BuildError
 
@@ -25,11 +26,15 @@ _KINDS = {
 }
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular one is: "a folder", "a FIFO (named pipe)", …"""
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
 def not_a_file_error(path: Path, mode: int) -> BuildError:
-    kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
     return BuildError(
         path,
-        f"the book's sources are regular files, and this is {kind}",
+        f"the book's sources are regular files, and this is {kind_of(mode)}",
         "replace it with a text file, or remove it",
         "source.not-a-file",
     )
@@ -118,3 +123,24 @@ def is_regular_inside(root: Path, path: Path) -> bool:
         return real.is_relative_to(root.resolve()) and stat.S_ISREG(os.stat(real).st_mode)
     except (OSError, RuntimeError):
         return False
+
+
+def url_refusal(url: str, root: Path, max_bytes: int) -> str:
+    """Why a layout may not read `url`, or "" if it may: a `data:` URL of at most `max_bytes`,
+    or a `file:` URL of a regular file inside the book's folder (links followed). Anything
+    else (`http:`, `https:`, every other scheme) is refused before any connection is made.
+    A relative URL is read from the book's folder. (The print layout's fetcher and the
+    check of the EPUB's and the web edition's stylesheets both go by this rule.)"""
+    url = urljoin(root.resolve().as_uri() + "/", url.strip())
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme == "data":
+        return f"data URL larger than {max_bytes:,} bytes" if len(url) > max_bytes else ""
+    if scheme != "file":
+        return "not a file in the book's folder; nothing is fetched remotely"
+    try:
+        path = Path(unquote(urlparse(url).path)).resolve()
+    except (OSError, RuntimeError):
+        return "the path cannot be resolved"
+    if not path.is_relative_to(root.resolve()):
+        return f"outside the book's folder {root.resolve()}"
+    return "" if path.is_file() else "no such file"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from studyguide.editions import Edition, Job, Needs, register
-from studyguide.model import BookMeta
+from studyguide.model import Book, BookMeta
 from studyguide.options import Options
 
 
@@ -38,6 +38,23 @@ def prepare(job: Job) -> Prepared:
     view = render_book(book, Medium.EPUB, job.date.date())
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
     return Prepared(documents, font_subsets(book, out, documents), cover_png)
+
+
+def check(book: Book, options: Options) -> None:
+    """The book's own stylesheets name nothing the EPUB cannot carry (before any work)."""
+    from studyguide.render.stylesheet_urls import check_stylesheet_urls
+
+    check_stylesheet_urls(book.root, ("base.css", "epub.css"), "the EPUB")
+
+
+def render(book: Book, options: Options) -> None:
+    from studyguide.model import Medium
+    from studyguide.render.documents import render_epub_documents, render_navigation
+    from studyguide.render.views import render_book
+
+    render_epub_documents(render_book(book, Medium.EPUB), "images/cover.png")
+    render_navigation(book, [], cover=True)
+    check(book, options)
 
 
 def write(
@@ -74,5 +91,7 @@ EPUB = register(
         needs=Needs.PAGE_MAP,
         default=True,
         prepare=prepare,
+        check=check,
+        render=render,
     )
 )

@@ -38,5 +38,6 @@ KEPUB = register(
         write,
         needs=Needs.PAGE_MAP,
         prepare=epub_edition.prepare,
+        check=epub_edition.check,
     )
 )

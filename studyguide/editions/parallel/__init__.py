@@ -31,6 +31,42 @@ def check(book: Book, options: Options) -> None:
     text_pair(book)
 
 
+def check_epub(book: Book, options: Options) -> None:
+    """As `check`; and the book's own stylesheets name nothing the EPUB cannot carry."""
+    from studyguide.render.stylesheet_urls import check_stylesheet_urls
+
+    check(book, options)
+    styles = ("base.css", "epub.css", "parallel-epub.css")
+    check_stylesheet_urls(book.root, styles, "the parallel EPUB")
+
+
+def check_web(book: Book, options: Options) -> None:
+    """As `check`; and the book's own stylesheets name nothing the web pages cannot carry."""
+    from studyguide.render.stylesheet_urls import check_stylesheet_urls
+
+    check(book, options)
+    styles = ("base.css", "web.css", "parallel-web.css")
+    check_stylesheet_urls(book.root, styles, "the parallel web edition")
+
+
+def render(book: Book, options: Options) -> None:
+    """Every document of the parallel edition rendered from the templates, nothing laid out
+    or written (`studyguide check` finds a mistake in a book's own templates so); nothing
+    for a book that has no parallel edition (no translation whose paragraphs pair with its
+    original's: `check` says so when the edition is asked for)."""
+    from studyguide.editions.parallel import epub, pdf, web
+    from studyguide.errors import BuildError
+    from studyguide.sources.alignment import text_pair
+
+    try:
+        text_pair(book)
+    except BuildError:
+        return
+    pdf.render(book, options)
+    epub.render(book)
+    web.render(book)
+
+
 def pdf_name(meta: BookMeta, options: Options) -> str:
     return f"{meta.slug}-parallel{options.paper_suffix}.pdf"
 
@@ -99,6 +135,7 @@ PDF = register(
         _write_pdf,
         prepare=_prepare_pdf,
         check=check,
+        render=render,
         group=GROUP,
     )
 )
@@ -111,7 +148,8 @@ EPUB = register(
         _write_epub,
         needs=Needs.PAGE_MAP,
         prepare=_prepare_epub,
-        check=check,
+        check=check_epub,
+        render=render,
         group=GROUP,
     )
 )
@@ -124,7 +162,8 @@ KEPUB = register(
         _write_kepub,
         needs=Needs.PAGE_MAP,
         prepare=_prepare_epub,
-        check=check,
+        check=check_epub,
+        render=render,
         group=GROUP,
     )
 )
@@ -137,7 +176,8 @@ WEB = register(
         _write_web,
         needs=Needs.PAGE_MAP,
         prepare=_prepare_web,
-        check=check,
+        check=check_web,
+        render=render,
         folder=True,
         group=GROUP,
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from studyguide.editions import Job
+from studyguide.model import Book
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,18 @@ def prepare(job: Job) -> Prepared:
     cover_png = cover_image(book, out, job.date.date()) if job.options.cover else None
     documents = render_epub_documents(screen.view, "images/cover.png" if cover_png else None)
     return Prepared(screen, documents, font_subsets(book, out, documents), cover_png)
+
+
+def render(book: Book) -> None:
+    """The parallel EPUB's documents and navigation rendered from the templates (not
+    written)."""
+    from studyguide.model import Medium
+    from studyguide.render.documents import render_epub_documents, render_navigation
+    from studyguide.render.parallel import parallel_book, screen_book
+
+    screen = screen_book(parallel_book(book, Medium.EPUB), "epub")
+    render_epub_documents(screen.view, "images/cover.png")
+    render_navigation(screen.book, [], cover=True)
 
 
 def write(job: Job, prepared: Prepared, handle: IO[bytes], kobo: bool, name: str) -> None:

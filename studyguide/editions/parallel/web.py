@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from studyguide.editions import Job
+from studyguide.model import Book
 
 
 def prepare(job: Job) -> Any:
@@ -16,6 +17,15 @@ def prepare(job: Job) -> Any:
 
     job.progress("rendering the parallel edition's web pages")
     return screen_book(parallel_book(job.book, Medium.WEB, job.date.date()), "web")
+
+
+def render(book: Book) -> None:
+    """The parallel web pages rendered from the templates (not written)."""
+    from studyguide.layout.website import render_site
+    from studyguide.model import Medium
+    from studyguide.render.parallel import parallel_book, screen_book
+
+    render_site(screen_book(parallel_book(book, Medium.WEB), "web").view, ())
 
 
 def write(job: Job, screen: Any, folder: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from studyguide.editions import Edition, Job, Needs, register
-from studyguide.model import BookMeta
+from studyguide.model import Book, BookMeta
 from studyguide.options import Options
 
 if TYPE_CHECKING:
@@ -33,6 +33,22 @@ def prepare(job: Job) -> BookView:
     return render_book(job.book, Medium.WEB, job.date.date())
 
 
+def check(book: Book, options: Options) -> None:
+    """The book's own stylesheets name nothing the web edition cannot carry."""
+    from studyguide.render.stylesheet_urls import check_stylesheet_urls
+
+    check_stylesheet_urls(book.root, ("base.css", "web.css"), "the web edition")
+
+
+def render(book: Book, options: Options) -> None:
+    from studyguide.layout.website import render_site
+    from studyguide.model import Medium
+    from studyguide.render.views import render_book
+
+    render_site(render_book(book, Medium.WEB), ())
+    check(book, options)
+
+
 def write(job: Job, view: BookView, folder: Path) -> None:
     from studyguide.layout.website import render_site, write_site
 
@@ -49,5 +65,7 @@ WEB = register(
         needs=Needs.PAGE_MAP,
         prepare=prepare,
         folder=True,
+        check=check,
+        render=render,
     )
 )

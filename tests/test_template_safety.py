@@ -1,0 +1,190 @@
+"""A book's own templates and styles are untrusted: a template cannot exhaust memory or loop
+without end, anything it raises is our error at its line, `check` renders them, what a
+template writes is parsed before it goes into an edition, and the EPUB's and the web's own
+stylesheets go by the print layout's URL rule. Each on the real command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from support import (
+    ROOT,
+    assert_documented,
+    make_book,
+    snapshot,
+    studyguide_here,
+)
+
+CHAPTER = "---\ntitle: One\nkind: front\n---\n\nSome text about COMIBOL.\n"
+EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
+DATA_URL_RULE = "p { background: url('data:image/gif;base64,R0lGODlhAQABAAAAACw=') }\n"
+
+
+def _book(folder: Path) -> Path:
+    meta = (
+        (ROOT / "book.toml")
+        .read_text(encoding="utf-8")
+        .replace('slug = "huanuni-study-guide"', 'slug = "small"')
+    )
+    return make_book(
+        folder,
+        {"01-one.md": CHAPTER},
+        {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"},
+        meta=meta,
+    )
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small book whose own epub.css holds a data: URL, and an output folder with the
+    editions of an earlier build (stand-ins: every case here stops before any is written)."""
+    folder = tmp_path_factory.mktemp("good")
+    book = _book(folder / "book")
+    (book / "styles").mkdir()
+    (book / "styles" / "epub.css").write_text(DATA_URL_RULE, encoding="utf-8")
+    out = folder / "out"
+    (out / "small-web").mkdir(parents=True)
+    (out / "small.epub").write_bytes(b"the last good EPUB")
+    (out / "small-web" / "index.html").write_bytes(b"the last good web edition")
+    return book, out
+
+
+def _copy(good: tuple[Path, Path], tmp_path: Path) -> tuple[Path, Path]:
+    return (
+        shutil.copytree(good[0], tmp_path / "book", symlinks=True),
+        shutil.copytree(good[1], tmp_path / "out"),
+    )
+
+
+def _template(book: Path, name: str, text: str) -> None:
+    (book / "templates").mkdir(exist_ok=True)
+    (book / "templates" / name).write_text(text, encoding="utf-8")
+
+
+def _error_line(stderr: str) -> str:
+    return next(line for line in stderr.splitlines() if ": error: " in line)
+
+
+TEMPLATES = {
+    "division-by-zero": ("{{ 1/0 }}", "ZeroDivisionError: division by zero"),
+    "huge-range": ("{{ range(10**9)|list }}", "something of 1,000,000,000 characters"),
+    "huge-string": ("{{ 'x' * 10**10 }}", "a value of 10,000,000,000 characters"),
+    "huge-power": ("{{ 2 ** 100000 }}", "a number of more than 4,096 bits"),
+    "doubling-with-tilde": (
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}"
+        "{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "a text of 1,048,576 characters",
+    ),
+    "nested-loops": (
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "more than 1,000,000 turns of its loops",
+    ),
+    "wide-filter": ("{{ 'x'|center(1000000000) }}", "something of 1,000,000,000 characters"),
+    "wide-format": ("{{ '{:>1000000000}'.format(1) }}", "a field of 1,000,000 characters"),
+    "wide-percent": ("{{ '%1000000000s' % 1 }}", "a field of 1,000,000 characters"),
+    "recursive-macro": (
+        "{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",
+        "it calls itself without end",
+    ),
+    "includes-itself": ("{% include 'nav.xhtml.j2' %}", "it calls itself without end"),
+}
+
+
+@pytest.mark.parametrize("case", TEMPLATES, ids=list(TEMPLATES))
+def test_check_renders_a_book_template_and_reports_what_it_raises_at_its_line(
+    good, tmp_path: Path, case: str
+) -> None:
+    book, _ = _copy(good, tmp_path)
+    line, words = TEMPLATES[case]
+    _template(book, "nav.xhtml.j2", f"<nav>\n{line}\n</nav>\n")
+    run = studyguide_here("check", root=book)
+    assert run.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    error = _error_line(run.stderr)
+    assert error.startswith("templates/nav.xhtml.j2:2: error: the template cannot be rendered: ")
+    assert error.endswith("[template.error]") and words in error, error
+    if case == "huge-string":
+        assert_documented(run.stderr)
+
+
+def test_a_template_that_writes_broken_xhtml_never_reaches_the_epub(good, tmp_path: Path):
+    book, out = _copy(good, tmp_path)
+    package = ROOT / "studyguide" / "render" / "templates" / "epub_document.xhtml.j2"
+    text = package.read_text(encoding="utf-8").replace("</body>", "<p>unclosed</body>")
+    _template(book, "epub_document.xhtml.j2", text)
+    before = snapshot(out)
+    for run in (
+        studyguide_here("check", root=book),
+        studyguide_here("build", "--epub", "--no-cover", "--out", out, root=book, env=EPOCH),
+    ):
+        assert run.code == 1, run.stderr
+        error = _error_line(run.stderr)
+        assert error.startswith("templates/epub_document.xhtml.j2: error: the template wrote "), (
+            error
+        )
+        assert ".xhtml, which is not well-formed XHTML: Opening and ending tag mismatch" in error
+        assert error.endswith("[template.xhtml]")
+    assert snapshot(out) == before
+    assert_documented(run.stderr)
+    assert "laying out" not in run.stderr  # found before any layout
+
+
+def test_check_passes_a_good_book_template(good, tmp_path: Path) -> None:
+    book, _ = _copy(good, tmp_path)
+    package = ROOT / "studyguide" / "render" / "templates" / "nav.xhtml.j2"
+    _template(book, "nav.xhtml.j2", package.read_text(encoding="utf-8"))
+    assert studyguide_here("check", root=book).code == 0
+
+
+@pytest.mark.parametrize(
+    ("sheet", "rule", "where", "why"),
+    [
+        ("epub.css", "@import url(http://127.0.0.1:9/x.css);", "1:9", "nothing is fetched"),
+        ("epub.css", '@import "https://127.0.0.1:9/y.css";', "1:9", "nothing is fetched"),
+        ("web.css", "p { background: url(file:///etc/passwd) }", "1:17", "outside the book"),
+        ("base.css", "p { background: url('chapters/01-one.md') }", "1:17", "carries no files"),
+    ],
+)
+def test_the_epub_s_and_web_s_own_stylesheets_load_nothing_from_outside(
+    good, tmp_path: Path, sheet: str, rule: str, where: str, why: str
+) -> None:
+    book, out = _copy(good, tmp_path)
+    (book / "styles").mkdir(exist_ok=True)
+    (book / "styles" / sheet).write_text(rule + "\n", encoding="utf-8")
+    before = snapshot(out)
+    for args in (("check",), ("build", "--epub", "--web", "--no-cover", "--out", out)):
+        run = studyguide_here(*args, root=book, env=EPOCH)
+        assert run.code == 1, run.stderr
+        error = _error_line(run.stderr)
+        assert error.startswith(f"styles/{sheet}:{where}: error: the stylesheet refers to "), error
+        assert why in error and error.endswith("[style.url]"), error
+    assert snapshot(out) == before
+    if "http:" in rule:
+        assert_documented(run.stderr)
+
+
+def test_a_data_url_in_a_book_s_stylesheet_is_carried(good) -> None:
+    from studyguide.render.epubpackage import stylesheet
+    from studyguide.sources.book import load_book
+
+    assert studyguide_here("check", root=good[0]).code == 0
+    assert DATA_URL_RULE in stylesheet(load_book(good[0]), [])
+
+
+def test_a_book_macro_that_fails_is_our_error_at_its_line(good, tmp_path: Path) -> None:
+    """The render rules call _markup.html.j2's macros themselves (a glossary link here)."""
+    book, _ = _copy(good, tmp_path)
+    package = ROOT / "studyguide" / "render" / "templates" / "_markup.html.j2"
+    lines = package.read_text(encoding="utf-8").splitlines(keepends=True)
+    line = next(n for n, text in enumerate(lines, start=1) if "{% macro term_link(" in text)
+    lines[line - 1] = lines[line - 1].replace("%}", "%}{{ 1/0 }}", 1)
+    _template(book, "_markup.html.j2", "".join(lines))
+    run = studyguide_here("check", root=book)
+    assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
+    assert _error_line(run.stderr) == (
+        f"templates/_markup.html.j2:{line}: error: the template cannot be rendered: "
+        "ZeroDivisionError: division by zero [template.error]"
+    )
