@@ -269,6 +269,27 @@ def test_notes_and_page_numbers_work_on_facing_pages(built):
     assert f"pp. {verso}, {verso + 1}" in glossary
 
 
+def test_the_parallel_pdf_is_tagged_each_text_in_its_language(built):
+    """PDF/UA-1, as the print edition: the structure tree holds the original's elements in
+    French and the translation's in English (the book's language is English)."""
+    import pikepdf
+
+    with pikepdf.open(built.path(f"{SLUG}-parallel.pdf")) as pdf:
+        assert pdf.open_metadata().get("pdfuaid:part") == "1"
+        assert str(pdf.Root.Lang) == "en"
+        languages: dict[str, int] = {}
+        pending = [pdf.Root.StructTreeRoot]
+        while pending:
+            node = pending.pop()
+            if not isinstance(node, pikepdf.Dictionary):
+                continue
+            if "/Lang" in node:
+                languages[str(node.Lang)] = languages.get(str(node.Lang), 0) + 1
+            kids = node.get("/K")
+            pending += list(kids) if isinstance(kids, pikepdf.Array) else [kids]
+    assert languages.get("fr", 0) >= 6 and languages.get("en", 0) >= 6, languages
+
+
 def test_a_long_paragraph_goes_on_over_the_next_pair_its_translation_beside_it(tmp_path):
     """A paragraph longer than a page runs on to the next pair of pages; the other side
     leaves room, and the next paragraphs begin on both sides of that pair."""
