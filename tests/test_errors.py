@@ -502,6 +502,14 @@ CASES = [
         "meta.parallel",
     ),
     Case(
+        "parallel-no-paragraphs",
+        "A parallel edition of texts not imported yet",
+        lambda book: _write(book / "book.toml", META + TRANSLATION),
+        f"book.toml:{META.splitlines().index('[[texts]]') + 1}",
+        "parallel.no-paragraphs",
+        ("--parallel", "--out", "{out}"),
+    ),
+    Case(
         "parallel-no-translation",
         "A parallel edition of a book without a translation",
         _single_text,
