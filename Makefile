@@ -5,17 +5,21 @@ PAPER   ?= a4
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMPS  := .stamps
-# The editions and the files a plain build writes come from the edition registry
-# (studyguide/editions), read with the system's Python: no virtualenv needed for that.
-EDITIONS := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions 2>/dev/null)
-DEFAULT  := $(shell PYTHONPATH=. $(PYTHON) -m studyguide.editions --targets --paper $(PAPER) 2>/dev/null)
-# Every file of the book the build reads (as studyguide.sources.files.source_paths lists them)
-SOURCES := $(wildcard book.toml references.toml) \
-           $(shell find source chapters glossary templates styles labels -type f 2>/dev/null | sed "s/ /\\\\ /g")
+# The editions, the files a plain build writes and every source of the book (as
+# studyguide.sources.files.source_paths lists them) come from the edition registry, written
+# into an included file by the system's Python (no virtualenv needed for that) and written
+# again only when the registry changes or a source is added or removed: a `make` with
+# nothing to do starts no Python.
+SETTINGS := $(STAMPS)/editions-$(PAPER).mk
+-include $(SETTINGS)
 CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.toml')
 
 .DEFAULT_GOAL := all
-.PHONY: all setup check proof test lint lock epubcheck ace bench clean distclean $(EDITIONS)
+.PHONY: all setup check proof test lint lock epubcheck ace bench clean distclean FORCE $(EDITIONS)
+
+$(SETTINGS): . $(wildcard book.toml) $(SOURCE_FOLDERS) $(wildcard studyguide/editions/*.py \
+             studyguide/editions/*/__init__.py) studyguide/options.py studyguide/sources/files.py
+	@PYTHONPATH=. $(PYTHON) -m studyguide.editions --makefile $@ --paper $(PAPER)
 
 all: $(DEFAULT)
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from studyguide import cache
-from studyguide.editions import Edition, Job, Needs, registry
+from studyguide.editions import Edition, Job, Needs, extra_sources, registry
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.interrupts import Stopper, stop_on_signals
 from studyguide.layout import pagemap
@@ -126,7 +126,11 @@ def _write_all(plan: Plan, job: Job, stopper: Stopper) -> list[Path]:
 
 
 def _build_key(root: Path, options: Options, names: list[str], date: str) -> str:
-    return cache.inputs_digest(root, "build", repr(options), repr(sorted(names)), date)
+    from studyguide.sources.trust import read_source_bytes
+
+    extra = extra_sources(root, names)  # the facilitator's files, for its companion only
+    read = [f"{p.relative_to(root).as_posix()}:{read_source_bytes(root, p).hex()}" for p in extra]
+    return cache.inputs_digest(root, "build", repr(options), repr(sorted(names)), date, *read)
 
 
 def _manifest(options: Options, names: list[str], key: str) -> Path:

@@ -17,9 +17,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyguide.editions import GROUPS, groups, registry
+from studyguide.editions import GROUPS, groups, registry, with_brought
 from studyguide.errors import MAX_REPORTED, counted
-from studyguide.options import PAPERS, Options
+from studyguide.options import FLIPS, MAX_CREEP, PAPERS, Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
@@ -105,6 +105,7 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
         "whole chapters: shorter chapters are grouped up to this (default: 5000)",
     )
+    _booklet_options(build)
     build.add_argument(
         "--debug-html",
         type=Path,
@@ -112,6 +113,26 @@ def _build_command(build: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also write the HTML handed to WeasyPrint to FILE",
     )
+
+
+def _booklet_options(build: argparse.ArgumentParser) -> None:
+    """The booklet's options: how the printer turns the sheets, creep, signatures."""
+    booklet = build.add_argument_group("the booklet (--booklet)")
+    booklet.add_argument(
+        "--flip", choices=FLIPS, default="short",
+        help="the edge your printer turns the sheets on when it prints both sides "
+        "(default: short; print the orientation test first to see)",
+    )  # fmt: skip
+    booklet.add_argument(
+        "--creep", type=_creep, default=0.0, metavar="MM",
+        help="move the pages of the inner sheets toward the fold, the innermost by MM "
+        "millimetres: how far it sticks out beyond the outermost once folded (default: 0)",
+    )  # fmt: skip
+    booklet.add_argument(
+        "--signature", type=_signature, default=0, metavar="N",
+        help="fold the booklet in signatures of N pages (a multiple of 4), nested in "
+        "separate stacks, for a book too thick to fold as one (default: one signature)",
+    )  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -239,6 +260,27 @@ def _meeting_date(text: str) -> dt.date:
         ) from None
 
 
+def _creep(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_CREEP:
+        raise argparse.ArgumentTypeError(
+            f"expected millimetres from 0 to {MAX_CREEP:g} (a fold's creep is a few), got '{text}'"
+        )
+    return value
+
+
+def _signature(text: str) -> int:
+    value = _positive(text)
+    if value % 4:
+        raise argparse.ArgumentTypeError(
+            f"a signature's pages are a multiple of 4 (a sheet holds 4), got '{text}'"
+        )
+    return value
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -258,6 +300,9 @@ def _options(args: argparse.Namespace, out: Path) -> Options:
         glossary_pages=getattr(args, "glossary_pages", False),
         blank_pages=getattr(args, "blank_pages", True),
         meeting=getattr(args, "meeting", None),
+        flip=getattr(args, "flip", "short"),
+        creep=getattr(args, "creep", 0.0),
+        signature=getattr(args, "signature", 0),
     )
     if getattr(args, "part_size", None):
         options = replace(options, part_size=args.part_size)
@@ -326,7 +371,7 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
         for name, edition in editions.items()
         if getattr(args, _dest(name), False) or edition.group in asked
     ]
-    return wanted or [name for name, edition in editions.items() if edition.default]
+    return with_brought(wanted or [name for name, e in editions.items() if e.default])
 
 
 def _possible(edition: Any, book: Book | None, args: argparse.Namespace, said: set[str]) -> bool:
@@ -370,9 +415,13 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         else:
             from studyguide.build import check_layout
             from studyguide.render.typeface import check_book
+            from studyguide.sources.facilitator import load_companion
 
             check_book(book)
             check_layout(book, Options(out=root / "build"))
+            parts = load_companion(book).parts  # the facilitator's files, if any
+            if parts:
+                _progress(f"checked the facilitator's companion: {counted(len(parts), 'file')}")
         return 0
 
     from studyguide.build import build, up_to_date

@@ -364,3 +364,33 @@ class Book:
     def paragraph_files(self) -> dict[tuple[str, int], str]:
         """Which EPUB file holds each numbered paragraph of each text."""
         return {(c.text, number): c.file_name for c in self.chapters for number in c.paragraphs}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One step of a meeting's plan: its minutes and what the group does."""
+
+    minutes: int
+    nodes: Nodes  # the activity's words (inline Markdown, as a paragraph)
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class FacilitatorPart:
+    """The facilitator's file for one chapter (facilitator/NN-slug.md): never shown to the
+    members, and never part of their editions."""
+
+    chapter_number: int  # the chapter it is for: the file's name is the chapter's
+    path: Path
+    meeting: int  # the meeting the chapter is discussed at (several chapters may share one)
+    plan: tuple[Activity, ...]
+    pointers: Mapping[int, Nodes]  # a question's number → what the facilitator should know
+    notes: Nodes  # anything else, in the file's order
+    citations: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True)
+class Companion:
+    """The facilitator's companion: a book's facilitator/ folder, read."""
+
+    parts: tuple[FacilitatorPart, ...]

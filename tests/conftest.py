@@ -47,7 +47,10 @@ def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
     """The real book, built once with the real command line into a temporary folder: once
     for the whole run, shared by the test workers. Tests copy it before changing anything."""
     run = _shared_build(
-        tmp_path_factory, worker_id, "built-book", ["build", "--pdf", "--epub", "--kepub"]
+        tmp_path_factory,
+        worker_id,
+        "built-book",
+        ["build", "--pdf", "--epub", "--kepub", "--web", "--handout", "--facilitator"],
     )
     written = [Path(line) for line in run["stdout"].split()]
     epub = next(p for p in written if p.name.endswith(".epub") and ".kepub" not in p.name)
@@ -97,6 +100,8 @@ SLOW_FIRST = [
     "test_proof.py",
     "test_parts.py",
     "test_parallel.py",
+    "test_booklet.py",
+    "test_citations.py",
     "test_fuzz.py",
     "test_print.py",
     "test_epub_editions.py",

@@ -567,6 +567,16 @@ OLD_META = """\
     """
 
 
+def _facilitator(name: str, text: str) -> Callable[[Path], None]:
+    """A facilitator's file (the companion is checked only when it is built)."""
+
+    def change(book: Path) -> None:
+        (book / "facilitator").mkdir(exist_ok=True)
+        _write(book / "facilitator" / name, text)
+
+    return change
+
+
 def _template(book: Path) -> None:
     (book / "templates").mkdir()
     _write(book / "templates" / "nav.xhtml.j2", "<nav>\n{{ labels.no_such_label }}\n</nav>\n")
@@ -736,6 +746,57 @@ CASES += [
         _article(ARTICLE.replace("a victory.", "a victory [@reuters-2006]."), TEXT),
         "chapters/03-three.md:8",
         "references.in-text",
+    ),
+    Case(
+        "paragraph-unknown",
+        "A reference to a paragraph the text does not have",
+        _article(
+            ARTICLE.replace(
+                "The deal is a victory.", "The deal is a victory.[^n]\n\n    [^n]: As [¶ 9] says."
+            ),
+            TEXT,
+        ),
+        "chapters/03-three.md:10",
+        "paragraph.unknown",
+    ),
+    Case(
+        "paragraph-in-text",
+        "A paragraph reference in the text's own words",
+        _article(ARTICLE.replace("a victory.", "a victory [¶ 1]."), TEXT),
+        "chapters/03-three.md:8",
+        "paragraph.in-text",
+    ),
+    Case(
+        "facilitator-chapter",
+        "A facilitator's file for no chapter",
+        _facilitator("03-thre.md", "::: plan\n- 10 min: Read the text.\n:::\n"),
+        "facilitator/03-thre.md:1",
+        "facilitator.chapter",
+        ("--facilitator", "--out", "{out}"),
+    ),
+    Case(
+        "facilitator-question",
+        "Pointers for a question the chapter does not have",
+        _facilitator("01-intro.md", "::: question 4\nThe owner is the state.\n:::\n"),
+        "facilitator/01-intro.md:1",
+        "facilitator.question",
+        ("--facilitator", "--out", "{out}"),
+    ),
+    Case(
+        "facilitator-plan",
+        "An activity of a plan without its minutes",
+        _facilitator("01-intro.md", "::: plan\n- 10 min: Read the text.\n- Discuss it.\n:::\n"),
+        "facilitator/01-intro.md:3",
+        "facilitator.plan",
+        ("--facilitator", "--out", "{out}"),
+    ),
+    Case(
+        "facilitator-empty",
+        "A facilitator's companion without facilitator's files",
+        lambda book: None,
+        "facilitator",
+        "facilitator.empty",
+        ("--facilitator", "--out", "{out}"),
     ),
     Case(
         "typeface-missing",

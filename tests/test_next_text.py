@@ -350,6 +350,7 @@ def test_build_all_writes_every_edition_the_book_can_have(tmp_path):
     built = run("--root", book, "build", "--all", "--no-cover", "--out", out)
     assert built.code == 0, built.stderr
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "a-reading-booklet-test.pdf", "a-reading-booklet.pdf",
         "a-reading-web", "a-reading.epub", "a-reading.kepub.epub", "a-reading.pdf",
     ]  # fmt: skip
     assert "not writing handout (--all): " in built.stderr
@@ -504,7 +505,7 @@ def test_the_preview_s_page_of_mistakes_is_in_the_book_s_language(tmp_path):
     with pytest.raises((BuildError, BuildErrors)):
         load_book(book)
     page = _render(Shown(errors=("chapters/01-introduction.md:2: error: …",)), "1", book)
-    html = page["index.html"].decode("utf-8")
+    html = page.files["index.html"].decode("utf-8")
     assert '<html lang="fr">' in html and "Aperçu" in html and "Preview" not in html
 
 

@@ -137,6 +137,21 @@ def test_saves_show_in_the_browser_and_a_mistake_shows_with_its_line_until_fixed
         browser.close()
 
 
+def test_the_preview_s_search_finds_a_phrase_and_lands_on_its_paragraph(served):
+    """The index is made when the search page first asks for it, and Pagefind's WebAssembly
+    runs under the preview's content security policy."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(served.url + "search.html?q=COMIBOL")
+        result = page.locator(".search-results li a", has_text="Introduction").first
+        expect(result).to_contain_text("Introduction", timeout=WAIT_MS)
+        result.click()
+        page.wait_for_url("**/chapter-01.html#c1-b*")
+        expect(page.locator(":target")).to_contain_text("A second paragraph about COMIBOL")
+        browser.close()
+
+
 def _get(served: Served, path: str, host: str | None = None) -> tuple[int, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
     connection.putrequest("GET", path, skip_host=True)
@@ -315,3 +330,58 @@ def test_a_book_template_added_or_broken_while_serving_shows_on_the_page(tmp_pat
         code, stderr = _stop(process)
     assert code == 0 and "Traceback" not in stderr, stderr
     assert "not rebuilt: the sources have 1 mistake" in stderr
+
+
+def test_the_preview_lays_the_book_out_with_every_option_as_the_build_does(tmp_path, monkeypatch):
+    """The preview hands its print layout the Options whole (no option dropped on the way):
+    its PDF is the same bytes as `build --pdf` with the same options on the command line."""
+    from studyguide.editions import registry
+    from studyguide.options import Options
+    from studyguide.preview.printing import PrintLayout
+    from studyguide.sources.meta import load_meta
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1160006400")
+    book = _book(tmp_path / "book")
+    options = Options(
+        out=tmp_path / "preview",
+        paper="a5",
+        writing_space=False,
+        glossary_pages=True,
+        blank_pages=False,
+        part_size=1,
+    )
+    ended: list[str] = []
+    layout = PrintLayout(book, options, ended.append, lambda message: None)
+    try:
+        layout.start("key")
+        assert layout.wait_for("key", WAIT_MS / 1000), "the preview's print layout failed"
+    finally:
+        layout.stop()
+    assert ended == ["key"]
+    flags = ["--no-writing-space", "--glossary-pages", "--no-blank-pages", "--part-size", "1"]
+    command = [sys.executable, "-m", "studyguide", "--root", str(book), "build", "--pdf"]
+    run = subprocess.run(
+        [*command, "--paper", "a5", *flags, "--out", str(tmp_path / "cli")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "1160006400"},
+    )
+    assert run.returncode == 0, run.stderr
+    pdf = registry()["pdf"]
+    meta = load_meta(book)
+    cli = pdf.target(meta, Options(out=tmp_path / "cli", paper="a5"))
+    assert pdf.target(meta, options).read_bytes() == cli.read_bytes()
+
+
+def test_options_are_checked_once_where_they_are_made_and_travel_as_json(tmp_path):
+    import datetime as dt
+
+    from studyguide.errors import BuildError
+    from studyguide.options import Options
+
+    options = Options(out=tmp_path, paper="letter", meeting=dt.date(2026, 12, 10), creep=1.5)
+    assert Options.from_json(options.to_json()) == options
+    for wrong in ({"paper": "b5"}, {"part_size": 0}, {"flip": "sideways"}, {"signature": 6}):
+        with pytest.raises(BuildError) as caught:
+            Options(out=tmp_path, **wrong)
+        assert caught.value.code.startswith("usage."), wrong

@@ -286,7 +286,7 @@ def test_pdf_failing_half_written_keeps_the_old_edition(
     before = last_good.editions
     parts: list[Path] = []
 
-    def write_half_then_fail(pieces: object, target: object, date: object = None) -> None:
+    def write_half_then_fail(pieces: object, target: object, *rest: object) -> None:
         assert hasattr(target, "write")  # the PDF edition's file: its parts merged into it
         target.write(b"%PDF-1.7\n% half a PDF")  # type: ignore[union-attr]
         parts.extend(_leftovers(out))
@@ -366,7 +366,7 @@ def test_a_signal_to_the_build_alone_keeps_every_old_edition(
     book, out = _changed_copy(last_good, tmp_path)
     seen: list[str] = []
 
-    def write_half_then_signal(pieces: object, target: object, date: object = None) -> None:
+    def write_half_then_signal(pieces: object, target: object, *rest: object) -> None:
         target.write(b"%PDF-1.7\n% half a PDF")  # type: ignore[union-attr]
         _wait_for(lambda: list(out.glob(f".{SLUG}.epub.*.part")), "the EPUB's temporary file")
         seen.extend(p.name for p in _leftovers(out))
@@ -391,7 +391,7 @@ import os, signal, sys, time
 from studyguide.cli import main
 from studyguide.layout import merge
 
-def write_half_then_signal(pieces, target, date=None):
+def write_half_then_signal(pieces, target, *rest):
     target.write(b"%PDF-1.7\\n% half a PDF")
     os.killpg(0, int(os.environ["SIGNAL"]))
     time.sleep(30)

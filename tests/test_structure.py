@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import os
 import re
+import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,6 +67,10 @@ def test_no_module_imports_itself_back_through_others(graph):
     assert not cycles, cycles
 
 
+# The modules a process starts in: the command line, and the preview's print layout's child.
+ENTRY_POINTS = ("studyguide.cli", "studyguide.__main__", "studyguide.printjob")
+
+
 @pytest.mark.parametrize(
     ("lower", "upper"),
     [
@@ -90,7 +98,7 @@ def test_data_flows_down_the_stages(graph, lower, upper):
     ]
     assert not wrong, wrong
     for name, targets in graph.items():
-        if name not in ("studyguide.cli", "studyguide.__main__"):
+        if name not in ENTRY_POINTS:
             assert not targets & {"studyguide.build", "studyguide.cli"}, name
 
 
@@ -258,6 +266,75 @@ def test_make_rebuilds_when_any_file_the_build_reads_changes():
     read = {path.relative_to(ROOT).as_posix() for path in source_paths(ROOT)}
     assert "references.toml" in read
     assert read - listed == set()
+
+
+def _make_project(folder: Path) -> Path:
+    """A copy of the project's Makefile and package around a small book, its virtualenv
+    taken as installed (make -n then shows only the book's own build)."""
+    shutil.copytree(
+        ROOT / "studyguide", folder / "studyguide", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "scripts/install-system-deps"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / name, folder / name)
+    make_book(folder, {"01-one.md": "---\ntitle: One\n---\n\nSome words.\n"})
+    (folder / ".stamps").mkdir()
+    for stamp in ("system", "venv"):
+        (folder / ".stamps" / stamp).touch()
+    return folder
+
+
+def _settle(project: Path, targets: list[Path]) -> None:
+    """Every file of the project an hour old and the editions half an hour old: what is
+    changed next is newer than the editions, whatever the clock's resolution."""
+    for target in targets:
+        target.parent.mkdir(exist_ok=True)
+        target.touch()
+    old = time.time() - 3600
+    for path in [project, *project.rglob("*")]:
+        os.utime(path, (old, old), follow_symlinks=False)
+    for target in targets:
+        os.utime(target, (old + 1800, old + 1800))
+
+
+def test_make_follows_the_sources_without_starting_python_when_nothing_changed(tmp_path):
+    """The Makefile's settings (editions, targets, sources) come from one included file: a
+    make with nothing to do starts no Python; a chapter added or removed rebuilds the book,
+    an editor's swap file beside the chapters does not."""
+    project = _make_project(tmp_path / "project")
+    marker = tmp_path / "python-ran"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\ntouch "{marker}"\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+
+    def make() -> str:
+        run = subprocess.run(
+            ["make", "-n", f"PYTHON={python}"], cwd=project, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    assert "studyguide build --paper a4" in make()
+    settings = (project / ".stamps" / "editions-a4.mk").read_text(encoding="utf-8")
+    targets = [project / t for t in re.search(r"^DEFAULT := (.*)$", settings, re.M)[1].split()]
+    assert [t.suffix for t in targets] == [".pdf", ".epub"]
+
+    _settle(project, targets)
+    marker.unlink()
+    assert "studyguide build" not in make()
+    assert not marker.exists(), "a make with nothing to do ran Python"
+
+    (project / "chapters" / ".01-one.md.swp").write_text("swap")
+    assert "studyguide build" not in make()
+    (project / "chapters" / "02-two.md").write_text("---\ntitle: Two\n---\n\nMore.\n")
+    assert "studyguide build --paper a4" in make()
+
+    _settle(project, targets)
+    (project / "chapters" / "02-two.md").unlink()
+    assert "studyguide build --paper a4" in make()
+    _settle(project, targets)
+    (project / "chapters" / "01-one.md").write_text("---\ntitle: One\n---\n\nEdited.\n")
+    assert "studyguide build --paper a4" in make()
 
 
 def test_the_readme_s_module_map_is_the_package():

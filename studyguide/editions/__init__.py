@@ -65,6 +65,11 @@ class Edition:
     # Its documents rendered from the templates, nothing laid out or written: how `check`
     # finds a mistake in a book's own templates and styles before a build.
     render: Callable[[Book, Options], None] | None = field(default=None)
+    # Files of the book it reads besides the members' sources (the facilitator's files):
+    # they key its build, never the members' editions' layout or date.
+    reads: Callable[[Path], list[Path]] | None = field(default=None)
+    # Editions written with this one (the booklet's orientation test).
+    brings: tuple[str, ...] = ()
     group: str = ""  # the group of editions it belongs to, asked for together (--GROUP)
 
     def target(self, meta: BookMeta, options: Options) -> Path:
@@ -80,6 +85,9 @@ _MODULES = (
     "studyguide.editions.epub.kepub",
     "studyguide.editions.handout",
     "studyguide.editions.web",
+    "studyguide.editions.facilitator",
+    "studyguide.editions.booklet",
+    "studyguide.editions.booklettest",
     "studyguide.editions.parallel",
 )
 
@@ -112,6 +120,21 @@ def registry() -> dict[str, Edition]:
     for module in _MODULES:
         importlib.import_module(module)
     return EDITIONS
+
+
+def with_brought(names: list[str]) -> list[str]:
+    """The editions named, and those they bring with them, in the registry's order."""
+    editions = registry()
+    wanted = set(names) | {b for name in names if name in editions for b in editions[name].brings}
+    return [name for name in editions if name in wanted]
+
+
+def extra_sources(root: Path, names: list[str]) -> list[Path]:
+    """The files the editions named read besides the members' sources."""
+    editions = registry()
+    return [
+        p for n in names if n in editions and editions[n].reads for p in editions[n].reads(root)
+    ]
 
 
 def defaults() -> list[Edition]:

@@ -108,13 +108,11 @@ def check(book: Book, options: Options) -> None:
 def prepare(job: Job) -> Any:
     """The handout laid out: a chapter a page, at least `FEWEST_LINES` ruled lines under
     each question and the page's spare room shared out among its questions."""
-    from studyguide.layout.book import check_paper
     from studyguide.layout.engine import lay_out_html
     from studyguide.model import Medium
     from studyguide.render.views import render_book
 
     book, options = job.book, job.options
-    check_paper(options.paper)
     view = render_book(book, Medium.PRINT, job.date.date())
     chapters = [chapter for chapter in view.chapters_html if chapter.questions_html]
     questions = [

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from studyguide.errors import BuildError
 from studyguide.layout import folios, makeup, partcache, parts
-from studyguide.layout.engine import lay_out_html, write_pdf
+from studyguide.layout.engine import lay_out_html, prepare, write_pdf
 from studyguide.layout.pagemap import PageMap
 from studyguide.layout.pages import anchor_pages, from_document, note_continuations
+from studyguide.layout.workers import map_parts
 from studyguide.model import Book, Medium
-from studyguide.options import PAPERS, Options, Progress, quiet
+from studyguide.options import Options, Progress, quiet
 from studyguide.output import atomic_output
 from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
 from studyguide.render.views import render_book
@@ -31,16 +31,6 @@ if TYPE_CHECKING:
     from studyguide.render.views import BookView
 
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def check_paper(paper: str) -> None:
-    if paper not in PAPERS:
-        raise BuildError(
-            None,
-            f"unknown paper size '{paper}'",
-            "use one of: " + ", ".join(PAPERS),
-            "usage.paper",
-        )
 
 
 def print_html(book: Book, options: Options, date: dt.datetime | None = None) -> str:
@@ -56,7 +46,6 @@ def _renderer(
     book: Book, options: Options, date: dt.datetime | None
 ) -> tuple[BookView, Callable[[PrintPart | None], str]]:
     """The book's print view, and what renders it (or one part of it) as the print HTML."""
-    check_paper(options.paper)
     view = render_book(book, Medium.PRINT, date.date() if date else None)
     css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
     # A part is laid out undated, so that its layout is kept across builds of other dates;
@@ -96,6 +85,11 @@ class PrintLayout:
     def page_map(self) -> PageMap:
         """Where each page begins, and where each note carried over goes on."""
         return PageMap(tuple(self.laid.page_starts), tuple(self.laid.note_starts))
+
+    def anchor_pages(self) -> dict[str, int]:
+        """The printed page of every element id of the book (where an element runs over
+        several pages, its first): for documents that refer to the print edition's pages."""
+        return {k: v for part in self.laid.parts for k, v in part.laid.anchors.items()}
 
     @property
     def pages(self) -> list[Page]:
@@ -146,39 +140,56 @@ def lay_out_book(
 
     sides = "2" if options.blank_pages else "1"
 
-    def lay_out_part(html: str, first_page: int, target: Path) -> parts.PartLayout:
-        kept = partcache.entry(
+    def kept_at(html: str, target: Path) -> Path:
+        return partcache.entry(
             options.out, f"{options.paper}-{sides}-{target.stem}", partcache.key(html)
         )
-        found = partcache.load(kept)
-        if found is not None:  # (kept as laid out from page 1: moved where it falls now)
-            with atomic_output(target) as handle:
-                handle.write(found[0])
-            return parts.shifted(found[1], first_page - 1)
-        progress(f"laying out {target.stem[3:]}, from page {first_page}")
-        made = makeup.lay_out(html, book.root, first_page, lay_out_html, options.blank_pages)
+
+    def lay_out_part(item: tuple[str, Path]) -> parts.PartLayout:
+        """One part laid out from page 1 (where it falls is set after), its PDF written."""
+        html, target = item
+        made = makeup.lay_out(html, book.root, 1, lay_out_html, options.blank_pages)
         document = made.document
         with atomic_output(target) as handle:
             write_pdf(document, handle, book.meta.identifier)
-        laid = parts.PartLayout(
-            from_document(document, first_page),
-            anchor_pages(document, first_page),
+        return parts.PartLayout(
+            from_document(document, 1),
+            anchor_pages(document, 1),
             len(document.pages),
             made.pages,
             made.faults,
-            note_continuations(document, first_page),
+            note_continuations(document, 1),
         )
-        partcache.save(kept, target.read_bytes(), parts.shifted(laid, 1 - first_page))
-        return laid
+
+    def lay_out_parts(items: list[tuple[str, Path]]) -> list[parts.PartLayout]:
+        """The parts of a round: those kept read back, the others laid out side by side."""
+        results: dict[int, parts.PartLayout] = {}
+        for index, (html, target) in enumerate(items):
+            found = partcache.load(kept_at(html, target))
+            if found is not None:
+                with atomic_output(target) as handle:
+                    handle.write(found[0])
+                results[index] = found[1]
+        todo = [index for index in range(len(items)) if index not in results]
+        if todo:
+            names = ", ".join(items[index][1].stem[3:] for index in todo)
+            progress(f"laying out {names}")
+            prepare()  # WeasyPrint imported and patched once, before the workers fork
+            for index, laid in zip(
+                todo, map_parts(lay_out_part, [items[i] for i in todo]), strict=True
+            ):
+                html, target = items[index]
+                partcache.save(kept_at(html, target), target.read_bytes(), laid)
+                results[index] = laid
+        return [results[index] for index in range(len(items))]
 
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:
         laid = parts.lay_out(
             plan,
             render,
-            lay_out_part,
+            lay_out_parts,
             Path(folder.name),
-            progress,
             options.glossary_pages,
             right_hand=options.blank_pages,
         )

@@ -61,10 +61,9 @@ def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
     return BookFetcher(allowed_protocols=("file", "data"), fail_on_errors=False)
 
 
-def lay_out_html(html: str, root: Path) -> Document:
-    """Lay HTML out with WeasyPrint, its patches applied (patches/), reading only files
-    inside the book's folder; the Document serves the PDF and the page map."""
-    from weasyprint import HTML
+def prepare() -> None:
+    """WeasyPrint imported, its patches applied (patches/): done once in a process."""
+    import weasyprint  # noqa: F401
 
     from studyguide.layout.patches import footnotes, speedups, tagging, typesetting
 
@@ -72,6 +71,14 @@ def lay_out_html(html: str, root: Path) -> Document:
     footnotes.apply()
     typesetting.apply()
     tagging.apply()
+
+
+def lay_out_html(html: str, root: Path) -> Document:
+    """Lay HTML out with WeasyPrint, its patches applied, reading only files inside the
+    book's folder; the Document serves the PDF and the page map."""
+    from weasyprint import HTML
+
+    prepare()
     fetcher = _make_fetcher(root)
     base = root.resolve().as_uri() + "/"
     document = HTML(string=html, base_url=base, url_fetcher=fetcher).render()

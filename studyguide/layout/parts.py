@@ -186,45 +186,54 @@ class PartsLayout:
             previous_end = part.first_page + part.pages - 1
 
 
-# (a part's HTML, its first page number, where to write its PDF) → what it gives
-LayOutPart = Callable[[str, int, Path], PartLayout]
+# [(a part's HTML, where to write its PDF)] → what each gives, as laid out from page 1
+LayOutParts = Callable[[list[tuple[str, Path]]], list[PartLayout]]
 
 
 def lay_out(
     parts: list[PrintPart],
     render: Callable[[PrintPart], str],
-    lay_out_part: LayOutPart,
+    lay_out_parts: LayOutParts,
     folder: Path,
-    progress: Callable[[str], None],
     glossary_pages: bool = False,
     right_hand: bool = True,
 ) -> PartsLayout:
     """Lay the parts out in rounds until every page number written into them is right.
 
-    `render` gives a part's HTML; `lay_out_part(html, first_page, pdf_path)` lays it out,
-    writes its PDF and returns what it gives (PartLayout).
+    A part's layout does not depend on where in the book it falls (its folios are set at
+    the merge), so each round lays out every part whose HTML changed at once
+    (`lay_out_parts`, on every core), then numbers the parts in order. The first round
+    lays out every part; the next, those that print page numbers of others (the contents,
+    the glossary's locators), once those are known.
     """
     numbers: dict[str, int] = {}
     laid: list[LaidPart | None] = [None] * len(parts)
     for _round in range(MAX_ROUNDS):
-        changed = False
+        pages = [link_across_parts(render(part), numbers, glossary_pages) for part in parts]
+        digests = [hashlib.sha256(html.encode("utf-8")).hexdigest() for html in pages]
+        todo = [i for i, done in enumerate(laid) if done is None or done.digest != digests[i]]
+        if not numbers and len(todo) > 1 and parts[todo[-1]].glossary:
+            # The glossary (last) prints the pages of the others: it waits for them, and
+            # its length moves nothing.
+            todo.pop()
+        if not todo:
+            return PartsLayout([part for part in laid if part is not None])
+        targets = {i: folder / f"{i:02d}-{_name(parts[i])}.pdf" for i in todo}
+        made = lay_out_parts([(pages[i], targets[i]) for i in todo])
+        for i, result in zip(todo, made, strict=True):
+            laid[i] = LaidPart(digests[i], targets[i], 1, result)
         page = 1
-        for index, part in enumerate(parts):
+        for part, done in zip(parts, laid, strict=True):
+            if done is None:  # (the glossary, waiting for the others' page numbers)
+                continue
             part.first_page = page
-            html = link_across_parts(render(part), numbers, glossary_pages)
-            digest = hashlib.sha256(html.encode("utf-8")).hexdigest()
-            done = laid[index]
-            if done is None or done.digest != digest:
-                target = folder / f"{index:02d}-{_name(part)}.pdf"
-                result = lay_out_part(html, page, target)
-                numbers.update(result.anchors)
-                done = laid[index] = LaidPart(digest, target, page, result)
-                changed = True
+            if done.first_page != page:  # moved: its page numbers with it
+                done.laid = shifted(done.laid, page - done.first_page)
+                done.first_page = page
+            numbers.update(done.laid.anchors)
             page += done.pages
             if right_hand and page % 2 == 0:  # the next part opens on a right-hand page
                 page += 1
-        if not changed:
-            return PartsLayout([part for part in laid if part is not None])
     raise BuildError(
         None,
         f"the page numbers of the print edition did not settle after {MAX_ROUNDS} layouts",

@@ -8,20 +8,25 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from lxml import etree
 
 from studyguide.layout.markers import insert_markers
 from studyguide.layout.pagemap import PageMap, PageStart
+from studyguide.layout.webcitations import search_records
 from studyguide.layout.webpages import merge_blank_pages, page_numbers
 from studyguide.model import Book, Medium
 from studyguide.render.documents import EpubDocument, check_xhtml, font_stylesheet, style_text
 from studyguide.render.markup import render_template
+from studyguide.render.search import Record
 from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
+SEARCH = "search.html"
+SCRIPTS = ("cite.js", "search.js")  # the citation line and the search page (render/scripts/)
 # What an edition does to the pages once their markers are placed (the parallel edition
 # leads links into its translation where the translation is shown).
 Relink = Callable[[list[EpubDocument]], list[EpubDocument]]
@@ -83,6 +88,12 @@ def site_pages(view: BookView) -> list[Page]:
     return pages
 
 
+@dataclass(frozen=True)
+class SiteBuild:
+    files: dict[str, bytes]  # every page and file of the site but the search index
+    records: list[Record]  # what the search index holds (render/search.py)
+
+
 def render_site(
     view: BookView,
     page_map: PageMap | Sequence[PageStart],
@@ -90,7 +101,18 @@ def render_site(
     styles: Sequence[str] = (),
     relink: Relink | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the site: its name → its bytes. `view` is rendered for Medium.WEB;
+    """Every file of the site but its search index: its name → its bytes."""
+    return build_site(view, page_map, preview, styles, relink).files
+
+
+def build_site(
+    view: BookView,
+    page_map: PageMap | Sequence[PageStart],
+    preview: Preview | None = None,
+    styles: Sequence[str] = (),
+    relink: Relink | None = None,
+) -> SiteBuild:
+    """The site's files and its search records. `view` is rendered for Medium.WEB;
     `styles` are stylesheets added after the web edition's own (by name, as `style_text`
     finds them); `relink` changes the pages once their markers are placed."""
     pages = site_pages(view)
@@ -104,9 +126,15 @@ def render_site(
     numbers = _numbers(view, pages, {page.name: trees[page.name] for page in text}, continued)
     rest = [page for page in pages if page.part in ("index", "glossary")]
     trees.update(placed.pages(rest, numbers))
-    files = {page.name: html5(trees[page.name]) for page in pages}
+    ordered = [(page, trees[page.name]) for page in pages]
+    records = search_records(view, ordered)
+    search = Page(SEARCH, view.labels["search"], "search")
+    search_tree = etree.fromstring(_render_page(view, search, pages, preview, numbers).xhtml)
+    files = {page.name: html5(tree) for page, tree in [*ordered, (search, search_tree)]}
     files[STYLESHEET] = stylesheet(view.book, styles).encode("utf-8")
-    return files
+    for name in SCRIPTS:
+        files[name] = resources.files("studyguide.render").joinpath("scripts", name).read_bytes()
+    return SiteBuild(files, records)
 
 
 @dataclass(frozen=True)
@@ -139,6 +167,7 @@ def write_site(files: Mapping[str, bytes], folder: Path) -> None:
     """The site's files into `folder` (an empty one: the build puts it in place whole)."""
     for name, data in files.items():
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         os.chmod(path, 0o644)
 
@@ -186,7 +215,7 @@ def _render_page(
     view: BookView, page: Page, pages: list[Page], preview: Preview | None, numbers: Numbers
 ) -> EpubDocument:
     """The page as XHTML (the form the page-break markers are placed in)."""
-    index = pages.index(page)
+    index = pages.index(page) if page in pages else -1
     xhtml = render_template(
         view.book.root,
         "web_page.html.j2",
@@ -194,7 +223,7 @@ def _render_page(
         page=page,
         pages=pages,
         previous=pages[index - 1] if index > 0 else None,
-        next=pages[index + 1] if index + 1 < len(pages) else None,
+        next=pages[index + 1] if 0 <= index < len(pages) - 1 else None,
         preview=preview,
         numbers=numbers,
         stylesheet=STYLESHEET,

@@ -1,8 +1,12 @@
-"""The preview's print layout: `studyguide build --pdf` in a child process, one at a time, for
-the page numbers of the sources being shown and for the print view.
+"""The preview's print layout: the PDF edition's build in a child process (printjob.py), one
+at a time, for the page numbers of the sources being shown and for the print view.
 
 A child process, so that a WeasyPrint layout (seconds) never holds up the server's answers
-or the next save's rebuild; it writes the PDF and the page map into the preview's folder.
+or the next save's rebuild; it writes the PDF and the page map into the preview's folder,
+with the preview's Options whole (as JSON). The next child is started as one ends, and
+waits with its imports done: a save does not wait for Python and WeasyPrint to start. The
+layout itself is the build's, parts kept in the cache: an edited chapter is laid out again,
+the rest read back.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ class PrintLayout:
         self._laid: str | None = None  # the key whose PDF and page map are in the folder
         self._ended: str | None = None  # the key of the last layout that ended, or failed
         self._stopped = False
+        self._ready: subprocess.Popen[bytes] | None = None  # a child waiting for its options
 
     @property
     def running(self) -> bool:
@@ -48,14 +53,23 @@ class PrintLayout:
                 self._queued = key
                 return
             self._running = key
-            self._process = subprocess.Popen(
-                self._command(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-            process = self._process
+            process, self._ready = self._ready or self._spawn(), None
+            self._process = process
         threading.Thread(target=self._wait, args=(process, key), daemon=True).start()
+
+    def warm_up(self) -> None:
+        """Start a child that waits for its options, if none is waiting or laying out."""
+        with self._state:
+            if not self._stopped and self._ready is None and self._running is None:
+                self._ready = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "studyguide.printjob", str(self.root)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     def wait_for(self, key: str, timeout: float) -> bool:
         """Wait until a layout of the sources with `key` has ended; whether it succeeded."""
@@ -67,25 +81,28 @@ class PrintLayout:
         """End the layout under way (our own child process) and start no other."""
         with self._state:
             self._stopped = True
-            process = self._process
+            process, ready = self._process, self._ready
+            self._ready = None
             self._state.notify_all()
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-    def _command(self) -> list[str]:
-        command = [sys.executable, "-m", "studyguide", "--root", str(self.root), "build"]
-        command += ["--pdf", "--paper", self.options.paper, "--out", str(self.options.out)]
-        if not self.options.writing_space:
-            command.append("--no-writing-space")
-        return command
+        for child in (process, ready):
+            if child is not None and child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        if ready is not None:  # (the running one's pipes are closed by its own thread)
+            for pipe in (ready.stdin, ready.stderr):
+                if pipe is not None:
+                    pipe.close()
 
     def _wait(self, process: subprocess.Popen[bytes], key: str) -> None:
-        _, stderr = process.communicate()
+        try:
+            _, stderr = process.communicate(self.options.to_json().encode("utf-8"))
+        except (BrokenPipeError, ValueError):  # it was stopped before it read its options
+            _, stderr = b"", b""
+            process.wait()
         with self._state:
             if self._stopped:
                 return
@@ -101,3 +118,5 @@ class PrintLayout:
         self._done(key)
         if queued is not None:
             self.start(queued)
+        else:
+            self.warm_up()

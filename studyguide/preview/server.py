@@ -17,16 +17,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from studyguide.errors import BuildError
 from studyguide.options import Progress
 from studyguide.preview.session import Session
-from studyguide.sources.files import (
-    CHAPTERS_DIR,
-    GLOSSARY_DIR,
-    LABELS_DIR,
-    LAYOUT_DIRS,
-    METADATA_FILE,
-    REFERENCES_FILE,
-    SOURCE_DIR,
-    SOURCE_SUFFIX,
-)
+from studyguide.sources import files
+from studyguide.sources.files import LISTED_DIRS, TREE_DIRS
 
 HOST = "127.0.0.1"
 WAIT_SECONDS = 25.0  # the reload script's request is answered after this at the latest
@@ -41,7 +33,11 @@ TYPES = {
 }
 # The pages run no script but the reload script, load nothing from elsewhere, and cannot be
 # framed by another site.
-POLICY = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+# (The search page runs Pagefind's WebAssembly: 'wasm-unsafe-eval', which runs no string.)
+POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+)
 
 
 class PreviewServer(ThreadingHTTPServer):
@@ -99,13 +95,15 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return self._send(200, ".pdf", pdf.read_bytes(), body)
         name = unquote(url.path).removeprefix("/") or "index.html"
         files = session.site.files
+        if name.startswith("pagefind/"):
+            files = session.search_files()
         if name not in files:
             return self._send(404, ".txt", b"not found\n", body)
         return self._send(200, Path(name).suffix, files[name], body)
 
     def _send(self, status: int, suffix: str, data: bytes, body: bool) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", TYPES[suffix])
+        self.send_header("Content-Type", TYPES.get(suffix, "application/octet-stream"))
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
@@ -131,24 +129,19 @@ def _status(session: Session) -> bytes:
 
 
 def is_source(path: Path, root: Path, out: Path) -> bool:
-    """Whether a change to `path` can change the book: book.toml, a chapter, a glossary
-    entry, a text as published, the book's own layout and words; not the output, nor an
-    editor's hidden or backup files."""
+    """Whether a change to `path` can change the book: a source, as sources.files.is_source
+    says (book.toml, a chapter, a glossary entry, a text as published, the book's own layout
+    and words), or a source folder made whole (its files may come before its watch); not
+    the output, nor an editor's hidden or backup files."""
     try:
         parts = path.relative_to(root).parts
     except ValueError:
         return False
     if not parts or path == out or out in path.parents:
         return False
-    if any(part.startswith(".") for part in parts) or path.name.endswith("~"):
-        return False
-    if len(parts) == 1:  # (a source folder made whole: its files may come before its watch)
-        return parts[0] in (METADATA_FILE, REFERENCES_FILE, CHAPTERS_DIR, GLOSSARY_DIR) or (
-            parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
-        )
-    if parts[0] in (CHAPTERS_DIR, GLOSSARY_DIR):
-        return path.suffix.lower() == SOURCE_SUFFIX  # as the loader reads them: 02-two.MD too
-    return parts[0] in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)
+    if len(parts) == 1 and parts[0] in (*LISTED_DIRS, *TREE_DIRS):
+        return True
+    return files.is_source(parts)
 
 
 def watch_sources(session: Session, stop: threading.Event, ready: threading.Event) -> None:

@@ -20,11 +20,12 @@ from studyguide import cache
 from studyguide.errors import BuildError, BuildErrors, counted
 from studyguide.labels import labels_for
 from studyguide.layout import pagemap
-from studyguide.layout.website import Preview, render_site
+from studyguide.layout.website import Preview, build_site
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress
 from studyguide.preview.printing import PrintLayout
 from studyguide.render.markup import environment
+from studyguide.render.search import Record, index_files
 from studyguide.render.stylesheet_urls import check_stylesheet_urls
 from studyguide.render.views import render_book
 from studyguide.sources.book import load_book
@@ -40,6 +41,8 @@ class Site:
 
     version: str = ""
     files: Mapping[str, bytes] = field(default_factory=dict)
+    records: tuple[Record, ...] = ()  # the search's, indexed when the search page asks
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class Session:
         self._site = Site()
         self._changed = threading.Condition()
         self._building = threading.Lock()
+        self._indexing = threading.Lock()
+        self._index: tuple[str, dict[str, bytes]] = ("", {})
 
     @property
     def site(self) -> Site:
@@ -117,10 +122,18 @@ class Session:
             self._changed.wait_for(lambda: self._site.version != version, timeout)
             return self._site.version
 
+    def search_files(self) -> dict[str, bytes]:
+        """The search index of the pages shown (pagefind/…), made when first asked for."""
+        site = self._site
+        with self._indexing:
+            if self._index[0] != site.version:
+                self._index = (site.version, index_files(site.records, site.language))
+            return self._index[1]
+
     def print_pdf(self, timeout: float) -> Path | None:
         """The print edition of the sources shown, laid out now if it is not yet; the last
         one laid out if the sources have a mistake; None if there is none."""
-        from studyguide.editions.pdf import file_name
+        from studyguide.editions import registry
 
         shown = self._shown
         if shown.book is None:
@@ -128,7 +141,7 @@ class Session:
         if not shown.errors:
             self.printing.start(shown.key)
             self.printing.wait_for(shown.key, timeout)
-        path = self.print_options.out / file_name(shown.book.meta, self.print_options)
+        path = registry()["pdf"].target(shown.book.meta, self.print_options)
         return path if path.is_file() else None
 
     def stop(self) -> None:
@@ -165,21 +178,22 @@ class Session:
             return []
         mistakes: list[str] = []
         try:
-            files = _render(shown, version, self.root)
+            site = _render(shown, version, self.root)
         except (BuildError, BuildErrors) as error:
             mistakes = _each(error, self.root)
             alone = replace(shown, book=None, errors=(*shown.errors, *mistakes))
-            page = _render(alone, alone.version(), self.root)["index.html"]
+            page = _render(alone, alone.version(), self.root).files["index.html"]
             # On every page the browser may be on (it reloads there), not a "not found".
             files = {name: page for name in self._site.files if name.endswith(".html")}
             files["index.html"] = page
             shown, version = replace(shown, errors=alone.errors), alone.version()
+            site = Site(version, files)
         except Exception:  # a bug of ours: say so, keep serving the last pages
             self.progress("error: the preview could not be rendered:\n" + _crash())
             return []
         with self._changed:
             self._shown = shown
-            self._site = Site(version, files)
+            self._site = site
             self._changed.notify_all()
         return mistakes
 
@@ -207,12 +221,13 @@ def _language(root: Path) -> str:
     return language if isinstance(language, str) and LANGUAGE.fullmatch(language) else "en"
 
 
-def _render(shown: Shown, version: str, root: Path) -> dict[str, bytes]:
+def _render(shown: Shown, version: str, root: Path) -> Site:
     preview = Preview(version, shown.errors, pages_updating=not shown.exact)
     if shown.book is None:  # no good version yet: the mistakes alone
         page = environment().get_template("web_errors.html.j2")
         html = page.render(labels=labels_for(_language(root)), preview=preview)
-        return {"index.html": html.encode("utf-8")}
+        return Site(version, {"index.html": html.encode("utf-8")})
     check_stylesheet_urls(root, ("base.css", "web.css"), "the web edition")
     view = render_book(shown.book, Medium.WEB, build_date(root).date())
-    return render_site(view, shown.page_map, preview)
+    site = build_site(view, shown.page_map, preview)
+    return Site(version, site.files, tuple(site.records), shown.book.meta.language)

@@ -39,6 +39,11 @@ class Targets:
     typesetter: Typesetter | None = None  # print: where words may break (render/typeset.py)
     abbreviations: Mapping[str, str] = field(default_factory=dict)  # screen: COB → its name
     marks: Mapping[str, str] = field(default_factory=dict)  # text id → its ¶ numbers' mark
+    labels: Any = None  # the book's Labels: the words of a paragraph reference ("¶ 12")
+    # Where a reference's paragraph is printed, for a document outside the book (the
+    # facilitator's companion): (text id, paragraph number) → its page; then a reference
+    # is "¶ 12 (p. 17)" in words, not a link.
+    paragraph_page: Callable[[str, int], str] | None = None
 
 
 @dataclass
@@ -103,6 +108,10 @@ class BookRenderer(RendererHTML):
                 end = _link_end(tokens, index)
                 inner = self.renderInline(tokens[index + 1 : end], options, env)
                 href = state.targets.term_href(slug)
+                if not href:  # a document without the glossary (the facilitator's): words only
+                    out.append(inner)
+                    index = end + 1
+                    continue
                 link_id = node.meta.get("link_id", "")
                 if link_id and state.placed is not None:
                     state.placed[link_id] = state.paragraph
@@ -171,6 +180,31 @@ class BookRenderer(RendererHTML):
         attrs = {**node.attrs, "href": state.targets.paragraph_href(text, number)}
         return f"<a{_attributes(attrs)}>"
 
+    def paragraph_ref(
+        self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
+    ) -> str:
+        """`[¶ 12]`, `[¶ 12–14]`: a link to the paragraph (in print, with its page after it);
+        in a document outside the book, the paragraph and its page in words."""
+        state = self._state(env)
+        targets, meta = state.targets, tokens[idx].meta
+        mark = meta["mark"].upper()
+        text = next((t for t, m in targets.marks.items() if m.upper() == mark), "") or state.text
+        first, last = meta["first"], meta["last"]
+        shown_mark = targets.marks.get(text, "")
+        labels = targets.labels
+        if first == last:
+            shown = labels.format("paragraph_number", number=f"{shown_mark}{first}")
+            label = labels.format("paragraph_label", number=f"{shown_mark}{first}")
+        else:
+            numbers = {"first": f"{shown_mark}{first}", "last": f"{shown_mark}{last}"}
+            shown = labels.format("paragraph_range", **numbers)
+            label = labels.format("paragraphs_label", **numbers)
+        if targets.paragraph_page is not None:
+            pages = [targets.paragraph_page(text, first), targets.paragraph_page(text, last)]
+            return escapeHtml(f"{shown} ({_pages(labels, pages)})")
+        href = targets.paragraph_href(text, first)
+        return str(targets.macros.paragraph_reference(href, shown, label, targets.medium.value))
+
     def paragraph_open(
         self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any
     ) -> str:
@@ -188,6 +222,10 @@ class BookRenderer(RendererHTML):
         if number:
             element_id = state.targets.paragraph_id(state.text, number)
             shown = f"{state.targets.marks.get(state.text, '')}{number}"
+            if state.targets.medium is Medium.WEB:  # a permanent link to the paragraph
+                label = state.targets.labels.format("paragraph_label", number=shown)
+                link = (label, state.targets.labels["paragraph_link"])
+                return str(state.targets.macros.paragraph_open(element_id, shown, link)) + lead
             return str(state.targets.macros.paragraph_open(element_id, shown)) + lead
         if node.meta.get("omission"):  # "[…]": a part of the text is left out here
             return self._block_open("p", state)[:-1] + ' class="omission">' + lead
@@ -269,6 +307,13 @@ class BookRenderer(RendererHTML):
 # (an apostrophe inside a word, "Morales’s", is not one).
 ACRONYM = re.compile(r"(?<![\w-])[A-Z][A-Z-]*[A-Z](?![\w-])")
 _CALL_AFTER = re.compile(r"[.,;:!?)\]”’»]+(?=\s|$)")
+
+
+def _pages(labels: Any, pages: list[str]) -> str:
+    """ "p. 17", or "pp. 17–18" for paragraphs that begin on two pages."""
+    if pages[0] == pages[-1]:
+        return f"{labels['page_abbreviation']}\u00a0{pages[0]}"
+    return f"{labels['pages_abbreviation']}\u00a0{pages[0]}–{pages[-1]}"
 
 
 def _link_end(tokens: Sequence[Node], start: int) -> int:

@@ -193,6 +193,7 @@ def targets(book: Book, medium: Medium) -> Targets:
             macros(book.root),
             Typesetter.for_book(book.meta.language, names),
             marks=marks(book),
+            labels=book.labels,
         )
     where = {place: document_name(name, medium) for place, name in book.paragraph_files().items()}
     glossary = document_name("glossary.xhtml", medium)
@@ -206,6 +207,7 @@ def targets(book: Book, medium: Medium) -> Targets:
         macros(book.root),
         abbreviations=abbreviations(book),
         marks=marks(book),
+        labels=book.labels,
     )
 
 

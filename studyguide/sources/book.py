@@ -12,7 +12,7 @@ from markdown_it import MarkdownIt
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector, SourceRef
 from studyguide.labels import Labels, base_table
 from studyguide.labels.grammar import TermForms
-from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
+from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
 from studyguide.sources.files import (
@@ -25,7 +25,7 @@ from studyguide.sources.glossary import glossary_names, parse_glossary
 from studyguide.sources.labelfile import load_labels
 from studyguide.sources.markdown import TermMatcher, make_parser
 from studyguide.sources.meta import load_meta
-from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
+from studyguide.sources.paragraphs import Paragraphs
 from studyguide.sources.references import check_citations, load_references
 from studyguide.sources.trust import check_source
 
@@ -54,7 +54,7 @@ def load_book(root: Path) -> Book:
     _check_order(chapters, errors)
     if meta:
         _check_texts(meta, chapters, errors)
-    _check_paragraph_links(chapters, terms, texts or [], errors)
+    _check_paragraph_links(meta, chapters, terms, texts or [], errors)
     references = load_references(root, labels, errors)
     check_citations(citations(chapters, terms), references, errors)
     errors.raise_if_any()
@@ -142,54 +142,23 @@ def _check_order(chapters: list[Chapter], errors: ErrorCollector) -> None:
         highest = max(highest, rank[chapter.kind])
 
 
-def _linking_text(
-    chapters: list[Chapter], terms: list[Term], first_text: str
-) -> Iterable[tuple[Path, str, list[Node]]]:
-    """Each source's Markdown, with the text its `#p-N` links point into."""
-    for chapter in chapters:
-        nodes = [*chapter.body]
-        nodes += [node for note in chapter.notes for node in note.nodes]
-        nodes += [node for question in chapter.questions for node in question.nodes]
-        yield chapter.path, chapter.text or first_text, nodes
-    for term in terms:
-        yield term.path, first_text, list(term.definition)
-
-
 def _check_paragraph_links(
-    chapters: list[Chapter], terms: list[Term], texts: list[str], errors: ErrorCollector
+    meta: BookMeta | None,
+    chapters: list[Chapter],
+    terms: list[Term],
+    texts: list[str],
+    errors: ErrorCollector,
 ) -> None:
-    """A link to ¶ N needs a paragraph N in the text it points into."""
-    counts = dict.fromkeys(texts, 0)
-    for chapter in chapters:
-        if chapter.text in counts:
-            counts[chapter.text] += len(chapter.paragraphs)
+    """A link to ¶ N, or a reference [¶ N], needs a paragraph N in the text it points into;
+    a reference in the text's own words is a mistake."""
+    paragraphs = Paragraphs.of(meta, texts, chapters)
     first = texts[0] if texts else ""
-    for path, own_text, nodes in _linking_text(chapters, terms, first):
-        for child, line, _ in walk_inline(nodes):
-            number = child.meta.get("paragraph") if child.type == "link_open" else None
-            if number is None:
-                continue
-            text = child.meta.get("paragraph_text") or own_text
-            found = PARAGRAPH_LINK.fullmatch(child.attrGet("href"))
-            if text not in counts:
-                errors.add(
-                    BuildError(
-                        SourceRef(path, line),
-                        f"link to paragraph {found['number']} of a text '{text}' the book "
-                        "does not have",
-                        "the texts are: " + ", ".join(texts),
-                        "markdown.paragraph-link",
-                    )
-                )
-            elif not 1 <= number <= counts[text]:
-                paragraphs = counts[text]
-                errors.add(
-                    BuildError(
-                        SourceRef(path, line),
-                        f"link to paragraph {found['number']}, but the text has {paragraphs}",
-                        f"use a paragraph number from 1 to {paragraphs}"
-                        if paragraphs
-                        else "the book has no chapters of that text: remove the link",
-                        "markdown.paragraph-link",
-                    )
-                )
+    for chapter in chapters:
+        own = chapter.text or first
+        paragraphs.check(chapter.body, chapter.path, own, errors, chapter.kind is Kind.ARTICLE)
+        for note in chapter.notes:
+            paragraphs.check(note.nodes, chapter.path, own, errors)
+        for question in chapter.questions:
+            paragraphs.check(question.nodes, chapter.path, own, errors)
+    for term in terms:
+        paragraphs.check(term.definition, term.path, first, errors)

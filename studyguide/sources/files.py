@@ -23,6 +23,12 @@ REFERENCES_FILE = "references.toml"
 # Folders of a book's own layout: files here shadow the package's templates and styles.
 LAYOUT_DIRS = ("templates", "styles")
 LABELS_DIR = "labels"  # the book's own words for its language: labels/<language>.toml
+SOURCE_FILES = (METADATA_FILE, REFERENCES_FILE)
+LISTED_DIRS = (CHAPTERS_DIR, GLOSSARY_DIR)  # their NAME.md files, directly inside
+TREE_DIRS = (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR)  # every file, in subfolders too
+# The facilitator's companion: one file a chapter, named as the chapter is. Not a source of
+# the members' editions: it neither dates them nor keys their cache (source_paths).
+FACILITATOR_DIR = "facilitator"
 
 CHAPTER_NAME = re.compile(r"^(\d{2,4})-([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
 GLOSSARY_NAME = re.compile(r"^([a-z0-9]+(?:-[a-z0-9]+)*)\.[mM][dD]$")
@@ -307,6 +313,27 @@ def read_glossary_files(root: Path, errors: ErrorCollector) -> list[GlossaryFile
     return entries
 
 
+def read_facilitator_files(root: Path, errors: ErrorCollector) -> list[SourceFile]:
+    """facilitator/*.md, in name order (none if the book has no such folder)."""
+    folder = _source_folder(root, FACILITATOR_DIR, errors)
+    if folder is None:
+        return []
+    found = []
+    for path in _listed(folder, errors):
+        text = _read_source(root, path, "the facilitator's file", "a meeting's plan", errors)
+        if text is not None:
+            found.append(SourceFile(path, text))
+    return found
+
+
+def facilitator_paths(root: Path) -> list[Path]:
+    """The facilitator's files, for the cache key of the editions that read them."""
+    folder = root / FACILITATOR_DIR
+    if not folder.is_dir() or not folder.resolve().is_relative_to(root.resolve()):
+        return []
+    return [p for p in _listed(folder, ErrorCollector()) if is_regular_inside(root, p)]
+
+
 def find_book(root: Path | None, cwd: Path) -> Path:
     """The book's folder: `root` (given with --root), or the nearest folder from `cwd` up that
     holds book.toml, as git and quarto look for theirs; our error if there is none."""
@@ -334,16 +361,54 @@ def find_book(root: Path | None, cwd: Path) -> Path:
     )
 
 
+def is_source(parts: tuple[str, ...]) -> bool:
+    """Whether the file at these parts of a path inside the book is a source (whether or
+    not it exists yet): book.toml, references.toml, a chapter or a glossary entry (NAME.md,
+    any case, directly in its folder), or any file under source/, templates/, styles/ and
+    labels/; never a hidden file or an editor's backup (NAME~). The one rule of what a
+    source is: source_paths lists by it, the preview's watcher watches by it."""
+    if not parts or any(part.startswith(".") for part in parts) or parts[-1].endswith("~"):
+        return False
+    if len(parts) == 1:
+        return parts[0] in SOURCE_FILES
+    if parts[0] in LISTED_DIRS:
+        return len(parts) == 2 and parts[1].lower().endswith(SOURCE_SUFFIX)
+    return parts[0] in TREE_DIRS
+
+
+def source_folders(root: Path) -> list[Path]:
+    """The folders inside the book whose files are sources (a file added or removed
+    changes its folder): what the Makefile watches for a new or deleted source."""
+    found = []
+    for name in (*LISTED_DIRS, *TREE_DIRS):
+        folder = root / name
+        if not folder.is_dir() or not folder.resolve().is_relative_to(root.resolve()):
+            continue
+        found.append(folder)
+        if name in TREE_DIRS:
+            found += sorted(
+                p
+                for p in folder.rglob("*")
+                if p.is_dir() and not p.is_symlink() and is_source(p.relative_to(root).parts)
+            )
+    return found
+
+
 def source_paths(root: Path) -> list[Path]:
     """Every file the editions are made from, as the loader reads them: the metadata, the
     texts as published, the chapters, the glossary, the references, and the book's own
-    templates, styles and words (labels/). What dates a build and keys its cache. (Only
-    regular files inside the book; the loader refused the rest.)"""
+    templates, styles and words (labels/). What dates a build and keys its cache, and what
+    the Makefile's targets depend on. (Only regular files inside the book; the loader
+    refused the rest.)"""
     paths = _displayed_paths(root)
-    for name in (SOURCE_DIR, *LAYOUT_DIRS, LABELS_DIR):
+    for name in TREE_DIRS:
         folder = root / name
         if folder.is_dir() and folder.resolve().is_relative_to(root.resolve()):
-            paths += sorted(p for p in folder.rglob("*") if not p.is_dir())
+            paths += sorted(
+                p
+                for p in folder.rglob("*")
+                if not p.is_dir() and is_source(p.relative_to(root).parts)
+            )
     return [path for path in paths if is_regular_inside(root, path)]
 
 

@@ -32,6 +32,11 @@ _WORD_EDGE = r"[\w’'\-]"
 CITATION = re.compile(r"\[@([a-z0-9]+(?:-[a-z0-9]+)*)((?:\s*;\s*@[a-z0-9]+(?:-[a-z0-9]+)*)*)\]")
 # A call of a note, [^id], however it is escaped (the importer refuses one in a text).
 NOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+# [¶ 12], [¶ 12–14] (or 12-14), [¶ B12] in a book of several texts: a paragraph of a text.
+PARAGRAPH_REFERENCE = re.compile(
+    r"\[¶[\s\u00a0]*(?P<mark>[A-Za-z]{1,3})?(?P<first>[0-9]{1,5})"
+    r"(?:[\s\u00a0]*[–-][\s\u00a0]*(?P=mark)?(?P<last>[0-9]{1,5}))?[\s\u00a0]*\]"
+)
 
 
 def nfc(text: str) -> str:
@@ -247,6 +252,27 @@ def _citation_rule(state: Any, silent: bool) -> bool:
     return True
 
 
+def _paragraph_reference_rule(state: Any, silent: bool) -> bool:
+    """`[¶ 12]`, `[¶ 12–14]`, `[¶ B12]`: a paragraph_ref token; what it points to is checked
+    with the whole book (sources/book.py)."""
+    if not state.src.startswith("[¶", state.pos):
+        return False
+    found = PARAGRAPH_REFERENCE.match(state.src, state.pos)
+    if found is None or state.src.startswith(("(", "["), found.end()):
+        return False  # [¶ 2](#p-2) is a link
+    if not silent:
+        token = state.push("paragraph_ref", "", 0)
+        first = int(found["first"])
+        token.meta = {
+            "mark": found["mark"] or "",
+            "first": first,
+            "last": int(found["last"] or first),
+        }
+        token.content = found[0]
+    state.pos = found.end()
+    return True
+
+
 def make_front_matter_parser() -> MarkdownIt:
     """Reads only the front matter: enough to collect glossary names before the real parse."""
     return MarkdownIt("zero").use(front_matter_plugin)
@@ -272,6 +298,7 @@ def make_parser() -> MarkdownIt:
     )
     md.disable("footnote_tail")
     md.inline.ruler.before("link", "citation", _citation_rule)
+    md.inline.ruler.before("link", "paragraph_ref", _paragraph_reference_rule)
     md.core.ruler.before("text_join", "studyguide_note_calls", _undefined_notes_rule)
     md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
     return md

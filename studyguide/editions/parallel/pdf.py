@@ -15,13 +15,12 @@ from studyguide.options import Options
 def _units(book: Book, options: Options, date: dt.datetime | None) -> tuple[Any, Any]:
     """The parallel print edition's units (layout/facing.py's), a group a chapter of the
     original, and what renders its print HTML from pairs of pages."""
-    from studyguide.layout.book import DATE_FORMAT, check_paper
+    from studyguide.layout.book import DATE_FORMAT
     from studyguide.layout.facing import Unit
     from studyguide.model import Medium
     from studyguide.render.documents import ANSWER_LINES, print_stylesheet, style_text
     from studyguide.render.parallel import parallel_book, render_parallel_print, side_html
 
-    check_paper(options.paper)
     parallel = parallel_book(book, Medium.PRINT, date.date() if date else None)
     lines = ANSWER_LINES if options.writing_space else 0
     groups = [

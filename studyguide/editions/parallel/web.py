@@ -1,6 +1,6 @@
 """The parallel edition's web pages: the web edition, with each chapter of the original and
 its translation side by side on a wide screen, one after the other on a phone, and a switch
-to show one of the two only."""
+to show one of the two only; its search finds the paragraphs of both texts."""
 
 from __future__ import annotations
 
@@ -29,13 +29,15 @@ def render(book: Book) -> None:
 
 
 def write(job: Job, screen: Any, folder: Path) -> None:
-    from studyguide.layout.website import render_site, write_site
+    from studyguide.layout.website import build_site, write_site
     from studyguide.model import Medium
+    from studyguide.render.search import index_files
 
-    files = render_site(
+    site = build_site(
         screen.view,
         job.page_map or (),
         styles=("parallel-web.css",),
         relink=lambda documents: screen.relink(documents, Medium.WEB),
     )
-    write_site(files, folder)
+    job.progress(f"indexing {len(site.records)} passages for the parallel web pages' search")
+    write_site({**site.files, **index_files(site.records, job.book.meta.language)}, folder)

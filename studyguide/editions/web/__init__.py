@@ -3,8 +3,10 @@ edition's page numbers, for a group that shares a link rather than a file.
 
 Every page is readable without JavaScript; studyguide/layout/website.py renders them, with
 the print edition's page numbers in them (webpages.py finds the print pages the contents and
-the glossary's links back to the text show). The preview server (studyguide/preview) shows
-the same pages while the book is being written.
+the glossary's links back to the text show; webcitations.py gives each paragraph its
+citation line and the search its records), and studyguide/render/search.py indexes them with
+Pagefind. The preview server (studyguide/preview) shows the same pages while the book is
+being written.
 """
 
 from __future__ import annotations
@@ -50,9 +52,13 @@ def render(book: Book, options: Options) -> None:
 
 
 def write(job: Job, view: BookView, folder: Path) -> None:
-    from studyguide.layout.website import render_site, write_site
+    from studyguide.layout.website import build_site, write_site
+    from studyguide.render.search import index_files
 
-    write_site(render_site(view, job.page_map or ()), folder)
+    site = build_site(view, job.page_map or ())
+    job.progress(f"indexing {len(site.records)} passages for the web edition's search")
+    files = {**site.files, **index_files(site.records, job.book.meta.language)}
+    write_site(files, folder)
 
 
 WEB = register(
