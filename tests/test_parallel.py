@@ -7,9 +7,12 @@ Letter and A5, the EPUB's and the Kobo EPUB's documents, the web pages in Chromi
 from __future__ import annotations
 
 import contextlib
+import functools
+import http.server
 import io
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -470,8 +473,30 @@ def in_chromium(built) -> dict[str, dict]:
                     page.check(f"input[value='{which}']")
                     seen[which] = page.evaluate(probe)
             page.close()
+        # The search, over HTTP as on any static host: the index holds both texts.
+        server = _serve(built.out)
+        base = f"http://127.0.0.1:{server.server_address[1]}/{SLUG}-parallel-web/"
+        try:
+            page = browser.new_page()
+            for query in ("bonheur", "happiness"):
+                page.goto(f"{base}search.html?q={query}")
+                page.wait_for_selector(".search-results li", timeout=30_000)
+                seen[query] = page.eval_on_selector_all(
+                    ".search-results li > a", "links => links.map(a => a.getAttribute('href'))"
+                )
+            page.close()
+        finally:
+            server.shutdown()
         browser.close()
     return seen
+
+
+def _serve(folder: Path) -> http.server.ThreadingHTTPServer:
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=folder)
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def test_the_web_pages_are_side_by_side_on_a_desktop_and_one_after_the_other_on_a_phone(
@@ -488,6 +513,21 @@ def test_the_switch_shows_one_language_only(in_chromium):
     assert set(in_chromium["desktop"]["shown"]) == {"parallel-original", "parallel-translation"}
     assert set(in_chromium["original"]["shown"]) == {"parallel-original"}
     assert set(in_chromium["translation"]["shown"]) == {"parallel-translation"}
+
+
+def test_the_search_finds_both_texts_and_each_paragraph_cites_its_own(built, in_chromium):
+    """The parallel web pages have the web edition's search: a word of the original finds its
+    paragraph, a word of the translation its own; each paragraph's citation line names its
+    own text."""
+    site = f"/{SLUG}-parallel-web/"
+    assert site + "chapter-02.html#p-declaration-1" in in_chromium["bonheur"]
+    assert site + "chapter-02.html#p-english-2" in in_chromium["happiness"]
+    assert not any("p-english" in href for href in in_chromium["bonheur"])
+    page = (built.path(f"{SLUG}-parallel-web") / "chapter-03.html").read_bytes()
+    root = etree.fromstring(page, etree.HTMLParser())
+    cites = {p.get("id"): p.find("a").get("data-cite") for p in root.iterfind(".//p[@id]")}
+    assert cites["p-declaration-3"].startswith("Déclaration des Droits de l'Homme et du ")
+    assert cites["p-english-4"].startswith("Declaration of the Rights of Man and of the ")
 
 
 def test_the_web_pages_link_into_the_translation_where_it_is_shown(built):

@@ -53,6 +53,8 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
     """The search's records, in reading order; each paragraph's number given its citation
     line (data-cite) on the way."""
     labels = view.labels
+    # Each paragraph's own text: a page may show two (the parallel edition's).
+    texts = {view.book.paragraph_id(t, n): t for t, n in view.book.paragraph_files()}
     wanted = {e.get("id") for page, tree in pages for e, _ in _searched(page, tree)}
     printed = page_numbers([tree for _, tree in pages], wanted)
     records = []
@@ -71,13 +73,14 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
             title = page.chapter.title if page.chapter else page.title
             records.append(Record(f"{page.name}#{element_id}", content, title, where, page_label))
             if number:
-                _cite(view, page, element, number, page_label)
+                text = texts.get(element_id, page.chapter.text)
+                _cite(view, text, element, number, page_label)
     return records
 
 
-def _cite(view: BookView, page: Any, paragraph: etree._Element, number: str, printed: str) -> None:
+def _cite(view: BookView, text: str, paragraph: etree._Element, number: str, printed: str) -> None:
     labels = view.labels
-    title = view.meta.text(page.chapter.text).title if page.chapter.text else view.meta.title
+    title = view.meta.text(text).title if text else view.meta.title
     if printed:
         line = labels.format("cite_paragraph", title=title, number=number, page=printed)
     else:
