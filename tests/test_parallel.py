@@ -478,11 +478,12 @@ def in_chromium(built) -> dict[str, dict]:
         base = f"http://127.0.0.1:{server.server_address[1]}/{SLUG}-parallel-web/"
         try:
             page = browser.new_page()
-            for query in ("bonheur", "happiness"):
+            for query in ("bonheur", "happiness", "sovereignty"):
                 page.goto(f"{base}search.html?q={query}")
                 page.wait_for_selector(".search-results li", timeout=30_000)
                 seen[query] = page.eval_on_selector_all(
-                    ".search-results li > a", "links => links.map(a => a.getAttribute('href'))"
+                    ".search-results li > a",
+                    "links => links.map(a => [a.getAttribute('href'), a.textContent])",
                 )
             page.close()
         finally:
@@ -520,9 +521,14 @@ def test_the_search_finds_both_texts_and_each_paragraph_cites_its_own(built, in_
     paragraph, a word of the translation its own; each paragraph's citation line names its
     own text."""
     site = f"/{SLUG}-parallel-web/"
-    assert site + "chapter-02.html#p-declaration-1" in in_chromium["bonheur"]
-    assert site + "chapter-02.html#p-english-2" in in_chromium["happiness"]
-    assert not any("p-english" in href for href in in_chromium["bonheur"])
+    found = {query: dict(in_chromium[query]) for query in ("bonheur", "happiness", "sovereignty")}
+    assert site + "chapter-02.html#p-declaration-1" in found["bonheur"]
+    assert site + "chapter-02.html#p-english-2" in found["happiness"]
+    assert not any("p-english" in href for href in found["bonheur"])
+    # A result names the chapter of its own text.
+    assert found["sovereignty"] == {
+        site + "chapter-03.html#p-english-6": "Articles 1 to 4 · ¶\u00a0B6"
+    }
     page = (built.path(f"{SLUG}-parallel-web") / "chapter-03.html").read_bytes()
     root = etree.fromstring(page, etree.HTMLParser())
     cites = {p.get("id"): p.find("a").get("data-cite") for p in root.iterfind(".//p[@id]")}

@@ -53,8 +53,8 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
     """The search's records, in reading order; each paragraph's number given its citation
     line (data-cite) on the way."""
     labels = view.labels
-    # Each paragraph's own text: a page may show two (the parallel edition's).
-    texts = {view.book.paragraph_id(t, n): t for t, n in view.book.paragraph_files()}
+    # Each paragraph's own chapter: a page may show two texts (the parallel edition's).
+    held = {view.book.paragraph_id(c.text, n): c for c in view.book.chapters for n in c.paragraphs}
     wanted = {e.get("id") for page, tree in pages for e, _ in _searched(page, tree)}
     printed = page_numbers([tree for _, tree in pages], wanted)
     records = []
@@ -70,11 +70,11 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
                 where, number = labels[number], ""
             else:
                 where = labels.format("paragraph_number", number=number) if number else ""
-            title = page.chapter.title if page.chapter else page.title
+            chapter = held.get(element_id, page.chapter)
+            title = chapter.title if chapter else page.title
             records.append(Record(f"{page.name}#{element_id}", content, title, where, page_label))
             if number:
-                text = texts.get(element_id, page.chapter.text)
-                _cite(view, text, element, number, page_label)
+                _cite(view, chapter.text, element, number, page_label)
     return records
 
 
