@@ -270,6 +270,10 @@ def test_notes_and_page_numbers_work_on_facing_pages(built):
     )
     glossary = next(page for page in pages if "Linked from" in page)
     assert f"pp. {verso}, {verso + 1}" in glossary
+    # A reference to a paragraph gives the parallel page it is on, on either side.
+    text = " ".join(" ".join(pages).replace("\u00a0", " ").split())
+    assert f"one sentence, ¶ A1 (p. {verso}); this translation" in text
+    assert f"two paragraphs, ¶ B1–B2 (p. {verso + 1})." in text
 
 
 def test_the_parallel_pdf_is_tagged_each_text_in_its_language(built):
