@@ -28,9 +28,9 @@ from support import NS, ROOT, Run, epub_files, epub_xhtml, epubcheck, pdf_pages,
 BOOK = ROOT / "tests" / "fixtures" / "parallel-1789"
 SLUG = "declaration-1789"
 EPOCH = "1790000000"  # the editions' date, the same for every build of the tests
-PNUM = re.compile(
-    r"(?<![\w.])([AB])(\d+)(?![\w.])"
-)  # A3: ¶ 3 of the original; B4 of the translation
+# A3: ¶ 3 of the original; B4 of the translation (in the margin: not a reference, "¶ A1",
+# "¶ B1–B2", in a note)
+PNUM = re.compile(r"(?<![\w.])(?<!¶\s)(?<!–)([AB])(\d+)(?![\w.])")
 PARALLEL = {
     f"{SLUG}-parallel.pdf",
     f"{SLUG}-parallel.epub",
