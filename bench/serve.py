@@ -121,7 +121,7 @@ def main() -> None:
     print("|---|---:|---:|---:|---|")
     print(row("save → page reloaded in Chromium", reloads, "target ≤ 0.5 s"))
     print(row("the server's rebuild (read, check, render)", rebuilds))
-    print(row("save → print page numbers current", numbers, "a print layout, in the background"))
+    print(row("save → print page numbers current", numbers, "target ≤ 2 s (incremental layout)"))
     sys.stdout.flush()
 
 

@@ -7,19 +7,18 @@ The editions' flags (--pdf, --epub, --handout, …) come from the registry
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gc
 import importlib
 import signal
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studyguide.editions import GROUPS, groups, registry, with_brought
+from studyguide import buildargs
+from studyguide.editions import groups, registry, with_brought
 from studyguide.errors import MAX_REPORTED, counted
-from studyguide.options import FLIPS, MAX_CREEP, PAPERS, Options
+from studyguide.options import Options
 
 # Modules that add commands of their own: each has `add(commands)`, which adds its
 # subcommands with a `run(args) -> exit code` default.
@@ -31,108 +30,6 @@ COMMAND_MODULES = (
 
 if TYPE_CHECKING:
     from studyguide.model import Book
-
-
-def _build_options(paper: argparse.ArgumentParser) -> None:
-    """Options the print layout and the handout share."""
-    paper.add_argument("--paper", choices=PAPERS, default="a4", help="paper size of the PDF")
-    paper.add_argument("--out", type=Path, default=None, help="output folder (default: build/)")
-    paper.add_argument(
-        "--no-writing-space",
-        dest="writing_space",
-        action="store_false",
-        help="no ruled lines for answers after the discussion questions",
-    )
-    paper.add_argument(
-        "--date",
-        dest="meeting",
-        type=_meeting_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the meeting's date, printed on the handout (without it, the handout has none)",
-    )
-
-
-def _dest(name: str, kind: str = "edition") -> str:
-    """Where argparse keeps an edition's (or a group's) flag: its name may hold a hyphen."""
-    return f"{kind}_{name.replace('-', '_')}"
-
-
-def _build_command(build: argparse.ArgumentParser) -> None:
-    """The build command's options: one flag an edition (from the registry), then the rest."""
-    editions = build.add_argument_group(
-        "editions",
-        "Without an edition flag, build writes the default editions ("
-        + ", ".join(f"--{e.name}" for e in registry().values() if e.default)
-        + "); with flags, exactly those; --all writes every edition the book can have.",
-    )
-    for name, edition in registry().items():
-        default = " (written by default)" if edition.default else ""
-        editions.add_argument(
-            f"--{name}", dest=_dest(name), action="store_true", help=edition.summary + default
-        )
-    for group, members in groups().items():
-        editions.add_argument(
-            f"--{group}",
-            dest=_dest(group, "group"),
-            action="store_true",
-            help=f"{GROUPS[group]}: " + ", ".join(f"--{name}" for name in members),
-        )
-    editions.add_argument(
-        "--all",
-        dest="all_editions",
-        action="store_true",
-        help="every edition (the handout only if the book has discussion questions)",
-    )
-    build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
-    build.add_argument(
-        "--no-blank-pages",
-        dest="blank_pages",
-        action="store_false",
-        help="in the PDF, open each chapter on the next page rather than the next right-hand "
-        "one, with the same margins on every page: for photocopying single-sided",
-    )
-    build.add_argument(
-        "--glossary-pages",
-        action="store_true",
-        help="in the PDF, give the glossary page after the first link to a term in each chapter",
-    )
-    build.add_argument(
-        "--part-size",
-        type=_positive,
-        default=None,
-        metavar="CHARS",
-        help="lay a print edition whose HTML is longer than CHARS characters out in parts of "
-        "whole chapters: shorter chapters are grouped up to this (default: 5000)",
-    )
-    _booklet_options(build)
-    build.add_argument(
-        "--debug-html",
-        type=Path,
-        default=None,
-        metavar="FILE",
-        help="also write the HTML handed to WeasyPrint to FILE",
-    )
-
-
-def _booklet_options(build: argparse.ArgumentParser) -> None:
-    """The booklet's options: how the printer turns the sheets, creep, signatures."""
-    booklet = build.add_argument_group("the booklet (--booklet)")
-    booklet.add_argument(
-        "--flip", choices=FLIPS, default="short",
-        help="the edge your printer turns the sheets on when it prints both sides "
-        "(default: short; print the orientation test first to see)",
-    )  # fmt: skip
-    booklet.add_argument(
-        "--creep", type=_creep, default=0.0, metavar="MM",
-        help="move the pages of the inner sheets toward the fold, the innermost by MM "
-        "millimetres: how far it sticks out beyond the outermost once folded (default: 0)",
-    )  # fmt: skip
-    booklet.add_argument(
-        "--signature", type=_signature, default=0, metavar="N",
-        help="fold the booklet in signatures of N pages (a multiple of 4), nested in "
-        "separate stacks, for a book too thick to fold as one (default: one signature)",
-    )  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -148,9 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     paper = argparse.ArgumentParser(add_help=False)
-    _build_options(paper)
+    buildargs.build_options(paper)
 
-    _build_command(
+    buildargs.build_command(
         commands.add_parser(
             "build", parents=[paper], help="check the sources and write the editions"
         )
@@ -251,64 +148,6 @@ def _print_stats(book: Book) -> None:
         print(f"  {term.term}: {', '.join(forms) if forms else '(not found in the text)'}")
 
 
-def _meeting_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else dt.date.fromisoformat("x")
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date as YYYY-MM-DD (2026-12-10), got '{text}'"
-        ) from None
-
-
-def _creep(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= MAX_CREEP:
-        raise argparse.ArgumentTypeError(
-            f"expected millimetres from 0 to {MAX_CREEP:g} (a fold's creep is a few), got '{text}'"
-        )
-    return value
-
-
-def _signature(text: str) -> int:
-    value = _positive(text)
-    if value % 4:
-        raise argparse.ArgumentTypeError(
-            f"a signature's pages are a multiple of 4 (a sheet holds 4), got '{text}'"
-        )
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number above 0, got '{text}'")
-    return value
-
-
-def _options(args: argparse.Namespace, out: Path) -> Options:
-    options = Options(
-        out=out,
-        paper=args.paper,
-        writing_space=args.writing_space,
-        cover=getattr(args, "cover", True),
-        glossary_pages=getattr(args, "glossary_pages", False),
-        blank_pages=getattr(args, "blank_pages", True),
-        meeting=getattr(args, "meeting", None),
-        flip=getattr(args, "flip", "short"),
-        creep=getattr(args, "creep", 0.0),
-        signature=getattr(args, "signature", 0),
-    )
-    if getattr(args, "part_size", None):
-        options = replace(options, part_size=args.part_size)
-    return options
-
-
 def _write_debug_html(book: Book, options: Options, target: Path) -> None:
     from studyguide.errors import BuildError
     from studyguide.layout.book import print_html
@@ -365,11 +204,11 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
     if getattr(args, "all_editions", False):
         said: set[str] = set()
         return [name for name, edition in editions.items() if _possible(edition, book, args, said)]
-    asked = {group for group in groups() if getattr(args, _dest(group, "group"), False)}
+    asked = {group for group in groups() if getattr(args, buildargs.dest(group, "group"), False)}
     wanted = [
         name
         for name, edition in editions.items()
-        if getattr(args, _dest(name), False) or edition.group in asked
+        if getattr(args, buildargs.dest(name), False) or edition.group in asked
     ]
     return with_brought(wanted or [name for name, e in editions.items() if e.default])
 
@@ -382,7 +221,7 @@ def _possible(edition: Any, book: Book | None, args: argparse.Namespace, said: s
     if book is None or edition.check is None:
         return True
     try:
-        edition.check(book, _options(args, args.out or book.root / "build"))
+        edition.check(book, buildargs.options(args, args.out or book.root / "build"))
     except BuildError as error:
         what = f"the {edition.group} edition" if edition.group else edition.label
         if what not in said:
@@ -432,13 +271,17 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
     wanted = _wanted(args)
     debug_html = getattr(args, "debug_html", None)
     inside = args.out or target.resolve().is_relative_to(root.resolve())
-    written = None if debug_html or not inside else up_to_date(root, _options(args, target), wanted)
+    written = (
+        None
+        if debug_html or not inside
+        else up_to_date(root, buildargs.options(args, target), wanted)
+    )
     if written is not None:
         _progress("nothing to do: the sources and options are those of the last build")
     else:
         book = _load(root)
         wanted = _wanted(args, book)
-        options = _options(args, prepare_output_dir(target, None if args.out else root))
+        options = buildargs.options(args, prepare_output_dir(target, None if args.out else root))
         if debug_html:
             _write_debug_html(book, options, debug_html)
         written = build(book, options, wanted, _progress)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -337,6 +337,43 @@ class Term:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image file of the book's images/ folder, read and checked (sources/images.py)."""
+
+    path: str  # as the sources name it, from the book's folder: "images/map.svg"
+    media_type: str  # image/svg+xml, image/png, image/jpeg
+    data: bytes
+    width: float  # its own size, in CSS pixels (an SVG's from its width or viewBox)
+    height: float
+
+    @property
+    def vector(self) -> bool:
+        return self.media_type == "image/svg+xml"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A picture with its number, caption and credit: an image standing alone in a
+    paragraph of a chapter or a glossary entry (`![Alt](images/x.svg "Caption")`)."""
+
+    key: str  # its own id (`{#map}`), or where it stands: "2-1" (chapter 2's first)
+    number: int  # 1, 2, … through the book; 0 for a decorative image (no caption)
+    image: str  # Image.path
+    alt: str  # the text alternative ("" only for a decorative image)
+    caption: str
+    credit: str  # its source and licence, as the book gives them
+    source: SourceRef
+
+    @property
+    def id(self) -> str:
+        return f"fig-{self.key}"
+
+    @property
+    def decorative(self) -> bool:
+        return self.number == 0
+
+
+@dataclass(frozen=True)
 class Book:
     meta: BookMeta
     root: Path
@@ -344,6 +381,15 @@ class Book:
     glossary: tuple[Term, ...]  # sorted for display
     references: tuple[Reference, ...]  # the sources cited, sorted for display
     labels: Labels  # the words the editions add, in the book's language: made once, here
+    figures: tuple[Figure, ...] = ()  # in reading order: chapters, then the glossary
+    images: Mapping[str, Image] = field(default_factory=dict)  # Image.path → the image
+
+    def figure(self, key: str) -> Figure | None:
+        return next((f for f in self.figures if f.key == key), None)
+
+    @property
+    def numbered_figures(self) -> list[Figure]:
+        return [figure for figure in self.figures if not figure.decorative]
 
     @property
     def article_chapters(self) -> list[Chapter]:
@@ -364,33 +410,3 @@ class Book:
     def paragraph_files(self) -> dict[tuple[str, int], str]:
         """Which EPUB file holds each numbered paragraph of each text."""
         return {(c.text, number): c.file_name for c in self.chapters for number in c.paragraphs}
-
-
-@dataclass(frozen=True)
-class Activity:
-    """One step of a meeting's plan: its minutes and what the group does."""
-
-    minutes: int
-    nodes: Nodes  # the activity's words (inline Markdown, as a paragraph)
-    source: SourceRef
-
-
-@dataclass(frozen=True)
-class FacilitatorPart:
-    """The facilitator's file for one chapter (facilitator/NN-slug.md): never shown to the
-    members, and never part of their editions."""
-
-    chapter_number: int  # the chapter it is for: the file's name is the chapter's
-    path: Path
-    meeting: int  # the meeting the chapter is discussed at (several chapters may share one)
-    plan: tuple[Activity, ...]
-    pointers: Mapping[int, Nodes]  # a question's number → what the facilitator should know
-    notes: Nodes  # anything else, in the file's order
-    citations: tuple[Citation, ...] = ()
-
-
-@dataclass(frozen=True)
-class Companion:
-    """The facilitator's companion: a book's facilitator/ folder, read."""
-
-    parts: tuple[FacilitatorPart, ...]

@@ -105,3 +105,31 @@ def ruled_rows(pdf: Path, page: int, dpi: int, folder: Path) -> list[int]:
             rows.append(y)
         previous = ruled
     return rows
+
+
+def figure_boxes(path: Path) -> list[list[tuple[float, float, float, float]]]:
+    """Each page's figures, as the PDF's structure tree places them (a Figure element's
+    layout BBox, which WeasyPrint gives in CSS pixels from the page's top left): (x0, y0,
+    x1, y1) in points from the top left, as poppler's words are. A picture's own words (a
+    map's labels) are the figure's, not the text's."""
+    import pikepdf
+
+    with pikepdf.open(path) as document:
+        index = {page.obj.objgen: number for number, page in enumerate(document.pages)}
+        boxes: list[list[tuple[float, float, float, float]]] = [[] for _ in document.pages]
+        stack = [document.Root.StructTreeRoot]
+        while stack:
+            node = stack.pop()
+            if node.get("/S") == "/Figure" and "/A" in node and "/Pg" in node:
+                x0, y0, x1, y1 = (float(v) * 0.75 for v in node.A.BBox)
+                boxes[index[node.Pg.objgen]].append((x0, y0, x1, y1))
+            kids = node.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack.extend(k for k in kids if isinstance(k, pikepdf.Dictionary))
+            elif isinstance(kids, pikepdf.Dictionary):
+                stack.append(kids)
+    return boxes
+
+
+def inside(word: Word, boxes: list[tuple[float, float, float, float]]) -> bool:
+    return any(x0 <= word.x0 <= x1 and y0 <= word.y0 <= y1 for x0, y0, x1, y1 in boxes)

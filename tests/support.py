@@ -181,7 +181,7 @@ def copy_real_book(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("book.toml", "references.toml"):
         shutil.copy(ROOT / name, folder / name)
-    for name in ("chapters", "glossary", "source"):
+    for name in ("chapters", "glossary", "source", "images"):
         shutil.copytree(ROOT / name, folder / name)
     return folder
 

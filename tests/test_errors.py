@@ -200,8 +200,67 @@ def _translated(parallel: str = "") -> Callable[[Path], None]:
     return change
 
 
+# A one-pixel PNG, and SVG drawings with something a figure may not hold on their line 3.
+def _one_pixel_png() -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (1, 1)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _one_pixel_png()
+SVG_WITH = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n'
+    '<rect width="10" height="10"/>\n%s\n</svg>\n'
+)
+SVG_ENTITIES = (
+    '<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>\n'
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">\n<text>&b;</text>\n</svg>\n'
+)
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header declares `width` × `height` pixels: a decompression bomb
+    (decoded, it would take gigabytes); its data is one compressed row."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" + b"\x00" * width)
+    return PNG[:8] + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def _figure(body: str, data: bytes | str, name: str = "mine.png") -> Callable[[Path], None]:
+    """A chapter with `body`, and images/`name` holding `data`."""
+
+    def change(book: Path) -> None:
+        (book / "images").mkdir(exist_ok=True)
+        _write(book / "images" / name, data)
+        _write(book / "chapters" / "03-three.md", _chapter(body))
+
+    return change
+
+
 def _single_text(book: Path) -> None:
     """The small book as it is: one text, no translation."""
+
+
+def _linked_image(book: Path) -> None:
+    (book.parent / "photo.png").write_bytes(PNG)
+    (book / "images").mkdir(exist_ok=True)
+    (book / "images" / "mine.png").symlink_to(book.parent / "photo.png")
+    _write(book / "chapters" / "03-three.md", _chapter("![The mine](images/mine.png)"))
+
+
+def _sparse_image(book: Path) -> None:
+    (book / "images").mkdir(exist_ok=True)
+    _sparse(book / "images" / "mine.png", 6_000_000)
+    _write(book / "chapters" / "03-three.md", _chapter("![The mine](images/mine.png)"))
 
 
 CASES = [
@@ -375,17 +434,17 @@ CASES = [
     ),
     Case(
         "image-outside",
-        "An image outside the book's folder",
-        _ch3("A picture: ![the mine](../../../etc/hostname)"),
+        "An image outside the book's images folder",
+        _ch3("![The mine](../../../etc/hostname)"),
         "chapters/03-three.md:6",
-        "markdown.image",
+        "figure.path",
     ),
     Case(
         "image-missing",
         "An image that does not exist",
-        _ch3("A picture: ![the mine](images/mine.jpg)"),
+        _ch3("![The mine](images/mine.jpg)"),
         "chapters/03-three.md:6",
-        "markdown.image",
+        "figure.missing",
     ),
     Case(
         "image-remote",
@@ -393,6 +452,106 @@ CASES = [
         _ch3("A picture: ![the mine](http://127.0.0.1:9/mine.jpg)"),
         "chapters/03-three.md:6",
         "markdown.remote",
+    ),
+    Case(
+        "image-inline",
+        "An image inside a paragraph",
+        _figure("A picture: ![The mine](images/mine.png) in the text.", PNG),
+        "chapters/03-three.md:6",
+        "figure.inline",
+    ),
+    Case(
+        "image-no-alt",
+        "A figure without a text alternative",
+        _figure('![](images/mine.png "The mine")', PNG),
+        "chapters/03-three.md:6",
+        "figure.alt",
+    ),
+    Case(
+        "image-decorative",
+        "A decorative image with a text alternative",
+        _figure("![The mine](images/mine.png){.decorative}", PNG),
+        "chapters/03-three.md:6",
+        "figure.decorative",
+    ),
+    Case(
+        "image-attribute",
+        "A figure attribute that figures do not have",
+        _figure('![The mine](images/mine.png){onclick="steal()"}', PNG),
+        "chapters/03-three.md:6",
+        "figure.attribute",
+    ),
+    Case(
+        "image-link-out",
+        "An image that is a link to a file outside the book",
+        _linked_image,
+        "chapters/03-three.md:6",
+        "source.outside",
+    ),
+    Case(
+        "image-format",
+        "An image of a kind the editions cannot carry",
+        _figure("![The mine](images/mine.gif)", b"GIF89a\x01\x00\x01\x00", "mine.gif"),
+        "chapters/03-three.md:6",
+        "figure.format",
+    ),
+    Case(
+        "image-mislabelled",
+        "An image whose name says another kind than its bytes",
+        _figure("![The mine](images/mine.jpg)", PNG, "mine.jpg"),
+        "chapters/03-three.md:6",
+        "figure.format",
+    ),
+    Case(
+        "image-bomb",
+        "A picture that declares more pixels than the limit",
+        _figure("![The mine](images/mine.png)", _png_declaring(40_000, 40_000)),
+        "chapters/03-three.md:6",
+        "figure.size",
+    ),
+    Case(
+        "image-bytes",
+        "An image file that is too large",
+        _sparse_image,
+        "chapters/03-three.md:6",
+        "source.size",
+    ),
+    Case(
+        "svg-script",
+        "An SVG with a script",
+        _figure(
+            "![A drawing](images/map.svg)", SVG_WITH % '<script>alert("x")</script>', "map.svg"
+        ),
+        "images/map.svg:3",
+        "figure.svg",
+    ),
+    Case(
+        "svg-handler",
+        "An SVG with an event handler",
+        _figure("![A drawing](images/map.svg)", SVG_WITH % '<rect onload="go()"/>', "map.svg"),
+        "images/map.svg:3",
+        "figure.svg",
+    ),
+    Case(
+        "svg-external",
+        "An SVG that refers to a file or an address outside it",
+        _figure("![A drawing](images/map.svg)", SVG_WITH % '<use href="other.svg#a"/>', "map.svg"),
+        "images/map.svg:3",
+        "figure.svg",
+    ),
+    Case(
+        "svg-entity",
+        "An SVG that declares entities",
+        _figure("![A drawing](images/map.svg)", SVG_ENTITIES, "map.svg"),
+        "images/map.svg:1",
+        "figure.svg",
+    ),
+    Case(
+        "figure-link",
+        "A link to a figure the book does not have",
+        _ch3("As the map shows ([](#fig-bolivia))."),
+        "chapters/03-three.md:6",
+        "figure.unknown",
     ),
     Case(
         "link-outside",

@@ -258,7 +258,7 @@ def test_any_paragraph_is_written_as_markdown_that_reads_back_the_same(text):
     """Escaping: whatever characters a text holds, its chapter line reads back as its words
     (or the import says it cannot: never a silent change)."""
     from studyguide.errors import BuildError
-    from studyguide.sources.files import forbidden_character
+    from studyguide.sources.characters import forbidden_character
 
     words = " ".join(text.split())
     if not any(c.isalnum() for c in words) or forbidden_character(words) >= 0:

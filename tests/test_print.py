@@ -104,12 +104,9 @@ def _build_all(builds: dict[str, list[str | Path]], root: Path = ROOT) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def other_papers(tmp_path_factory) -> dict[str, PrintEdition]:
-    builds = {
-        paper: ["build", "--pdf", "--paper", paper, "--out", tmp_path_factory.mktemp(paper)]
-        for paper in ("letter", "a5")
-    }
-    return {paper: PrintEdition(path) for paper, path in _build_all(builds).items()}
+def other_papers(print_builds) -> dict[str, PrintEdition]:
+    """The Letter and A5 editions the whole run shares (conftest.print_builds)."""
+    return {paper: PrintEdition(print_builds[paper].pdf) for paper in ("letter", "a5")}
 
 
 @pytest.fixture(scope="session", params=["a4", "letter", "a5"])

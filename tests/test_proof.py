@@ -94,11 +94,12 @@ def test_paragraph_numbers_stand_in_the_outer_margin(print_builds):
     of it on left-hand pages."""
     for build in (print_builds["a4"], print_builds["a4-one-sided"]):
         one_sided = "--no-blank-pages" in build.options
+        areas = [page.area for page in pdfproof.read_pages(build.pdf, "a4", one_sided)]
         with pymupdf.open(build.pdf) as document:
             checked = Counter()
             for index, page in enumerate(document):
                 number = index + 1
-                area = pdfproof.read_pages(build.pdf, "a4", one_sided)[index].area
+                area = areas[index]
                 for block in page.get_text("dict")["blocks"]:
                     for line in block.get("lines", []):
                         text = "".join(s["text"] for s in line["spans"]).strip()

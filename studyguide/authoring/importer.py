@@ -30,14 +30,16 @@ from studyguide.authoring.slugs import slugify
 from studyguide.authoring.tomledit import add_text, set_text_fields
 from studyguide.errors import BuildError, SourceRef, counted
 from studyguide.model import BookMeta
+from studyguide.sources.characters import (
+    MAX_TITLE,
+    name_error,
+    too_long_error,
+)
 from studyguide.sources.files import (
     CHAPTERS_DIR,
-    MAX_TITLE,
     METADATA_FILE,
     SOURCE_DIR,
-    name_error,
     read_text,
-    too_long_error,
 )
 from studyguide.sources.meta import SLUG, load_meta
 from studyguide.sources.trust import MAX_SOURCE_BYTES

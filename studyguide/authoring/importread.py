@@ -129,7 +129,7 @@ def _check_is_file(path: Path) -> None:
 
 def _check_characters(blocks: list[Block], path: Path) -> None:
     """A web page may spell a control character as an entity; the editions cannot hold it."""
-    from studyguide.sources.files import forbidden_character, forbidden_character_error
+    from studyguide.sources.characters import forbidden_character, forbidden_character_error
 
     for block in blocks:
         index = forbidden_character(block.text)

@@ -12,9 +12,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
+from studyguide.companion import FacilitatorPart
 from studyguide.editions import Edition, Job, Needs, register
 from studyguide.errors import BuildError
-from studyguide.model import Book, BookMeta, Chapter, FacilitatorPart, Medium, Reference
+from studyguide.model import Book, BookMeta, Chapter, Medium, Reference
 from studyguide.options import Options
 from studyguide.sources.files import FACILITATOR_DIR, facilitator_paths
 

@@ -7,6 +7,7 @@ laid out in parts (parts.py) and merged (merge.py).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -131,6 +132,23 @@ class PrintLayout:
         return shown
 
 
+def _lay_out_part(book: Book, blank_pages: bool, item: tuple[str, Path]) -> parts.PartLayout:
+    """One part laid out from page 1 (where it falls is set after), its PDF written."""
+    html, target = item
+    made = makeup.lay_out(html, book.root, 1, lay_out_html, blank_pages)
+    document = made.document
+    with atomic_output(target) as handle:
+        write_pdf(document, handle, book.meta.identifier)
+    return parts.PartLayout(
+        from_document(document, 1),
+        anchor_pages(document, 1),
+        len(document.pages),
+        made.pages,
+        made.faults,
+        note_continuations(document, 1),
+    )
+
+
 def lay_out_book(
     book: Book, options: Options, date: dt.datetime | None = None, progress: Progress = quiet
 ) -> PrintLayout:
@@ -143,22 +161,6 @@ def lay_out_book(
     def kept_at(html: str, target: Path) -> Path:
         return partcache.entry(
             options.out, f"{options.paper}-{sides}-{target.stem}", partcache.key(html)
-        )
-
-    def lay_out_part(item: tuple[str, Path]) -> parts.PartLayout:
-        """One part laid out from page 1 (where it falls is set after), its PDF written."""
-        html, target = item
-        made = makeup.lay_out(html, book.root, 1, lay_out_html, options.blank_pages)
-        document = made.document
-        with atomic_output(target) as handle:
-            write_pdf(document, handle, book.meta.identifier)
-        return parts.PartLayout(
-            from_document(document, 1),
-            anchor_pages(document, 1),
-            len(document.pages),
-            made.pages,
-            made.faults,
-            note_continuations(document, 1),
         )
 
     def lay_out_parts(items: list[tuple[str, Path]]) -> list[parts.PartLayout]:
@@ -175,9 +177,8 @@ def lay_out_book(
             names = ", ".join(items[index][1].stem[3:] for index in todo)
             progress(f"laying out {names}")
             prepare()  # WeasyPrint imported and patched once, before the workers fork
-            for index, laid in zip(
-                todo, map_parts(lay_out_part, [items[i] for i in todo]), strict=True
-            ):
+            one = functools.partial(_lay_out_part, book, options.blank_pages)
+            for index, laid in zip(todo, map_parts(one, [items[i] for i in todo]), strict=True):
                 html, target = items[index]
                 partcache.save(kept_at(html, target), target.read_bytes(), laid)
                 results[index] = laid

@@ -109,6 +109,13 @@ def unrule_questions_at_top(document: Any) -> None:
                 page_top = page._page_box.content_box_y()
                 if box.position_y + box.margin_top <= page_top + 1:
                     box.border_top_width = 0
+                elif box.position_y <= page_top + 1:
+                    # WeasyPrint keeps the top margin of a block inside a section at the top
+                    # of a page: the heading moves up to the page's top, rule and space gone
+                    lift = box.margin_top + box.border_top_width + box.padding_top
+                    for child in box.children:
+                        child.translate(0, -lift)
+                    box.margin_top = box.border_top_width = box.padding_top = 0
 
 
 def _stretch_points(lines: list[Any], body: float) -> list[tuple[float, float, float]]:
@@ -122,6 +129,8 @@ def _stretch_points(lines: list[Any], body: float) -> list[tuple[float, float, f
             continue  # a question's ruled lines stay evenly spaced
         if above.kind == "heading":
             continue  # a heading stays with what follows it (and an opener keeps its height)
+        if above.kind in ("figure", "caption") and below.anchor == above.anchor:
+            continue  # a figure's picture stays with its caption
         if below.anchor != above.anchor or below.kind != above.kind or gap > 0.5:
             weight = 1 + max(0.0, gap) / body + (1 if below.kind == "heading" else 0)
             most = MAX_STRETCH_TEXT if above.kind == below.kind == "text" else MAX_STRETCH
@@ -188,9 +197,9 @@ def finish(document: Any, first_page: int, two_sided: bool) -> list[Page]:
     def read() -> list[Page]:
         return [read_page(page, n) for n, page in enumerate(document.pages, first_page)]
 
+    unrule_questions_at_top(document)
     pages = read()
     fill_bands(document, pages)
-    unrule_questions_at_top(document)
     pages = read()
     body = body_line_height(pages)
     ends = last_pages(pages)

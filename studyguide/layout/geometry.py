@@ -16,6 +16,7 @@ ADDED_HYPHENS = ("\u2010", "-")  # what WeasyPrint draws where it breaks at a so
 HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "dt"})  # a glossary term heads its entry
 HEADING_CLASSES = frozenset({"part-label", "chapter-head", "book-title", "book-subtitle"})
 ANSWER_LINE = "answer-line"
+FIGURE_CLASS = "figure"  # a figure (render/templates/_markup.html.j2): a picture and its caption
 SECTIONS = ("chapter", "glossary", "references")  # what a chapter is, for "its last page"
 
 
@@ -29,7 +30,9 @@ class Line:
     right: float  # where its last glyph ends
     limit: float  # where the measure ends (the containing block's right edge)
     text: str
-    kind: str  # "text", "heading", "question", "answer" (a ruled line), "note", "head", "folio"
+    # "text", "heading", "question", "answer" (a ruled line), "note", "head", "folio",
+    # "figure" (a figure's picture: one Line as tall as it), "caption" (a figure's caption)
+    kind: str
     anchor: str = ""  # the nearest element with an id around it
     section: str = ""  # the id of the chapter (or glossary, sources) it belongs to
     hyphenated: bool = False  # it ends with a hyphen the layout added
@@ -109,6 +112,8 @@ def _around(box: Any, outer: _Around) -> _Around:
             section = own
     if tag in HEADING_TAGS or classes & HEADING_CLASSES:
         kind = "heading"
+    elif tag == "figcaption":
+        kind = "caption"
     elif tag == "li" and kind != "heading" and outer.kind == "questions":
         kind = "question"
     elif "questions" in classes:
@@ -194,6 +199,9 @@ def _lines(box: Any, around: _Around, block: Any = None) -> Iterator[tuple[Any, 
     if ANSWER_LINE in _classes(box):
         yield box, _Around(here.anchor, here.section, "answer"), block
         return
+    if isinstance(box, boxes.ReplacedBox) or {FIGURE_CLASS, "decorative"} <= _classes(box):
+        yield box, _Around(here.anchor, here.section, "figure"), block  # a picture, whole
+        return
     if isinstance(box, boxes.BlockContainerBox):
         block = box
     for child in getattr(box, "children", []) or []:
@@ -216,11 +224,12 @@ def _line(box: Any, around: _Around, kind: str, block: Any = None) -> Line | Non
             return None
         kind = "question" if kind == "text" and around.kind == "question" else kind
         kind = "heading" if around.kind == "heading" else kind
+        kind = "caption" if kind == "text" and around.kind == "caption" else kind
         right = _right(box)
         hyphenated = text.rstrip(" ").endswith(ADDED_HYPHENS) and _ends_with_added_hyphen(box)
         start, bare, head = _broken_word(box) if hyphenated else (0.0, 0.0, "")
         top, height = box.position_y, box.height
-    else:  # a ruled writing line: a block with a border at its foot
+    else:  # a ruled writing line (a block with a border at its foot), or a picture
         text, right, hyphenated = "", box.position_x + box.width, False
         start, bare, head = 0.0, 0.0, ""
         top, height = box.position_y, box.margin_height()
@@ -232,7 +241,7 @@ def _line(box: Any, around: _Around, kind: str, block: Any = None) -> Line | Non
         right * PT,
         limit * PT,
         text.strip(),
-        "answer" if kind == "answer" or around.kind == "answer" else kind,
+        around.kind if around.kind in ("answer", "figure") else kind,
         around.anchor,
         around.section,
         hyphenated,

@@ -10,7 +10,10 @@ part holds whole chapters, so a mend never moves another part's pages):
 - a contents entry of several lines is broken where its lines come out even (as headings
   are balanced), its leader and page number still in their column;
 - a chapter whose last page would hold three lines or fewer carries more of its last
-  paragraph over, or is set a little tighter so that it ends a page sooner.
+  paragraph over, or is set a little tighter so that it ends a page sooner;
+- a figure that went to the next page, leaving a hole, is moved after the text that
+  follows it, which then fills the page (or before the text before it, or set a little
+  smaller: figureplace.py).
 
 The layout itself continues a note that does not fit under its call at the foot of the next
 page (patches/footnotes.py) and avoids a hyphen at a page's foot (patches/typesetting.py);
@@ -26,7 +29,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from studyguide.layout import finishing, proof
+from studyguide.layout import figureplace, finishing, proof
 from studyguide.layout.geometry import Line, Page, body_line_height
 
 MAX_ROUNDS = 6
@@ -46,9 +49,11 @@ class Mends:
     new_pages: set[str] = field(default_factory=set)  # blocks that begin a page
     toc_breaks: dict[str, tuple[int, ...]] = field(default_factory=dict)  # entry → after words
     tighter: dict[str, int] = field(default_factory=dict)  # chapter → step of TIGHTER
+    figures: figureplace.FigureMends = field(default_factory=figureplace.FigureMends)
 
     def key(self) -> tuple[Any, ...]:
         return (
+            self.figures.key(),
             tuple(sorted(self.toc_breaks.items())),
             tuple(sorted(self.breaks)),
             tuple(sorted(self.new_pages)),
@@ -60,6 +65,7 @@ class Mends:
 
     def css(self) -> str:
         rules = [f"#{i} {{ widows: {n}; }}" for i, n in sorted(self.widows.items())]
+        rules += [self.figures.css()] if self.figures.heights else []
         rules += [f"#{i} {{ break-before: page; }}" for i in sorted(self.new_pages)]
         for chapter, step in sorted(self.tighter.items()):
             factor = TIGHTER[step - 1]
@@ -94,6 +100,7 @@ class Mends:
         for element, head in self.joined:
             for found in tree.xpath(f'//*[@id="{element}"]'):
                 _join_compound(found, head)
+        self.figures.apply(tree)
         style = tree.find(".//style")
         if style is not None:
             style.text = (style.text or "") + "\n/* page makeup */\n" + self.css() + "\n"
@@ -311,7 +318,9 @@ def mend(faults: list[proof.Fault], pages: list[Page], mends: Mends) -> bool:
                 mends.joined.add((fault.anchor, head))
     # A hole's or a runt's mend moves every page after it: the first, one at a time.
     for fault in faults:
-        if fault.code == "hole" and _mend_hole(fault, pages, mends):
+        if fault.code == "hole" and (
+            mends.figures.mend_hole(fault, pages) or _mend_hole(fault, pages, mends)
+        ):
             break
         if fault.code == "runt" and _mend_runt(fault, pages, mends, body):
             break

@@ -44,50 +44,16 @@ def merge(
         if date is not None:
             _date(merged, date)
         tree = merged.Root.StructTreeRoot
-        document_element = tree.K[0]
         parent_tree = dict(NumberTree(tree.ParentTree).items())
         destinations = dict(NameTree(merged.Root.Names.Dests).items())
         element_ids = dict(NameTree(tree.IDTree).items()) if "/IDTree" in tree else {}
         for index, (path, blank_before) in enumerate(parts[1:], start=1):
-            part = pikepdf.open(path)
-            _retag_font_subsets(part, index)
             if blank_before:
                 _add_blank_page(merged)
-            offset = max(parent_tree, default=-1) + 1
-            first_page = len(merged.pages)
-            with warnings.catch_warnings():  # the destinations are merged below, by name
-                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
-                merged.pages.extend(part.pages)
-            for page in merged.pages[first_page:]:
-                _move_struct_keys(page.obj, offset)
-            part_tree = part.Root.StructTreeRoot
-            part_document = part_tree.K[0]
-            del part_document["/P"]  # not to copy the part's tree root along with it
-            copied = merged.copy_foreign(part_document)
-            for element in copied.K:
-                element.P = document_element
-                document_element.K.append(element)
-            for key, value in NumberTree(part_tree.ParentTree).items():
-                parent_tree[key + offset] = _copy(merged, value)
-            for name, value in NameTree(part.Root.Names.Dests).items():
-                destinations[name] = _copy(merged, value)
-            if "/IDTree" in part_tree:
-                for name, value in NameTree(part_tree.IDTree).items():
-                    element_ids[name] = merged.copy_foreign(value)
-            if "/Outlines" in part.Root:
-                _append_outline(merged, merged.copy_foreign(part.Root.Outlines))
-            _take_stream_data(merged, part)
-            part.close()
-        _write_parent_tree(merged, tree, parent_tree)
-        names = NameTree.new(merged)
-        for name in sorted(destinations):
-            names[name] = destinations[name]
-        merged.Root.Names.Dests = names.obj
-        if element_ids:
-            ids = NameTree.new(merged)
-            for name in sorted(element_ids):
-                ids[name] = element_ids[name]
-            tree.IDTree = ids.obj
+            with pikepdf.open(path) as part:
+                _retag_font_subsets(part, index)
+                _append(merged, part, parent_tree, destinations, element_ids)
+        _write_trees(merged, parent_tree, destinations, element_ids)
         _join_links(merged, set(destinations))
         if folios is not None:
             from studyguide.layout.folios import stamp
@@ -99,6 +65,59 @@ def merge(
             deterministic_id=True,
             object_stream_mode=pikepdf.ObjectStreamMode.generate,
         )
+
+
+def _append(
+    merged: pikepdf.Pdf,
+    part: pikepdf.Pdf,
+    parent_tree: dict,
+    destinations: dict,
+    element_ids: dict,
+) -> None:
+    """Append a part's pages, its structure elements under the book's document element, its
+    destinations, element ids and outline, to the book."""
+    document_element = merged.Root.StructTreeRoot.K[0]
+    offset = max(parent_tree, default=-1) + 1
+    first_page = len(merged.pages)
+    with warnings.catch_warnings():  # the destinations are merged below, by name
+        warnings.simplefilter("ignore", pikepdf.PageCopyWarning)
+        merged.pages.extend(part.pages)
+    for page in merged.pages[first_page:]:
+        _move_struct_keys(page.obj, offset)
+    part_tree = part.Root.StructTreeRoot
+    part_document = part_tree.K[0]
+    del part_document["/P"]  # not to copy the part's tree root along with it
+    copied = merged.copy_foreign(part_document)
+    for element in copied.K:
+        element.P = document_element
+        document_element.K.append(element)
+    for key, value in NumberTree(part_tree.ParentTree).items():
+        parent_tree[key + offset] = _copy(merged, value)
+    for name, value in NameTree(part.Root.Names.Dests).items():
+        destinations[name] = _copy(merged, value)
+    if "/IDTree" in part_tree:
+        for name, value in NameTree(part_tree.IDTree).items():
+            element_ids[name] = merged.copy_foreign(value)
+    if "/Outlines" in part.Root:
+        _append_outline(merged, merged.copy_foreign(part.Root.Outlines))
+    _take_stream_data(merged, part)
+
+
+def _write_trees(
+    merged: pikepdf.Pdf, parent_tree: dict, destinations: dict, element_ids: dict
+) -> None:
+    """The merged book's parent tree, destinations and element ids, each sorted."""
+    tree = merged.Root.StructTreeRoot
+    _write_parent_tree(merged, tree, parent_tree)
+    names = NameTree.new(merged)
+    for name in sorted(destinations):
+        names[name] = destinations[name]
+    merged.Root.Names.Dests = names.obj
+    if element_ids:
+        ids = NameTree.new(merged)
+        for name in sorted(element_ids):
+            ids[name] = element_ids[name]
+        tree.IDTree = ids.obj
 
 
 def _date(pdf: pikepdf.Pdf, date: dt.datetime) -> None:

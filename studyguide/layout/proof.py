@@ -181,6 +181,8 @@ def runts(pages: list[Page], body: float) -> Iterator[Fault]:
         if first_of_section == page.number:
             continue  # a chapter of one page
         lines = [line for line in page.lines if line.kind != "heading"]
+        if any(line.kind == "figure" for line in lines):
+            continue  # a picture fills a page as lines of text do
         if 0 < len(lines) <= RUNT_LINES and (page.number - 1) in by_number:
             yield Fault(
                 page.number,
@@ -221,6 +223,26 @@ def overfull(pages: list[Page], body: float) -> Iterator[Fault]:
                 )
 
 
+def split_figures(pages: list[Page], body: float) -> Iterator[Fault]:
+    """A figure's picture on one page and its caption (or part of it) on another."""
+    seen: dict[str, int] = {}
+    for page in pages:
+        for line in page.lines:
+            if line.kind not in ("figure", "caption") or not line.anchor:
+                continue
+            first = seen.setdefault(line.anchor, page.number)
+            if first != page.number:
+                seen[line.anchor] = page.number  # (one fault a page turn)
+                yield Fault(
+                    page.number,
+                    "figure-split",
+                    f"figure {line.anchor.removeprefix('fig-')} begins on p. {first} and "
+                    "ends on this page",
+                    line.anchor,
+                    line.section,
+                )
+
+
 RULES: dict[str, Rule] = {
     "hole": holes,
     "note-away": notes_away,
@@ -229,6 +251,7 @@ RULES: dict[str, Rule] = {
     "runt": runts,
     "head-wraps": wrapped_heads,
     "overfull": overfull,
+    "figure-split": split_figures,
 }
 
 

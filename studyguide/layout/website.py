@@ -21,7 +21,13 @@ from studyguide.model import Book, Medium
 from studyguide.render.documents import EpubDocument, check_xhtml, font_stylesheet, style_text
 from studyguide.render.markup import render_template
 from studyguide.render.search import Record
-from studyguide.render.views import SOURCES_FILE, BookView, ChapterView, document_name
+from studyguide.render.views import (
+    SOURCES_FILE,
+    BookView,
+    ChapterView,
+    document_name,
+    image_name,
+)
 
 STYLESHEET = "style.css"
 INDEX = "index.html"
@@ -134,6 +140,8 @@ def build_site(
     files[STYLESHEET] = stylesheet(view.book, styles).encode("utf-8")
     for name in SCRIPTS:
         files[name] = resources.files("studyguide.render").joinpath("scripts", name).read_bytes()
+    for image in view.book.images.values():  # the figures' pictures: figures/…
+        files[image_name(image.path, Medium.WEB)] = image.data
     return SiteBuild(files, records)
 
 

@@ -30,6 +30,10 @@ TYPES = {
     ".json": "application/json",
     ".pdf": "application/pdf",
     ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",  # the figures' pictures (checked: nothing in them runs)
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
 }
 # The pages run no script but the reload script, load nothing from elsewhere, and cannot be
 # framed by another site.
@@ -108,7 +112,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
-        if suffix == ".html":
+        if suffix in (".html", ".svg"):
             self.send_header("Content-Security-Policy", POLICY)
         self.end_headers()
         if body:

@@ -12,13 +12,14 @@ from lxml import etree
 
 from studyguide.errors import BuildError, SourceRef
 from studyguide.labels import Labels, primary
-from studyguide.model import Book, Chapter, Kind
+from studyguide.model import Book, Chapter, Kind, Medium
 from studyguide.render.markup import STYLES_DIR, TEMPLATES_DIR, render_template
 from studyguide.render.views import (
     SOURCES_FILE,
     BookView,
     ChapterView,
     chapter_semantics,
+    listed_figures,
 )
 
 
@@ -166,6 +167,7 @@ def render_navigation(book: Book, pages: list[PageEntry], cover: bool) -> tuple[
         "bodymatter": body,
         "max_page": max((int(p.label) for p in pages if p.label.isdigit()), default=0),
         "labels": labels,
+        "figures": listed_figures(book, Medium.EPUB),
     }
     nav = render_template(book.root, "nav.xhtml.j2", **values)
     check_xhtml(book.root, "nav.xhtml.j2", "nav.xhtml", nav)

@@ -15,7 +15,7 @@ from lxml import etree
 
 from studyguide import __version__, cache
 from studyguide.errors import BuildError
-from studyguide.model import Book
+from studyguide.model import Book, Medium
 from studyguide.render.documents import (
     EpubDocument,
     PageEntry,
@@ -24,7 +24,7 @@ from studyguide.render.documents import (
     style_text,
 )
 from studyguide.render.typeface import Face
-from studyguide.render.views import BookView
+from studyguide.render.views import BookView, image_name
 
 XHTML = "application/xhtml+xml"
 
@@ -100,7 +100,7 @@ def build_epub_package(
     package = epub.EpubBook()
     view = _metadata(package, book, modified)
     source = page_source or f"{book.meta.identifier}#print-edition"
-    _accessibility_metadata(package, bool(pages), source, _summary(view))
+    _accessibility_metadata(package, bool(pages), source, _summary(view), bool(book.figures))
     _resources(package, book, fonts, cover_png, styles)
     spine: list[object] = []
     for document in documents:
@@ -186,7 +186,7 @@ def _resources(
     cover_png: bytes | None,
     styles: Sequence[str] = (),
 ) -> None:
-    """The stylesheet, the font subsets and the cover image."""
+    """The stylesheet, the font subsets, the figures' images and the cover image."""
     package.add_item(
         epub.EpubItem(
             uid="css",
@@ -202,6 +202,15 @@ def _resources(
                 file_name=f"fonts/{face.stem}.ttf",
                 media_type="font/ttf",
                 content=data,
+            )
+        )
+    for number, image in enumerate(book.images.values(), start=1):
+        package.add_item(
+            epub.EpubItem(
+                uid=f"figure-image-{number}",
+                file_name=image_name(image.path, Medium.EPUB),
+                media_type=image.media_type,
+                content=image.data,
             )
         )
     if cover_png is not None:
@@ -223,16 +232,19 @@ def _summary(view: BookView) -> str:
         if len(titles) > 1
         else titles[0]
     )
-    return view.labels.format("summary", titles=joined)
+    return view.labels.format("summary_figures" if view.book.figures else "summary", titles=joined)
 
 
 def _accessibility_metadata(
-    package: epub.EpubBook, has_pages: bool, source: str, summary: str
+    package: epub.EpubBook, has_pages: bool, source: str, summary: str, figures: bool
 ) -> None:
     def add(prop: str, value: str) -> None:
         package.add_metadata(None, "meta", value, {"property": prop})
 
     add("schema:accessMode", "textual")
+    if figures:  # pictures, each with a text alternative: the text alone suffices too
+        add("schema:accessMode", "visual")
+        add("schema:accessModeSufficient", "textual,visual")
     add("schema:accessModeSufficient", "textual")
     features = [
         "structuralNavigation",

@@ -18,12 +18,25 @@ from markdown_it.renderer import RendererHTML
 from markdown_it.utils import OptionsDict
 from markupsafe import Markup
 
-from studyguide.model import Medium, Node, Note
+from studyguide.model import Figure, Medium, Node, Note
 from studyguide.render.markup import unbroken_compounds
 from studyguide.render.typeset import Typesetter
 
 # The parser's options as far as rendering reads them: CommonMark's, which emit XHTML.
 OPTIONS = OptionsDict({**commonmark.make()["options"], "html": False, "typographer": False})
+
+
+@dataclass(frozen=True)
+class FigureView:
+    """A figure as an edition shows it: where its image is, its number's words, its size."""
+
+    figure: Figure
+    src: str  # the image as the edition names it: "figures/map.svg" on a screen
+    href: str  # where a link to it goes
+    label: str  # "Figure 1"
+    width: int  # the image's own size, in CSS pixels
+    height: int
+    vector: bool
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,7 @@ class Targets:
     # facilitator's companion): (text id, paragraph number) → its page; then a reference
     # is "¶ 12 (p. 17)" in words, not a link.
     paragraph_page: Callable[[str, int], str] | None = None
+    figures: Mapping[str, FigureView] = field(default_factory=dict)  # Figure.key → its view
 
 
 @dataclass
@@ -103,6 +117,15 @@ class BookRenderer(RendererHTML):
                     out.append(self._text(after, after.content[moved:], state))
                     index += 2
                     continue
+            key = node.meta.get("figure") if node.type == "link_open" else None
+            if key and key in state.targets.figures:
+                end = _link_end(tokens, index)
+                inner = self.renderInline(tokens[index + 1 : end], options, env)
+                view = state.targets.figures[key]
+                words = Markup(inner) if inner.strip() else view.label
+                out.append(str(state.targets.macros.figure_link(view, words)))
+                index = end + 1
+                continue
             slug = node.meta.get("term") if node.type == "link_open" else None
             if slug:
                 end = _link_end(tokens, index)
@@ -275,6 +298,15 @@ class BookRenderer(RendererHTML):
         if start is not None and str(start) != "1":
             opening = opening[:-1] + f' start="{start}">'
         return opening + "\n"
+
+    def figure(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
+        """A picture with its number, caption and credit (sources/figures.py)."""
+        state = self._state(env)
+        view = state.targets.figures.get(tokens[idx].meta["key"])
+        if view is None:
+            return ""
+        medium = state.targets.medium.value
+        return str(state.targets.macros.figure(view, medium)) + "\n"
 
     def citation(self, tokens: Sequence[Node], idx: int, options: OptionsDict, env: Any) -> str:
         targets = self._state(env).targets

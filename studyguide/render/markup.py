@@ -45,6 +45,9 @@ class ApparatusClasses:
     answer_space: str = "answer-space"
     backlinks: str = "backlinks"  # the EPUB glossary's links back to the text
     web_only: str = "web-only"  # the web edition's links from a glossary entry to the text
+    # A figure: shown by every edition, but print may move it past the text after it (to
+    # the next page's top, layout/makeup.py), so the page map counts no words of it.
+    figure: str = "figure"
 
     def all(self) -> frozenset[str]:
         return frozenset(getattr(self, f.name) for f in fields(self))

@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from studyguide.labels import Labels, Name, Names, primary
 from studyguide.model import Book, Chapter, Kind, Medium, Node, Note, Term, TermLink, Text
-from studyguide.render.html import ACRONYM, Fragment, Targets, render
+from studyguide.render.html import ACRONYM, FigureView, Fragment, Targets, render
 from studyguide.render.markup import macros
 from studyguide.render.typeset import Typesetter
 
@@ -75,6 +75,13 @@ class BookView:
     chapters_html: list[ChapterView]
     glossary_html: list[TermView] = field(default_factory=list)
     edition_date: dt.date | None = None  # the edition's date, or the build's
+    figures_shown: list[FigureView] = field(default_factory=list)  # numbered, in order
+
+    @property
+    def list_of_figures(self) -> list[FigureView]:
+        """The figures the front matter lists: a book's three or more, none below that."""
+        shown = self.figures_shown
+        return shown if len(shown) >= MIN_LISTED_FIGURES else []
 
     @property
     def labels(self) -> Labels:
@@ -176,6 +183,44 @@ class BookView:
 
 
 SOURCES_FILE = "sources.xhtml"  # the EPUB's "Sources for the notes"
+MIN_LISTED_FIGURES = 3  # a list of figures in the front matter from this many on
+FIGURES_DIR = "figures"  # where the EPUB and the web edition keep the book's images
+
+
+def image_name(path: str, medium: Medium) -> str:
+    """An image as an edition names it: the print layout reads it from the book's folder
+    (images/map.svg); the EPUB and the web edition carry it as figures/map.svg (images/
+    of the EPUB holds its cover)."""
+    if medium is Medium.PRINT:
+        return path
+    return f"{FIGURES_DIR}/{path.split('/', 1)[1]}"
+
+
+def listed_figures(book: Book, medium: Medium) -> list[FigureView]:
+    """The figures a list of figures shows: the numbered ones, where there are three or more."""
+    shown = [view for view in figure_views(book, medium).values() if not view.figure.decorative]
+    return shown if len(shown) >= MIN_LISTED_FIGURES else []
+
+
+def figure_views(book: Book, medium: Medium) -> dict[str, FigureView]:
+    """Each figure as `medium` shows it: its image's name, where a link to it goes, its
+    number's words ("Figure 1")."""
+    files = {chapter.path: chapter.file_name for chapter in book.chapters}
+    views = {}
+    for figure in book.figures:
+        image = book.images[figure.image]
+        document = files.get(figure.source.path, "glossary.xhtml")
+        where = "" if medium is Medium.PRINT else document_name(document, medium)
+        views[figure.key] = FigureView(
+            figure,
+            image_name(figure.image, medium),
+            f"{where}#{figure.id}",
+            book.labels.format("figure", number=figure.number),
+            round(image.width),
+            round(image.height),
+            image.vector,
+        )
+    return views
 
 
 def targets(book: Book, medium: Medium) -> Targets:
@@ -194,6 +239,7 @@ def targets(book: Book, medium: Medium) -> Targets:
             Typesetter.for_book(book.meta.language, names),
             marks=marks(book),
             labels=book.labels,
+            figures=figure_views(book, medium),
         )
     where = {place: document_name(name, medium) for place, name in book.paragraph_files().items()}
     glossary = document_name("glossary.xhtml", medium)
@@ -208,6 +254,7 @@ def targets(book: Book, medium: Medium) -> Targets:
         abbreviations=abbreviations(book),
         marks=marks(book),
         labels=book.labels,
+        figures=figure_views(book, medium),
     )
 
 
@@ -333,7 +380,8 @@ def render_book(book: Book, medium: Medium, built: dt.date | None = None) -> Boo
         back = backlinks(book, firsts, placed, labels) if medium is Medium.EPUB else []
         html = render(term.definition, Fragment(links, first))
         glossary.append(TermView(term, html, firsts, back))
-    return BookView(book, chapters, glossary, book.meta.edition.date or built)
+    shown = [view for view in links.figures.values() if not view.figure.decorative]
+    return BookView(book, chapters, glossary, book.meta.edition.date or built, shown)
 
 
 def chapter_semantics(book: Book) -> list[str]:

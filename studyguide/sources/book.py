@@ -12,9 +12,10 @@ from markdown_it import MarkdownIt
 from studyguide.errors import BuildError, BuildErrors, ErrorCollector, SourceRef
 from studyguide.labels import Labels, base_table
 from studyguide.labels.grammar import TermForms
-from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Term
+from studyguide.model import Book, BookMeta, Chapter, Citation, Kind, Node, Term
 from studyguide.sources.chapters import parse_chapter
 from studyguide.sources.checks import check_fidelity
+from studyguide.sources.figures import check_figure_links, collect_figures
 from studyguide.sources.files import (
     METADATA_FILE,
     ChapterFile,
@@ -57,9 +58,13 @@ def load_book(root: Path) -> Book:
     _check_paragraph_links(meta, chapters, terms, texts or [], errors)
     references = load_references(root, labels, errors)
     check_citations(citations(chapters, terms), references, errors)
+    figures, images = collect_figures(root, chapters, terms, errors)
+    check_figure_links(_linking_nodes(chapters, terms), {figure.key for figure in figures}, errors)
     errors.raise_if_any()
     assert meta is not None  # else an error was raised
-    book = Book(meta, root, tuple(chapters), tuple(terms), tuple(references), labels)
+    book = Book(
+        meta, root, tuple(chapters), tuple(terms), tuple(references), labels, figures, images
+    )
     check_fidelity(book)
     return book
 
@@ -140,6 +145,18 @@ def _check_order(chapters: list[Chapter], errors: ErrorCollector) -> None:
                 )
             )
         highest = max(highest, rank[chapter.kind])
+
+
+def _linking_nodes(chapters: list[Chapter], terms: list[Term]) -> list[tuple[Path, list[Node]]]:
+    """Each source's Markdown that may hold links: its body, notes, questions, definitions."""
+    linking = []
+    for chapter in chapters:
+        nodes = [*chapter.body]
+        nodes += [node for note in chapter.notes for node in note.nodes]
+        nodes += [node for question in chapter.questions for node in question.nodes]
+        linking.append((chapter.path, nodes))
+    linking += [(term.path, list(term.definition)) for term in terms]
+    return linking
 
 
 def _check_paragraph_links(

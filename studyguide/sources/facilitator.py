@@ -18,8 +18,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
+from studyguide.companion import Activity, Companion, FacilitatorPart
 from studyguide.errors import BuildError, ErrorCollector, SourceRef, counted
-from studyguide.model import Activity, Book, Chapter, Citation, Companion, FacilitatorPart
+from studyguide.model import Book, Chapter, Citation
 from studyguide.sources.chapters import matching_close
 from studyguide.sources.files import FACILITATOR_DIR, SourceFile, read_facilitator_files
 from studyguide.sources.frontmatter import check_keys, read_front_matter

@@ -12,7 +12,7 @@ import yaml
 from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
-from studyguide.sources.files import MAX_TITLE, name_error, too_long_error
+from studyguide.sources.characters import MAX_TITLE, name_error, too_long_error
 
 # libyaml's loader where PyYAML was built with it: the same errors, several times faster.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

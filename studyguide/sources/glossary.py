@@ -8,7 +8,8 @@ from markdown_it import MarkdownIt
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.model import Citation, Term
-from studyguide.sources.files import MAX_TITLE, GlossaryFile, too_long_error
+from studyguide.sources.characters import MAX_TITLE, too_long_error
+from studyguide.sources.files import GlossaryFile
 from studyguide.sources.frontmatter import check_keys, read_front_matter, required_text
 from studyguide.sources.inline import check_inline, check_nesting, unknown_term
 from studyguide.sources.markdown import ParseState, TermMatcher, make_front_matter_parser
@@ -140,6 +141,7 @@ def parse_glossary(
         state.unknown_links.clear()
         state.citations.clear()
         state.undefined_notes.clear()
+        state.figure_prefix = source.slug
         term = parse_term(md, source, state, errors)
         for slug, line in state.unknown_links:
             errors.add(unknown_term(slug, SourceRef(source.path, line), explicit_only))

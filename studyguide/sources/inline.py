@@ -1,4 +1,5 @@
-"""Mistakes inside running text: images, links the editions cannot carry, stray note calls."""
+"""Mistakes inside running text: images outside a figure, links the editions cannot carry,
+stray note calls."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from urllib.parse import unquote
 from markdown_it.token import Token
 
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
+from studyguide.sources.figures import inline_image_error
 from studyguide.sources.files import GLOSSARY_NAME
 from studyguide.sources.markdown import TERM_SCHEME, TermMatcher, has_scheme
-from studyguide.sources.nodes import PARAGRAPH_LINK, walk_inline
+from studyguide.sources.nodes import FIGURE_LINK, PARAGRAPH_LINK, walk_inline
 
 _ALLOWED_SCHEMES = ("http://", "https://", "mailto:")
 _SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//")
@@ -34,28 +36,6 @@ def _local_target(source: Path, ref: str) -> tuple[Path, bool]:
     return target, target.is_relative_to(book)
 
 
-def _image_error(src: str, path: Path, line: int) -> BuildError:
-    """Images are not supported; say also what else is wrong with this one."""
-    why = "the editions carry no images"
-    code = "markdown.image"
-    if _SCHEME.match(src) and not has_scheme(src, "data:"):
-        why = "it is remote, and the build never fetches anything from the network"
-        code = "markdown.remote"
-    elif not has_scheme(src, "data:"):
-        target, inside = _local_target(path, src)
-        if not inside:
-            why = "it is outside the book's folder, and the editions carry no images"
-        elif not target.is_file():
-            why = "there is no such file, and the editions carry no images"
-    shown = src if len(src) <= 80 else src[:79] + "…"
-    return BuildError(
-        SourceRef(path, line),
-        f"image '{shown}' is not allowed: {why}",
-        "remove the image; describe it in words if it matters",
-        code,
-    )
-
-
 def _link_error(href: str, path: Path, line: int) -> BuildError:
     what = f"link to '{href}' is not allowed"
     if not re.match(r"[a-zA-Z][a-zA-Z0-9+.-]*:|#|//", href):
@@ -69,8 +49,9 @@ def _link_error(href: str, path: Path, line: int) -> BuildError:
     return BuildError(
         SourceRef(path, line),
         what,
-        "link to a web address (https://…), a glossary entry (term:slug) or "
-        "a paragraph of the article (#p-12); the editions carry no other files",
+        "link to a web address (https://…), a glossary entry (term:slug), "
+        "a paragraph of the article (#p-12) or a figure (#fig-map); the editions carry no "
+        "other files",
         "markdown.link",
     )
 
@@ -104,7 +85,7 @@ def check_inline(
     link_depth = 0
     for child, line, _ in walk_inline(tokens):
         if child.type == "image":
-            errors.add(_image_error(str(child.attrGet("src") or ""), path, line))
+            errors.add(inline_image_error(str(child.attrGet("src") or ""), path, line))
         elif child.type == "link_close":
             link_depth = max(0, link_depth - 1)
         elif child.type == "footnote_ref":
@@ -115,6 +96,8 @@ def check_inline(
             link_depth += 1
             href = str(child.attrGet("href") or "")
             if has_scheme(href, TERM_SCHEME) or PARAGRAPH_LINK.fullmatch(href):
+                continue
+            if FIGURE_LINK.fullmatch(href):  # checked once every figure is known
                 continue
             if not any(has_scheme(href, scheme) for scheme in _ALLOWED_SCHEMES):
                 errors.add(_link_error(href, path, line))

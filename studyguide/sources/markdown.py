@@ -11,6 +11,7 @@ from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
@@ -19,6 +20,7 @@ from mdit_py_plugins.superscript import superscript_plugin
 
 from studyguide.labels.grammar import TermForms
 from studyguide.labels.tables import package_table
+from studyguide.sources.figures import ATTRIBUTES, figures_rule
 
 QUESTIONS = "questions"
 SIGNATURE = "signature"
@@ -117,6 +119,9 @@ class ParseState:
     citations: list[tuple[str, int]] = field(default_factory=list)
     # (label, 1-based line) of each [^label] left as text: a note call with no definition
     undefined_notes: list[tuple[str, int]] = field(default_factory=list)
+    # what a figure's key begins with where it has no id of its own: a glossary entry's
+    # slug ("" in a chapter: its number)
+    figure_prefix: str = ""
 
 
 def has_scheme(href: str, scheme: str) -> bool:
@@ -280,7 +285,8 @@ def make_front_matter_parser() -> MarkdownIt:
 
 def make_parser() -> MarkdownIt:
     """CommonMark (which emits XHTML) with front matter, footnotes, the book's blocks, and
-    superscript and subscript (`1^er^`, `H~2~O`: as a page's <sup> and <sub> are imported).
+    superscript and subscript (`1^er^`, `H~2~O`: as a page's <sup> and <sub> are imported),
+    and figures (an image alone in a paragraph: sources/figures.py).
 
     Raw HTML is switched off, so `<b>` in a chapter is shown as text and the XHTML stays
     well-formed. The footnote plugin's tail rule is off: notes are collected by the parser
@@ -295,10 +301,13 @@ def make_parser() -> MarkdownIt:
         .use(container_plugin, BIBLIOGRAPHY)
         .use(superscript_plugin)
         .use(sub_plugin)
+        # `{#id .decorative credit="…"}` after an image only: a figure's (figures.py)
+        .use(attrs_plugin, after=("image",), allowed=ATTRIBUTES)
     )
     md.disable("footnote_tail")
     md.inline.ruler.before("link", "citation", _citation_rule)
     md.inline.ruler.before("link", "paragraph_ref", _paragraph_reference_rule)
     md.core.ruler.before("text_join", "studyguide_note_calls", _undefined_notes_rule)
     md.core.ruler.push("studyguide_glossary", _glossary_links_rule)
+    md.core.ruler.push("studyguide_figures", figures_rule)
     return md

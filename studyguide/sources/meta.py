@@ -20,12 +20,14 @@ from typing import Any
 from studyguide.errors import BuildError, ErrorCollector
 from studyguide.labels.tables import check_labels
 from studyguide.model import BookMeta, EditionInfo, Person, Publication, Rights, Text
-from studyguide.sources.files import (
+from studyguide.sources.characters import (
     MAX_TITLE,
-    METADATA_FILE,
-    SOURCE_DIR,
     forbidden_character,
     forbidden_character_error,
+)
+from studyguide.sources.files import (
+    METADATA_FILE,
+    SOURCE_DIR,
 )
 from studyguide.sources.metacheck import LANGUAGE, SLUG, TYPEFACE, Checker, Field
 from studyguide.sources.parallelmeta import read_parallel

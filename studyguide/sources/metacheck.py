@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from studyguide.errors import BuildError, ErrorCollector
-from studyguide.sources.files import name_error, too_long_error
+from studyguide.sources.characters import name_error, too_long_error
 from studyguide.sources.tomlfile import Key, TomlFile
 
 LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*")

@@ -13,6 +13,8 @@ from studyguide.model import Node, Nodes
 
 # `#p-12`: paragraph 12 of the chapter's own text; `#p-gettysburg-12`: of the text so named.
 PARAGRAPH_LINK = re.compile(r"#p-(?:(?P<text>[a-z0-9]+(?:-[a-z0-9]+)*)-)?(?P<number>\d+)")
+# `#fig-map`: the figure whose id is `map` (`{#map}` after its image), or `#fig-2-1`.
+FIGURE_LINK = re.compile(r"#fig-(?P<key>[a-z0-9]+(?:-[a-z0-9]+)*)")
 
 
 def freeze(token: Token, meta: dict[str, Any] | None = None) -> Node:
@@ -25,6 +27,9 @@ def freeze(token: Token, meta: dict[str, Any] | None = None) -> Node:
         if found:  # a link to ¶ N: each edition says where it is
             extra["paragraph"] = int(found["number"])
             extra["paragraph_text"] = found["text"] or ""
+        figure = FIGURE_LINK.fullmatch(str(token.attrGet("href") or ""))
+        if figure:  # a link to a figure: "Figure 1" where it has no words of its own
+            extra["figure"] = figure["key"]
     return Node(
         type=token.type,
         tag=token.tag,

@@ -14,7 +14,8 @@ from typing import Any
 from studyguide.errors import BuildError, ErrorCollector, SourceRef
 from studyguide.labels import Labels
 from studyguide.model import Citation, Reference
-from studyguide.sources.files import REFERENCES_FILE, name_error
+from studyguide.sources.characters import name_error
+from studyguide.sources.files import REFERENCES_FILE
 from studyguide.sources.tomlfile import TomlFile, read_toml
 
 KEY = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
