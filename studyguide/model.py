@@ -16,6 +16,7 @@ from typing import Any
 
 from studyguide.errors import SourceRef
 from studyguide.labels import Labels
+from studyguide.pairing import ParallelInfo
 
 
 class Kind(StrEnum):
@@ -144,26 +145,6 @@ RTL_SCRIPTS = frozenset({"adlm", "arab", "hebr", "mand", "nkoo", "rohg", "samr",
 
 
 @dataclass(frozen=True)
-class Alignment:
-    """An entry of book.toml's [parallel] `align`: paragraphs of the original that face
-    paragraphs of its translation where they do not face one to one ("1 = 1-2")."""
-
-    original: tuple[int, int]  # its first and last ¶ number
-    translation: tuple[int, int]
-    line: int = 0  # the line of `align` in book.toml
-
-
-@dataclass(frozen=True)
-class ParallelInfo:
-    """book.toml's [parallel]: the parallel edition's text and its translation side by side."""
-
-    translation: str = ""  # the id of the translation that faces its original ("": the first)
-    align: tuple[Alignment, ...] = ()
-    first: str = "original"  # which comes first on a screen: "original" or "translation"
-    line: int = 0  # the line of [parallel] in book.toml (0: the book has none)
-
-
-@dataclass(frozen=True)
 class BookMeta:
     title: str
     subtitle: str
@@ -176,7 +157,7 @@ class BookMeta:
     texts: tuple[Text, ...]
     labels: Mapping[str, Any]  # book.toml's [labels]: overrides of the language's table
     path: Path
-    parallel: ParallelInfo = ParallelInfo()
+    parallel: ParallelInfo = field(default_factory=ParallelInfo)
 
     def text(self, text_id: str) -> Text:
         return next(t for t in self.texts if t.id == text_id)

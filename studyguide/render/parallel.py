@@ -21,16 +21,10 @@ from markupsafe import Markup
 
 from studyguide.labels import base_table, package_languages, primary
 from studyguide.model import Book, Kind, Medium
+from studyguide.render.blocks import Block, called
 from studyguide.render.documents import EpubDocument, PageEntry
 from studyguide.render.markup import render_template
-from studyguide.render.views import (
-    Block,
-    BookView,
-    ChapterView,
-    called,
-    document_name,
-    render_book,
-)
+from studyguide.render.views import BookView, ChapterView, document_name, render_book
 from studyguide.sources.alignment import TextPair, text_pair
 
 XHTML = "http://www.w3.org/1999/xhtml"

@@ -4,7 +4,6 @@ ready for the templates."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,8 @@ from typing import Any
 from markupsafe import Markup
 
 from studyguide.labels import Labels, Name, Names, primary
-from studyguide.model import Book, Chapter, Kind, Medium, Node, Note, Term, TermLink, Text
+from studyguide.model import Book, Chapter, Kind, Medium, Term, TermLink, Text
+from studyguide.render.blocks import Block, render_blocks
 from studyguide.render.html import ACRONYM, FigureView, Fragment, Targets, render
 from studyguide.render.markup import macros
 from studyguide.render.typeset import Typesetter
@@ -22,16 +22,6 @@ from studyguide.render.typeset import Typesetter
 class NoteView:
     id: str
     html: Markup
-
-
-@dataclass(frozen=True)
-class Block:
-    """A top-level block of a chapter's body, rendered: a paragraph (with its ¶ number), a
-    heading, a list, the signature. The body is its blocks, one after the other."""
-
-    number: int  # the paragraph's number in its text (0: not a numbered paragraph)
-    html: Markup
-    notes: tuple[str, ...] = ()  # the ids of the notes it calls
 
 
 @dataclass(frozen=True)
@@ -308,10 +298,7 @@ def render_chapter(
     if language and links.typesetter is not None:
         body_fragment.typesetter = replace(links.typesetter, language=language)
         body_fragment.note_language = links.typesetter.language
-    blocks = tuple(
-        Block(nodes[0].meta.get("pnum", 0), render(nodes, body_fragment), called(nodes, notes))
-        for nodes in top_level_blocks(chapter.body)
-    )
+    blocks = render_blocks(chapter.body, body_fragment, notes)
     body = Markup("".join(block.html for block in blocks))
     # A question may call a note: in print the note is set where it is called, so the
     # questions need the notes' HTML as the body does.
@@ -320,30 +307,6 @@ def render_chapter(
         for q in chapter.questions
     ]
     return ChapterView(chapter, body, notes_html, questions, language=language, blocks=blocks)
-
-
-def top_level_blocks(nodes: Sequence[Node]) -> list[Sequence[Node]]:
-    """The body's nodes cut into its top-level blocks (each from its opening to its closing
-    node); rendered one after the other, they render as the whole."""
-    cuts, depth, start = [], 0, 0
-    for index, node in enumerate(nodes):
-        depth += node.nesting
-        if depth == 0:
-            cuts.append(nodes[start : index + 1])
-            start = index + 1
-    if start < len(nodes):
-        cuts.append(nodes[start:])
-    return cuts
-
-
-def called(nodes: Sequence[Node], notes: Mapping[str, Note]) -> tuple[str, ...]:
-    """The ids of the notes that `nodes` call, in order."""
-    return tuple(
-        notes[child.meta["label"]].id
-        for node in nodes
-        for child in node.children or ()
-        if child.type == "footnote_ref" and child.meta.get("label") in notes
-    )
 
 
 def first_link_per_chapter(book: Book, term: Term) -> list[TermLink]:

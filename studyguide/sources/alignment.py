@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from studyguide.errors import BuildError, SourceRef
-from studyguide.model import Alignment, Book, Kind, Text
+from studyguide.model import Book, Kind, Text
+from studyguide.pairing import Alignment
 from studyguide.sources.nodes import plain_text
 
 # Paragraphs of the original and of the translation that a step of the pairing may take,

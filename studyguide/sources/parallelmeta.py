@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from studyguide.model import Alignment, ParallelInfo, Text
+from studyguide.model import Text
+from studyguide.pairing import Alignment, ParallelInfo
 from studyguide.sources.metacheck import SLUG, Checker, Field
 
 PARALLEL = {
