@@ -1,5 +1,5 @@
-"""The build command's arguments: one flag an edition (from the registry), the layout and
-booklet options, and the Options they make (checked there, once)."""
+"""The build command's arguments: one flag an edition and one a group of editions (from the
+registry), the layout and booklet options, and the Options they make (checked there, once)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from studyguide.editions import registry
+from studyguide.editions import GROUPS, groups, registry
 from studyguide.options import FLIPS, MAX_CREEP, PAPERS, Options
 
 
@@ -42,7 +42,16 @@ def build_command(build: argparse.ArgumentParser) -> None:
     )
     for name, edition in registry().items():
         default = " (written by default)" if edition.default else ""
-        editions.add_argument(f"--{name}", action="store_true", help=edition.summary + default)
+        editions.add_argument(
+            f"--{name}", dest=dest(name), action="store_true", help=edition.summary + default
+        )
+    for group, members in groups().items():
+        editions.add_argument(
+            f"--{group}",
+            dest=dest(group, "group"),
+            action="store_true",
+            help=f"{GROUPS[group]}: " + ", ".join(f"--{name}" for name in members),
+        )
     editions.add_argument(
         "--all",
         dest="all_editions",
@@ -78,6 +87,11 @@ def build_command(build: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="also write the HTML handed to WeasyPrint to FILE",
     )
+
+
+def dest(name: str, kind: str = "edition") -> str:
+    """Where argparse keeps an edition's (or a group's) flag: its name may hold a hyphen."""
+    return f"{kind}_{name.replace('-', '_')}"
 
 
 def booklet_options(build: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studyguide import buildargs
-from studyguide.editions import registry, with_brought
+from studyguide.editions import groups, registry, with_brought
 from studyguide.errors import MAX_REPORTED, counted
 from studyguide.options import Options
 
@@ -202,13 +202,20 @@ def _wanted(args: argparse.Namespace, book: Book | None = None) -> list[str]:
     if args.command == "handout":
         return ["handout"]
     if getattr(args, "all_editions", False):
-        return [name for name, edition in editions.items() if _possible(edition, book, args)]
-    wanted = [name for name in editions if getattr(args, name.replace("-", "_"), False)]
+        said: set[str] = set()
+        return [name for name, edition in editions.items() if _possible(edition, book, args, said)]
+    asked = {group for group in groups() if getattr(args, buildargs.dest(group, "group"), False)}
+    wanted = [
+        name
+        for name, edition in editions.items()
+        if getattr(args, buildargs.dest(name), False) or edition.group in asked
+    ]
     return with_brought(wanted or [name for name, e in editions.items() if e.default])
 
 
-def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool:
-    """Whether the book can have the edition (for --all): its check passes; if not, said."""
+def _possible(edition: Any, book: Book | None, args: argparse.Namespace, said: set[str]) -> bool:
+    """Whether the book can have the edition (for --all): its check passes; if not, said
+    (once for a group of editions)."""
     from studyguide.errors import BuildError
 
     if book is None or edition.check is None:
@@ -216,7 +223,10 @@ def _possible(edition: Any, book: Book | None, args: argparse.Namespace) -> bool
     try:
         edition.check(book, buildargs.options(args, args.out or book.root / "build"))
     except BuildError as error:
-        _progress(f"not writing {edition.label} (--all): {error.message}")
+        what = f"the {edition.group} edition" if edition.group else edition.label
+        if what not in said:
+            _progress(f"not writing {what} (--all): {error.message}")
+            said.add(what)
         return False
     return True
 

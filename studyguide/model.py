@@ -16,6 +16,7 @@ from typing import Any
 
 from studyguide.errors import SourceRef
 from studyguide.labels import Labels
+from studyguide.pairing import ParallelInfo
 
 
 class Kind(StrEnum):
@@ -156,6 +157,7 @@ class BookMeta:
     texts: tuple[Text, ...]
     labels: Mapping[str, Any]  # book.toml's [labels]: overrides of the language's table
     path: Path
+    parallel: ParallelInfo = field(default_factory=ParallelInfo)
 
     def text(self, text_id: str) -> Text:
         return next(t for t in self.texts if t.id == text_id)

@@ -99,6 +99,7 @@ def repo_root() -> Path:
 SLOW_FIRST = [
     "test_proof.py",
     "test_parts.py",
+    "test_parallel.py",
     "test_booklet.py",
     "test_citations.py",
     "test_fuzz.py",

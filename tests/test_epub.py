@@ -203,7 +203,7 @@ def test_the_cover_fits_a_title_of_any_length(tmp_path):
 
     from PIL import Image, ImageDraw, ImageFont
 
-    from studyguide.editions.epub import cover
+    from studyguide.render import cover
     from studyguide.render.typeface import find_faces
     from studyguide.sources.book import load_book
 

@@ -168,6 +168,38 @@ def _without_questions(book: Path) -> None:
     _replace(book / "chapters" / "01-intro.md", "::: questions\n1. Who owns the mine?\n:::\n", "")
 
 
+# A translation beside the small book's text, for the parallel edition's mistakes: the text
+# in two paragraphs, its translation in three (the second split in two by its translator).
+TRANSLATION = """
+[[texts]]
+id = "es"
+title = "Una pequeña guía de estudio"
+language = "es"
+translation_of = "text"
+source = "source/es.txt"
+authors = [{ name = "LOR-CI" }]
+rights = { status = "all-rights-reserved" }
+"""
+PARALLEL_LINE = len((META + TRANSLATION).splitlines()) + 3  # a blank line, [parallel], `align`
+
+
+def _translated(parallel: str = "") -> Callable[[Path], None]:
+    def change(book: Path) -> None:
+        (book / "book.toml").write_text(
+            META + TRANSLATION + (f"\n[parallel]\n{parallel}\n" if parallel else ""),
+            encoding="utf-8",
+        )
+        (book / "source").mkdir(exist_ok=True)
+        text = "First paragraph.\n\nA second paragraph, twice as long as the first.\n"
+        texto = "Primer párrafo.\n\nUn segundo párrafo,\n\nel doble de largo que el primero.\n"
+        _write(book / "source" / "text.txt", text)
+        _write(book / "source" / "es.txt", texto)
+        _write(book / "chapters" / "03-text.md", f"---\ntitle: Text\n---\n\n{text}")
+        _write(book / "chapters" / "04-texto.md", f"---\ntitle: Texto\ntext: es\n---\n\n{texto}")
+
+    return change
+
+
 # A one-pixel PNG, and SVG drawings with something a figure may not hold on their line 3.
 def _one_pixel_png() -> bytes:
     from PIL import Image
@@ -212,6 +244,10 @@ def _figure(body: str, data: bytes | str, name: str = "mine.png") -> Callable[[P
         _write(book / "chapters" / "03-three.md", _chapter(body))
 
     return change
+
+
+def _single_text(book: Path) -> None:
+    """The small book as it is: one text, no translation."""
 
 
 def _linked_image(book: Path) -> None:
@@ -600,6 +636,45 @@ CASES = [
         "chapters",
         "handout.empty",
         ("--handout", "--out", "{out}"),
+    ),
+    Case(
+        "parallel-misaligned",
+        "A translation whose paragraphs do not pair with the original's",
+        _translated(),
+        "chapters/04-texto.md:10",
+        "parallel.misaligned",
+        ("--parallel", "--out", "{out}"),
+    ),
+    Case(
+        "parallel-align",
+        "An alignment that names a paragraph a text does not have",
+        _translated('align = ["2 = 2-4"]'),
+        f"book.toml:{PARALLEL_LINE}",
+        "parallel.align",
+        ("--parallel", "--out", "{out}"),
+    ),
+    Case(
+        "parallel-align-form",
+        "An alignment written wrongly",
+        _translated('align = ["the second = 2 and 3"]'),
+        f"book.toml:{PARALLEL_LINE}",
+        "meta.parallel",
+    ),
+    Case(
+        "parallel-no-paragraphs",
+        "A parallel edition of texts not imported yet",
+        lambda book: _write(book / "book.toml", META + TRANSLATION),
+        f"book.toml:{META.splitlines().index('[[texts]]') + 1}",
+        "parallel.no-paragraphs",
+        ("--parallel", "--out", "{out}"),
+    ),
+    Case(
+        "parallel-no-translation",
+        "A parallel edition of a book without a translation",
+        _single_text,
+        f"book.toml:{META.splitlines().index('[[texts]]') + 1}",
+        "parallel.no-translation",
+        ("--parallel", "--out", "{out}"),
     ),
 ]
 

@@ -458,10 +458,10 @@ EPOCH_DATE = dt.datetime(2006, 10, 5, tzinfo=dt.UTC)
 def _every_edition(root: Path) -> None:
     """What a build makes of the book, in-process: the print layout (WeasyPrint), and the
     EPUB with that layout's page markers, packed and read back."""
-    from studyguide.editions.epub.package import build_epub_package
     from studyguide.layout.engine import lay_out_html as layout
     from studyguide.layout.markers import insert_markers
     from studyguide.layout.pages import from_document
+    from studyguide.render.epubpackage import build_epub_package
 
     book = load_book(root)
     options = Options(out=root)

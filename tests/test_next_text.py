@@ -354,6 +354,8 @@ def test_build_all_writes_every_edition_the_book_can_have(tmp_path):
         "a-reading-web", "a-reading.epub", "a-reading.kepub.epub", "a-reading.pdf",
     ]  # fmt: skip
     assert "not writing handout (--all): " in built.stderr
+    # The parallel edition, four files, needs a translation: said once.
+    assert built.stderr.count("not writing the parallel edition (--all): the book has no ") == 1
 
 
 # Import: furniture, options, encodings, split -----------------------------------------------

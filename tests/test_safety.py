@@ -438,7 +438,7 @@ def test_a_full_disk_while_the_epub_is_written_keeps_the_old_pdf_too(
     """The EPUB's process fails on a full disk once the new PDF is complete: neither is put
     in place, and the message says so."""
     from studyguide.cli import main
-    from studyguide.editions.epub import package
+    from studyguide.render import epubpackage as package
 
     book, out = _changed_copy(last_good, tmp_path)
 

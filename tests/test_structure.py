@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from studyguide.editions import Edition, Job, registry
+from studyguide.editions import Edition, Job, groups, registry
 from studyguide.model import Medium
 from studyguide.render.documents import render_epub_documents
 from studyguide.render.views import render_book
@@ -246,8 +246,11 @@ def test_a_new_edition_is_one_registration_and_builds(tmp_path):
 
 
 def test_the_command_line_and_the_makefile_read_the_registry():
+    """Every edition and every group of editions (the parallel edition's four files) is a
+    flag of the build and a make target, from the settings make writes from the registry."""
     run = studyguide("build", "--help")
-    for name in registry():
+    assert "parallel" in groups()
+    for name in [*registry(), *groups()]:
         assert f"--{name}" in run.stdout, name
         dry = subprocess.run(
             ["make", "-n", name], cwd=ROOT, capture_output=True, text=True, check=False

@@ -167,7 +167,7 @@ def test_the_epub_s_and_web_s_own_stylesheets_load_nothing_from_outside(
 
 
 def test_a_data_url_in_a_book_s_stylesheet_is_carried(good) -> None:
-    from studyguide.editions.epub.package import stylesheet
+    from studyguide.render.epubpackage import stylesheet
     from studyguide.sources.book import load_book
 
     assert studyguide_here("check", root=good[0]).code == 0

@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader
 
 from studyguide.cli import main
-from studyguide.editions.epub.package import normalise_zip
 from studyguide.errors import BuildError, BuildErrors
+from studyguide.render.epubpackage import normalise_zip
 from studyguide.sources.book import load_book
 from studyguide.sources.dates import MAX_EPOCH, build_date
 from studyguide.sources.trust import MAX_SOURCE_BYTES

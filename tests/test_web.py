@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tinyhtml5.parser import HTMLParser
 
-from studyguide.editions.web.site import render_site
 from studyguide.errors import BuildError, BuildErrors
+from studyguide.layout.website import render_site
 from studyguide.model import Medium
 from studyguide.output import replace_folder
 from studyguide.render.views import render_book

@@ -3,9 +3,11 @@ scheduler (studyguide/build.py) and the Makefile's targets are all read from it.
 
 An edition is one module that registers an `Edition`: its name, the file (or folder) it
 writes, what it needs of the print layout, and how it writes. Adding one is that module, one line in
-`_MODULES` below, and its tests. Importing this package loads no third-party library (the
-Makefile reads the registry before the virtualenv exists); edition modules import what they
-need inside their functions.
+`_MODULES` below, and its tests. An edition made of several files (the parallel edition: a PDF,
+an EPUB, a Kobo EPUB and web pages) registers each as an `Edition` of one `group`: the group's
+name is a flag (and a make target) that asks for all of them. Importing this package loads no
+third-party library (the Makefile reads the registry before the virtualenv exists); edition
+modules import what they need inside their functions.
 """
 
 from __future__ import annotations
@@ -68,12 +70,14 @@ class Edition:
     reads: Callable[[Path], list[Path]] | None = field(default=None)
     # Editions written with this one (the booklet's orientation test).
     brings: tuple[str, ...] = ()
+    group: str = ""  # the group of editions it belongs to, asked for together (--GROUP)
 
     def target(self, meta: BookMeta, options: Options) -> Path:
         return options.out / self.file_name(meta, options)
 
 
 EDITIONS: dict[str, Edition] = {}
+GROUPS: dict[str, str] = {}  # a group's name → what --help says of it
 # The modules that register the project's own editions, in the order --help lists them.
 _MODULES = (
     "studyguide.editions.pdf",
@@ -84,6 +88,7 @@ _MODULES = (
     "studyguide.editions.facilitator",
     "studyguide.editions.booklet",
     "studyguide.editions.booklettest",
+    "studyguide.editions.parallel",
 )
 
 
@@ -92,6 +97,22 @@ def register(edition: Edition) -> Edition:
         raise ValueError(f"an edition named {edition.name!r} is registered already")
     EDITIONS[edition.name] = edition
     return edition
+
+
+def register_group(name: str, summary: str) -> None:
+    """A flag, --NAME, for every edition whose `group` is `name`."""
+    if GROUPS.get(name, summary) != summary:
+        raise ValueError(f"a group named {name!r} is registered already")
+    GROUPS[name] = summary
+
+
+def groups() -> dict[str, list[str]]:
+    """Each group of editions and the names of its editions, in the registry's order."""
+    editions = registry()
+    return {
+        group: [name for name, edition in editions.items() if edition.group == group]
+        for group in GROUPS
+    }
 
 
 def registry() -> dict[str, Edition]:

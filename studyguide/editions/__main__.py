@@ -1,4 +1,5 @@
-"""For the Makefile: `python -m studyguide.editions` lists the editions' names;
+"""For the Makefile: `python -m studyguide.editions` lists the editions' names (and the
+groups' names: each is a make target too);
 `--targets [--paper P] [--out DIR]` the files a plain build writes for the book here;
 `--makefile FILE [--paper P]` writes both, with the book's sources, as make variables (the
 Makefile includes FILE, so that a `make` with nothing to do starts no Python), and beside it
@@ -13,7 +14,7 @@ import argparse
 import re
 from pathlib import Path
 
-from studyguide.editions import defaults, registry
+from studyguide.editions import defaults, groups, registry
 from studyguide.errors import BuildError
 from studyguide.options import PAPERS, Options
 
@@ -31,7 +32,7 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=Path("."))
     args = parser.parse_args()
     if not (args.targets or args.makefile):
-        print(" ".join(registry()))
+        print(" ".join(_names()))
         return
     options = Options(out=args.out, paper=args.paper)
     if args.targets:
@@ -44,6 +45,11 @@ def main() -> None:
         # runs the build, which says what is wrong, with its file and line.
         targets = (args.makefile.parent / "unreadable-book").as_posix()
     write_makefile(args.makefile, args.root, targets)
+
+
+def _names() -> list[str]:
+    """Every edition's name and every group's: each is a flag of the build and a make target."""
+    return [*registry(), *groups()]
 
 
 def _targets(root: Path, options: Options) -> list[str]:
@@ -79,7 +85,7 @@ def write_makefile(path: Path, root: Path, targets: str) -> None:
         listing.write_text(text, encoding="utf-8")
     path.write_text(
         "# Written by `python -m studyguide.editions --makefile`: do not edit.\n"
-        f"EDITIONS := {' '.join(registry())}\n"
+        f"EDITIONS := {' '.join(_names())}\n"
         f"DEFAULT := {targets}\n"
         f"SOURCES := {sources}\n"
         f"SOURCE_FOLDERS := {watched}\n",

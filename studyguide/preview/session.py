@@ -17,15 +17,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from studyguide import cache
-from studyguide.editions.web.search import Record, index_files
-from studyguide.editions.web.site import Preview, build_site
 from studyguide.errors import BuildError, BuildErrors, counted
 from studyguide.labels import labels_for
 from studyguide.layout import pagemap
+from studyguide.layout.website import Preview, build_site
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress
 from studyguide.preview.printing import PrintLayout
 from studyguide.render.markup import environment
+from studyguide.render.search import Record, index_files
 from studyguide.render.stylesheet_urls import check_stylesheet_urls
 from studyguide.render.views import render_book
 from studyguide.sources.book import load_book

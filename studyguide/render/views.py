@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from studyguide.labels import Labels, Name, Names, primary
 from studyguide.model import Book, Chapter, Kind, Medium, Term, TermLink, Text
+from studyguide.render.blocks import Block, render_blocks
 from studyguide.render.html import ACRONYM, FigureView, Fragment, Targets, render
 from studyguide.render.markup import macros
 from studyguide.render.typeset import Typesetter
@@ -33,6 +34,7 @@ class ChapterView:
     questions_html: list[Markup]
     semantics: str = "chapter"  # its epub:type, and its ARIA role with "doc-" before it
     language: str = ""  # the language of its text, where it is not the book's
+    blocks: tuple[Block, ...] = ()  # body_html, block by block
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.chapter, name)
@@ -296,14 +298,15 @@ def render_chapter(
     if language and links.typesetter is not None:
         body_fragment.typesetter = replace(links.typesetter, language=language)
         body_fragment.note_language = links.typesetter.language
-    body = render(chapter.body, body_fragment)
+    blocks = render_blocks(chapter.body, body_fragment, notes)
+    body = Markup("".join(block.html for block in blocks))
     # A question may call a note: in print the note is set where it is called, so the
     # questions need the notes' HTML as the body does.
     questions = [
         render(q.nodes, Fragment(links, text, notes, note_html, paragraphs_inline=True))
         for q in chapter.questions
     ]
-    return ChapterView(chapter, body, notes_html, questions, language=language)
+    return ChapterView(chapter, body, notes_html, questions, language=language, blocks=blocks)
 
 
 def first_link_per_chapter(book: Book, term: Term) -> list[TermLink]:

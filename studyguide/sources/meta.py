@@ -3,8 +3,9 @@
 A book holds one or more texts (`[[texts]]`), each with its authors, date, language,
 translators, publication and rights; a text may be a translation of another (`translation_of`)
 or of a text not in the book (`original_language`). `[edition]` is this annotated edition's
-own. Every value is checked whole (a slug with a trailing newline is not a slug) before any
-work (the rules: sources/metacheck.py).
+own; `[parallel]`, the parallel edition's (sources/parallelmeta.py). Every value is checked
+whole (a slug with a trailing newline is not a slug) before any work (the rules:
+sources/metacheck.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from studyguide.sources.files import (
     SOURCE_DIR,
 )
 from studyguide.sources.metacheck import LANGUAGE, SLUG, TYPEFACE, Checker, Field
+from studyguide.sources.parallelmeta import read_parallel
 from studyguide.sources.tomlfile import Key, TomlFile, read_toml
 
 __all__ = ["LANGUAGE", "SLUG", "load_meta"]
@@ -92,6 +94,7 @@ TOP = {
     "edition": Field("table", True),
     "texts": Field("tables", True),
     "labels": Field("table"),
+    "parallel": Field("table"),
 }
 NESTED = {("texts", "authors"): PERSON, ("texts", "published"): PUBLISHED}
 NESTED[("texts", "rights")] = RIGHTS_FIELDS
@@ -249,8 +252,9 @@ def load_meta(root: Path) -> BookMeta:
     labels = _labels(checker, top.get("labels", {}))
     _check_ids(checker, texts)
     related = _related(checker, texts, top.get("language", "en"))
+    parallel = read_parallel(checker, top.get("parallel"), related)
     errors.raise_if_any()
-    return _book_meta(top, edition, related, labels, path)
+    return replace(_book_meta(top, edition, related, labels, path), parallel=parallel)
 
 
 def _labels(checker: Checker, values: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from studyguide import __version__
 from studyguide.editions import Edition, Job, Needs, register
 from studyguide.model import Book, BookMeta
 from studyguide.options import Options
@@ -28,45 +27,17 @@ def file_name(meta: BookMeta, options: Options) -> str:
 
 def prepare(job: Job) -> Prepared:
     """The documents, the font subsets and the cover: everything but the page numbers."""
-    from studyguide import cache
-    from studyguide.editions.epub import cover, package
     from studyguide.model import Medium
     from studyguide.render.documents import render_epub_documents
-    from studyguide.render.typeface import find_faces, is_font, subset_font
+    from studyguide.render.epubpackage import cover_image, font_subsets
     from studyguide.render.views import render_book
 
     book, out = job.book, job.options.out
     job.progress("rendering the EPUB's documents")
-    faces = find_faces(book.meta.typeface)  # found and checked before the build began
-    cover_png = None
-    if job.options.cover:
-        key = cache.digest(
-            [
-                __version__,
-                repr(book.meta),
-                job.date.date().isoformat(),
-                *(str(f.path) for f in faces),
-            ]
-        )
-        cover_png = cache.get_or_make(
-            cache.entry(out, "cover", key, ".png"),
-            lambda: cover.render_cover(book, faces, job.date.date()),
-            cover.is_cover,
-        )
+    cover_png = cover_image(book, out, job.date.date()) if job.options.cover else None
     view = render_book(book, Medium.EPUB, job.date.date())
     documents = render_epub_documents(view, "images/cover.png" if cover_png else None)
-    text = package.visible_text(documents)
-    fonts = []
-    for face in faces:
-        stat = face.path.stat()
-        key = cache.digest(
-            [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
-        )
-        path = cache.entry(out, f"font-{face.stem}", key, ".ttf")
-        fonts.append(
-            (face, cache.get_or_make(path, lambda face=face: subset_font(face, text), is_font))
-        )
-    return Prepared(documents, fonts, cover_png)
+    return Prepared(documents, font_subsets(book, out, documents), cover_png)
 
 
 def check(book: Book, options: Options) -> None:
@@ -95,16 +66,18 @@ def write(
 ) -> None:
     """The EPUB packed from what `prepare` made, its page-break markers placed; `transform`
     changes each document before packing (the Kobo edition's spans)."""
-    from studyguide.editions.epub import package
     from studyguide.layout.markers import insert_markers
+    from studyguide.render import epubpackage
 
     documents, entries = insert_markers(prepared.documents, job.page_map or (), job.book.root)
     if transform is not None:
         documents = [transform(document) for document in documents]
-    data = package.build_epub_package(
+    data = epubpackage.build_epub_package(
         job.book, documents, prepared.fonts, entries, prepared.cover_png, job.date
     )
-    package.check_packed(data, job.options.out / (name or file_name(job.book.meta, job.options)))
+    epubpackage.check_packed(
+        data, job.options.out / (name or file_name(job.book.meta, job.options))
+    )
     handle.write(data)
 
 

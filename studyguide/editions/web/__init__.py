@@ -1,9 +1,12 @@
 """The web edition: the book as a static folder of HTML pages, one a chapter, with the print
 edition's page numbers, for a group that shares a link rather than a file.
 
-Every page is readable without JavaScript; site.py renders them, pagenumbers.py finds the
-print pages the contents and the glossary's links back to the text show. The preview
-server (studyguide/preview) shows the same pages while the book is being written.
+Every page is readable without JavaScript; studyguide/layout/website.py renders them, with
+the print edition's page numbers in them (webpages.py finds the print pages the contents and
+the glossary's links back to the text show; webcitations.py gives each paragraph its
+citation line and the search its records), and studyguide/render/search.py indexes them with
+Pagefind. The preview server (studyguide/preview) shows the same pages while the book is
+being written.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def check(book: Book, options: Options) -> None:
 
 
 def render(book: Book, options: Options) -> None:
-    from studyguide.editions.web.site import render_site
+    from studyguide.layout.website import render_site
     from studyguide.model import Medium
     from studyguide.render.views import render_book
 
@@ -49,8 +52,8 @@ def render(book: Book, options: Options) -> None:
 
 
 def write(job: Job, view: BookView, folder: Path) -> None:
-    from studyguide.editions.web.search import index_files
-    from studyguide.editions.web.site import build_site, write_site
+    from studyguide.layout.website import build_site, write_site
+    from studyguide.render.search import index_files
 
     site = build_site(view, job.page_map or ())
     job.progress(f"indexing {len(site.records)} passages for the web edition's search")

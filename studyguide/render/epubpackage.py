@@ -1,4 +1,6 @@
-"""The layout's XHTML documents → a reproducible EPUB 3, packed with ebooklib's public API."""
+"""The layout's XHTML documents → a reproducible EPUB 3, packed with ebooklib's public API;
+its font subsets and cover, kept in the build cache. Every edition that is an EPUB (the EPUB,
+its Kobo variant, the parallel edition's) is packed here."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from studyguide import __version__, cache
 from studyguide.errors import BuildError
 from studyguide.model import Book, Medium
 from studyguide.render.documents import (
@@ -26,13 +29,49 @@ from studyguide.render.views import BookView, image_name
 XHTML = "application/xhtml+xml"
 
 
-def stylesheet(book: Book, faces: Sequence[Face]) -> str:
-    """The typeface's embedded faces, then base.css and epub.css (the book's own, if any)."""
-    return (
-        font_stylesheet(book, faces)
-        + style_text("base.css", book.root)
-        + style_text("epub.css", book.root)
+def stylesheet(book: Book, faces: Sequence[Face], styles: Sequence[str] = ()) -> str:
+    """The typeface's embedded faces, then base.css and epub.css (the book's own, if any),
+    then `styles` (by name, as `style_text` finds them)."""
+    return font_stylesheet(book, faces) + "".join(
+        style_text(name, book.root) for name in ("base.css", "epub.css", *styles)
     )
+
+
+def cover_image(book: Book, out: Path, date: dt.date) -> bytes:
+    """The cover's PNG, from the build cache if it was drawn before."""
+    from studyguide.render import cover
+    from studyguide.render.typeface import find_faces
+
+    faces = find_faces(book.meta.typeface)  # found and checked before the build began
+    key = cache.digest(
+        [__version__, repr(book.meta), date.isoformat(), *(str(f.path) for f in faces)]
+    )
+    return cache.get_or_make(
+        cache.entry(out, "cover", key, ".png"),
+        lambda: cover.render_cover(book, faces, date),
+        cover.is_cover,
+    )
+
+
+def font_subsets(
+    book: Book, out: Path, documents: Sequence[EpubDocument]
+) -> list[tuple[Face, bytes]]:
+    """Each face of the book's typeface, subset to the characters the documents show (from
+    the build cache if it was made before)."""
+    from studyguide.render.typeface import find_faces, is_font, subset_font
+
+    text = visible_text(documents)
+    fonts = []
+    for face in find_faces(book.meta.typeface):
+        stat = face.path.stat()
+        key = cache.digest(
+            [__version__, str(face.path), str(stat.st_size), str(stat.st_mtime_ns), text]
+        )
+        path = cache.entry(out, f"font-{face.stem}", key, ".ttf")
+        fonts.append(
+            (face, cache.get_or_make(path, lambda face=face: subset_font(face, text), is_font))
+        )
+    return fonts
 
 
 def visible_text(documents: Sequence[EpubDocument]) -> str:
@@ -51,15 +90,18 @@ def build_epub_package(
     pages: Sequence[PageEntry],
     cover_png: bytes | None,
     modified: dt.datetime,
+    styles: Sequence[str] = (),
+    page_source: str = "",
 ) -> bytes:
     """The EPUB's bytes: ebooklib packs it, then the zip is normalised for reproducibility.
-    (Each document was checked to be well-formed where it was rendered.)"""
+    `styles` are stylesheets added after the EPUB's own, and `page_source` identifies the
+    print edition the page numbers are from where it is not the book's (the parallel
+    edition's). (Each document was checked to be well-formed where it was rendered.)"""
     package = epub.EpubBook()
     view = _metadata(package, book, modified)
-    _accessibility_metadata(
-        package, bool(pages), book.meta.identifier, _summary(view), bool(book.figures)
-    )
-    _resources(package, book, fonts, cover_png)
+    source = page_source or f"{book.meta.identifier}#print-edition"
+    _accessibility_metadata(package, bool(pages), source, _summary(view), bool(book.figures))
+    _resources(package, book, fonts, cover_png, styles)
     spine: list[object] = []
     for document in documents:
         item = epub.EpubItem(
@@ -142,6 +184,7 @@ def _resources(
     book: Book,
     fonts: Sequence[tuple[Face, bytes]],
     cover_png: bytes | None,
+    styles: Sequence[str] = (),
 ) -> None:
     """The stylesheet, the font subsets, the figures' images and the cover image."""
     package.add_item(
@@ -149,7 +192,7 @@ def _resources(
             uid="css",
             file_name="styles/book.css",
             media_type="text/css",
-            content=stylesheet(book, [face for face, _ in fonts]).encode("utf-8"),
+            content=stylesheet(book, [face for face, _ in fonts], styles).encode("utf-8"),
         )
     )
     for face, data in fonts:
@@ -193,7 +236,7 @@ def _summary(view: BookView) -> str:
 
 
 def _accessibility_metadata(
-    package: epub.EpubBook, has_pages: bool, identifier: str, summary: str, figures: bool
+    package: epub.EpubBook, has_pages: bool, source: str, summary: str, figures: bool
 ) -> None:
     def add(prop: str, value: str) -> None:
         package.add_metadata(None, "meta", value, {"property": prop})
@@ -218,7 +261,6 @@ def _accessibility_metadata(
     add("schema:accessibilitySummary", summary)
     add("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA")
     if has_pages:
-        source = f"{identifier}#print-edition"
         # The page numbers' source, both ways: pageBreakSource (EPUB 3.3's default
         # vocabulary, unprefixed; EPUBCheck 5 rejects a11y:pageBreakSource) and dc:source.
         package.add_metadata("DC", "source", source)

@@ -1,6 +1,6 @@
 """What the web edition says of each paragraph once the print pages are placed in it: the
 citation line its number offers ("Title, ¶ 12, p. 17 of the print edition"), and the records
-of the search index (search.py), each with its print page."""
+of the search index (render/search.py), each with its print page."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
-from studyguide.editions.web.pagenumbers import page_numbers
-from studyguide.editions.web.search import Record, reading_text
+from studyguide.layout.webpages import page_numbers
 from studyguide.render.markup import CLASSES
+from studyguide.render.search import Record, reading_text
 
 if TYPE_CHECKING:
     from studyguide.render.views import BookView
@@ -53,6 +53,8 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
     """The search's records, in reading order; each paragraph's number given its citation
     line (data-cite) on the way."""
     labels = view.labels
+    # Each paragraph's own chapter: a page may show two texts (the parallel edition's).
+    held = {view.book.paragraph_id(c.text, n): c for c in view.book.chapters for n in c.paragraphs}
     wanted = {e.get("id") for page, tree in pages for e, _ in _searched(page, tree)}
     printed = page_numbers([tree for _, tree in pages], wanted)
     records = []
@@ -68,16 +70,17 @@ def search_records(view: BookView, pages: Sequence[tuple[Any, etree._Element]]) 
                 where, number = labels[number], ""
             else:
                 where = labels.format("paragraph_number", number=number) if number else ""
-            title = page.chapter.title if page.chapter else page.title
+            chapter = held.get(element_id, page.chapter)
+            title = chapter.title if chapter else page.title
             records.append(Record(f"{page.name}#{element_id}", content, title, where, page_label))
             if number:
-                _cite(view, page, element, number, page_label)
+                _cite(view, chapter.text, element, number, page_label)
     return records
 
 
-def _cite(view: BookView, page: Any, paragraph: etree._Element, number: str, printed: str) -> None:
+def _cite(view: BookView, text: str, paragraph: etree._Element, number: str, printed: str) -> None:
     labels = view.labels
-    title = view.meta.text(page.chapter.text).title if page.chapter.text else view.meta.title
+    title = view.meta.text(text).title if text else view.meta.title
     if printed:
         line = labels.format("cite_paragraph", title=title, number=number, page=printed)
     else:

@@ -1,24 +1,26 @@
 """The web edition's pages: the shared layout through web_page.html.j2, the print edition's
-page-break markers placed as in the EPUB, then written as HTML5 (no EPUB attributes)."""
+page-break markers placed as in the EPUB (markers.py), then written as HTML5 (no EPUB
+attributes). Every edition that is a web site renders it here: the web edition, the parallel
+edition's web pages, the preview."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from lxml import etree
 
-from studyguide.editions.web.citations import search_records
-from studyguide.editions.web.pagenumbers import merge_blank_pages, page_numbers
-from studyguide.editions.web.search import Record
 from studyguide.layout.markers import insert_markers
 from studyguide.layout.pagemap import PageMap, PageStart
+from studyguide.layout.webcitations import search_records
+from studyguide.layout.webpages import merge_blank_pages, page_numbers
 from studyguide.model import Book, Medium
 from studyguide.render.documents import EpubDocument, check_xhtml, font_stylesheet, style_text
 from studyguide.render.markup import render_template
+from studyguide.render.search import Record
 from studyguide.render.views import (
     SOURCES_FILE,
     BookView,
@@ -30,7 +32,10 @@ from studyguide.render.views import (
 STYLESHEET = "style.css"
 INDEX = "index.html"
 SEARCH = "search.html"
-SCRIPTS = ("cite.js", "search.js")  # the citation line and the search page (scripts/)
+SCRIPTS = ("cite.js", "search.js")  # the citation line and the search page (render/scripts/)
+# What an edition does to the pages once their markers are placed (the parallel edition
+# leads links into its translation where the translation is shown).
+Relink = Callable[[list[EpubDocument]], list[EpubDocument]]
 
 
 @dataclass(frozen=True)
@@ -92,54 +97,74 @@ def site_pages(view: BookView) -> list[Page]:
 @dataclass(frozen=True)
 class SiteBuild:
     files: dict[str, bytes]  # every page and file of the site but the search index
-    records: list[Record]  # what the search index holds (search.py)
+    records: list[Record]  # what the search index holds (render/search.py)
 
 
 def render_site(
-    view: BookView, page_map: PageMap | Sequence[PageStart], preview: Preview | None = None
+    view: BookView,
+    page_map: PageMap | Sequence[PageStart],
+    preview: Preview | None = None,
+    styles: Sequence[str] = (),
+    relink: Relink | None = None,
 ) -> dict[str, bytes]:
     """Every file of the site but its search index: its name → its bytes."""
-    return build_site(view, page_map, preview).files
+    return build_site(view, page_map, preview, styles, relink).files
 
 
 def build_site(
-    view: BookView, page_map: Sequence[PageStart], preview: Preview | None = None
+    view: BookView,
+    page_map: PageMap | Sequence[PageStart],
+    preview: Preview | None = None,
+    styles: Sequence[str] = (),
+    relink: Relink | None = None,
 ) -> SiteBuild:
-    """The site's files and its search records. `view` is rendered for Medium.WEB."""
+    """The site's files and its search records. `view` is rendered for Medium.WEB;
+    `styles` are stylesheets added after the web edition's own (by name, as `style_text`
+    finds them); `relink` changes the pages once their markers are placed."""
     pages = site_pages(view)
     trees: dict[str, etree._Element] = {}
     # The text first, then the pages that give its print page numbers: the contents and
     # the glossary's links back to the text.
     text = [page for page in pages if page.part not in ("index", "glossary")]
-    trees.update(_with_markers(view, text, pages, preview, Numbers(), page_map))
+    placed = _Placed(view, pages, preview, page_map, relink)
+    trees.update(placed.pages(text, Numbers()))
     continued = page_map.in_notes if isinstance(page_map, PageMap) else ()
-    numbers = _numbers(view, pages, [trees[page.name] for page in text], continued)
+    numbers = _numbers(view, pages, {page.name: trees[page.name] for page in text}, continued)
     rest = [page for page in pages if page.part in ("index", "glossary")]
-    trees.update(_with_markers(view, rest, pages, preview, numbers, page_map))
+    trees.update(placed.pages(rest, numbers))
     ordered = [(page, trees[page.name]) for page in pages]
     records = search_records(view, ordered)
     search = Page(SEARCH, view.labels["search"], "search")
     search_tree = etree.fromstring(_render_page(view, search, pages, preview, numbers).xhtml)
     files = {page.name: html5(tree) for page, tree in [*ordered, (search, search_tree)]}
-    files[STYLESHEET] = stylesheet(view.book).encode("utf-8")
+    files[STYLESHEET] = stylesheet(view.book, styles).encode("utf-8")
     for name in SCRIPTS:
-        files[name] = resources.files("studyguide.editions.web").joinpath(name).read_bytes()
+        files[name] = resources.files("studyguide.render").joinpath("scripts", name).read_bytes()
     for image in view.book.images.values():  # the figures' pictures: figures/…
         files[image_name(image.path, Medium.WEB)] = image.data
     return SiteBuild(files, records)
 
 
-def _with_markers(
-    view: BookView,
-    these: list[Page],
-    pages: list[Page],
-    preview: Preview | None,
-    numbers: Numbers,
-    page_map: Sequence[PageStart],
-) -> dict[str, etree._Element]:
-    """Pages rendered, with a page-break marker where each print page begins in them."""
-    documents = [_render_page(view, page, pages, preview, numbers) for page in these]
-    documents, _ = insert_markers(documents, page_map, view.book.root)
+@dataclass(frozen=True)
+class _Placed:
+    """Pages rendered with a page-break marker where each print page begins in them."""
+
+    view: BookView
+    all_pages: list[Page]
+    preview: Preview | None
+    page_map: PageMap | Sequence[PageStart]
+    relink: Relink | None
+
+    def pages(self, these: list[Page], numbers: Numbers) -> dict[str, etree._Element]:
+        view = self.view
+        documents = [
+            _render_page(view, page, self.all_pages, self.preview, numbers) for page in these
+        ]
+        documents, _ = insert_markers(documents, self.page_map, view.book.root)
+        return _trees(self.relink(documents) if self.relink else documents)
+
+
+def _trees(documents: list[EpubDocument]) -> dict[str, etree._Element]:
     trees = {d.file_name: etree.fromstring(d.xhtml.encode("utf-8")) for d in documents}
     for tree in trees.values():
         merge_blank_pages(tree)
@@ -155,32 +180,39 @@ def write_site(files: Mapping[str, bytes], folder: Path) -> None:
         os.chmod(path, 0o644)
 
 
-def stylesheet(book: Book) -> str:
-    """base.css and web.css (the book's own, if it has them), and the typeface's family."""
-    sheets = [style_text(name, book.root) for name in ("base.css", "web.css")]
+def stylesheet(book: Book, styles: Sequence[str] = ()) -> str:
+    """base.css and web.css (the book's own, if it has them), `styles`, and the typeface's
+    family."""
+    sheets = [style_text(name, book.root) for name in ("base.css", "web.css", *styles)]
     return "\n".join([*sheets, font_stylesheet(book)])
 
 
 def _numbers(
     view: BookView,
     pages: list[Page],
-    trees: list[etree._Element],
+    trees: dict[str, etree._Element],
     continued: Sequence[PageStart] = (),
 ) -> Numbers:
-    """Where each chapter begins in print, and each glossary entry's links back to the text."""
-    page_of_file = {page.chapter.path: page.name for page in pages if page.chapter}
+    """Where each chapter begins in print, and each glossary entry's links back to the text
+    (on the page that holds the link: its chapter's, or the one its text is shown in)."""
+    held = {
+        element.get("id"): name
+        for name, tree in trees.items()
+        for element in tree.iter()
+        if isinstance(element.tag, str) and element.get("id")
+    }
+    titles = {page.name: page.title for page in pages}
     wanted = {f"{c.id}-title" for c in view.chapters_html}
     wanted |= {link.id for entry in view.glossary_html for link in entry.links}
-    found = page_numbers(trees, wanted, continued)
-    titles = {c.path: c.title for c in view.chapters_html}
+    found = page_numbers(list(trees.values()), wanted, continued)
     backlinks = {}
     for entry in view.glossary_html:
         known = all(link.id in found for link in entry.links)
         backlinks[entry.term.slug] = [
             Backlink(
-                f"{page_of_file[link.source.path]}#{link.id}",
+                f"{held.get(link.id, '')}#{link.id}",
                 found[link.id] if known else "",
-                titles[link.source.path],
+                titles.get(held.get(link.id, ""), ""),
             )
             for link in entry.links
         ]
