@@ -9,9 +9,10 @@ A signal the build was started to ignore (`nohup`, a shell's background job) sta
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 
 STOPPING = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -25,15 +26,43 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(signal.Signals(signum).name)
 
 
-class Stopper:
-    """Raises Interrupted when a stopping signal comes, except while the build finishes."""
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether the signal came while an object was being finalized (a `__del__`, or a
+    weakref.finalize callback such as a temporary folder's clean-up): an exception raised
+    there is not the build's to catch, Python prints it as "Exception ignored" and goes on."""
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "__del__" or code.co_filename.endswith("weakref.py"):
+            return True
+        frame = frame.f_back
+    return False
 
-    def __init__(self) -> None:
+
+def _send_again(signum: int) -> None:
+    """The same signal to this process again, in a moment (from a thread of its own)."""
+    timer = threading.Timer(RETRY_SECONDS, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
+RETRY_SECONDS = 0.05
+
+
+class Stopper:
+    """Raises Interrupted when a stopping signal comes, except while the build finishes;
+    one that comes during a finalizer is taken again a moment later, outside it."""
+
+    def __init__(self, again: Callable[[int], None] = _send_again) -> None:
         self.finishing = False
+        self.again = again
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
-        if not self.finishing:
-            raise Interrupted(signum)
+        if self.finishing:
+            return
+        if _in_finalizer(frame):
+            self.again(signum)
+            return
+        raise Interrupted(signum)
 
     def hold(self) -> None:
         """From now on, let the build run to its end whatever signal comes: the editions

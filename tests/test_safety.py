@@ -429,6 +429,28 @@ def test_a_signal_to_the_process_group_keeps_every_old_edition(
     assert _leftovers(out) == []
 
 
+def test_a_signal_during_a_finalizer_is_taken_again_outside_it() -> None:
+    """A signal that comes while Python finalizes an object (a temporary folder's clean-up)
+    would be printed as "Exception ignored … Traceback" and lost: it is sent again, and
+    stops the build a moment later; anywhere else it stops the build at once."""
+    from studyguide.interrupts import Interrupted, Stopper
+
+    again: list[int] = []
+    stopper = Stopper(again=again.append)
+
+    class Finalized:
+        def __del__(self) -> None:
+            stopper.handle(signal.SIGINT, sys._getframe())
+
+    Finalized()  # (finalized at once: no other reference)
+    assert again == [signal.SIGINT]
+    with pytest.raises(Interrupted):
+        stopper.handle(signal.SIGTERM, sys._getframe())
+    stopper.hold()
+    stopper.handle(signal.SIGTERM, sys._getframe())  # putting the editions in place: ignored
+    assert again == [signal.SIGINT]
+
+
 def test_a_full_disk_while_the_epub_is_written_keeps_the_old_pdf_too(
     last_good: LastGood,
     tmp_path: Path,
