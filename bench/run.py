@@ -191,7 +191,7 @@ def main() -> None:
         out = work / "out"
         fresh = lambda: shutil.rmtree(out, ignore_errors=True)  # noqa: E731
         timed(
-            "both editions, cold (one layout)",
+            "both editions, cold",
             studyguide(book, "build", "--out", str(out)),
             prepare=fresh,
         )
