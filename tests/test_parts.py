@@ -1,5 +1,7 @@
-"""A long print edition laid out in parts (studyguide/parts.py, pdfmerge.py) makes the same
-book as one layout: the real book, forced into parts, against the session's one-piece build."""
+"""A print edition laid out in parts (studyguide/layout/parts.py, merge.py) makes the same
+book as one layout: a small book with notes, questions, a glossary and chapters of every
+length, laid out as the build does (short chapters grouped, long ones alone) against the same
+book laid out with all its chapters in one part."""
 
 from __future__ import annotations
 
@@ -11,7 +13,6 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from conftest import Built
 from pikepdf import NameTree, NumberTree
 
 from studyguide.layout.parts import ANCHOR_URI, link_across_parts, plan
@@ -19,21 +20,58 @@ from studyguide.render.views import ChapterView
 from support import make_book, pdf_pages, studyguide
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
-SMALL_PARTS = "20000"  # characters of HTML: the study guide in about six parts
+ONE_PART = "100000000"  # characters of HTML: every chapter in one part
+
+# (title, paragraphs): two short chapters the build lays out together, longer ones alone,
+# of lengths that end some of them on a right-hand page (a blank page before the next).
+CHAPTERS = [("Short one", 1), ("Short two", 1), ("Long", 14), ("Middle", 6), ("Longer", 20)]
+PARAGRAPH = (
+    "The miners of [Huanuni](term:huanuni) went on working,[^n{n}] and the "
+    "[state company](term:comibol) went on paying them, while the words of this paragraph "
+    "go on long enough to fill a good part of a page with lines that break and hyphenate."
+)
 
 
-def _build(out: Path, *options: str, size: str = SMALL_PARTS) -> tuple[Path, Path, str]:
-    run = studyguide("build", "--out", out, "--part-size", size, *options, env=EPOCH)
+def _parts_book(folder: Path) -> Path:
+    chapters = {}
+    for number, (title, paragraphs) in enumerate(CHAPTERS, start=1):
+        body = "\n\n".join(PARAGRAPH.format(n=n) for n in range(paragraphs))
+        notes = "\n\n".join(f"[^n{n}]: A note on paragraph {n + 1}." for n in range(paragraphs))
+        questions = "::: questions\n1. What goes on?\n2. Who pays?\n:::"
+        chapters[f"0{number}-{title.lower().replace(' ', '-')}.md"] = (
+            f'---\ntitle: "{title}"\nkind: front\n---\n\n{body}\n\n{notes}\n\n{questions}\n'
+        )
+    glossary = {
+        "huanuni.md": "---\nterm: Huanuni\n---\n\nA tin mine in Bolivia.\n",
+        "comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n",
+    }
+    return make_book(folder, chapters, glossary)
+
+
+def _build(book: Path, out: Path, *options: str) -> tuple[Path, Path, str]:
+    run = studyguide("build", "--pdf", "--epub", "--out", out, *options, root=book, env=EPOCH)
     assert run.code == 0, run.stderr
     written = [Path(line) for line in run.stdout.split()]
-    pdf = next((p for p in written if p.suffix == ".pdf"), None)
-    epub = next((p for p in written if p.suffix == ".epub"), None)
+    pdf = next(p for p in written if p.suffix == ".pdf")
+    epub = next(p for p in written if p.suffix == ".epub")
     return pdf, epub, run.stderr
 
 
 @pytest.fixture(scope="module")
-def in_parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    return _build(tmp_path_factory.mktemp("parts"))
+def book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _parts_book(tmp_path_factory.mktemp("parts-book") / "book")
+
+
+@pytest.fixture(scope="module")
+def in_parts(book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """Laid out as the build does: the default part size."""
+    return _build(book, tmp_path_factory.mktemp("parts"))
+
+
+@pytest.fixture(scope="module")
+def one_piece(book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """Every chapter in one part (the front matter and the glossary are parts of their own)."""
+    return _build(book, tmp_path_factory.mktemp("one-piece"), "--part-size", ONE_PART)
 
 
 def _summary(path: Path) -> dict:
@@ -119,24 +157,25 @@ def test_each_part_is_laid_out_and_those_printing_page_numbers_again(in_parts):
     assert len(rounds) <= 4
 
 
-def test_parts_give_the_same_pages_as_one_layout(in_parts, built: Built):
+def test_parts_give_the_same_pages_as_one_layout(in_parts, one_piece):
     pdf, _epub, _ = in_parts
-    assert pdf_pages(pdf) == pdf_pages(built.pdf)
+    assert "ch-1-to-ch-5" in one_piece[2], "the chapters were not laid out in one part"
+    assert pdf_pages(pdf) == pdf_pages(one_piece[0])
 
 
-def test_a_part_after_a_right_hand_page_begins_after_a_blank_page(in_parts, built: Built):
+def test_a_part_after_a_right_hand_page_begins_after_a_blank_page(in_parts):
     pdf, _epub, stderr = in_parts
     firsts = [name.split("-to-")[0] for name in _rounds(stderr)[0][1:]]
     destinations = _summary(pdf)["destinations"]
     starts = sorted(destinations[name] + 1 for name in firsts)
-    text = pdf_pages(built.pdf)
+    text = pdf_pages(pdf)
     after_blank = [start for start in starts if not text[start - 2].strip()]
     assert after_blank, "no part boundary needed a blank page: the case is not exercised"
 
 
-def test_parts_give_the_same_links_bookmarks_and_structure(in_parts, built: Built):
+def test_parts_give_the_same_links_bookmarks_and_structure(in_parts, one_piece):
     pdf, _epub, _ = in_parts
-    merged, whole = _summary(pdf), _summary(built.pdf)
+    merged, whole = _summary(pdf), _summary(one_piece[0])
     assert merged["broken"] == []
     for key in whole:
         assert merged[key] == whole[key], key
@@ -148,14 +187,14 @@ def test_each_part_has_font_subsets_of_its_own(in_parts):
     listing = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True).stdout
     rows = [line.split() for line in listing.splitlines()[2:]]
     names = [row[0] for row in rows]
-    assert len(names) > 4, "one set of subsets: the parts' fonts were not kept apart"
+    assert len(names) > 3, "one set of subsets: the parts' fonts were not kept apart"
     assert len(set(names)) == len(names)
     assert all(row[-5] == "yes" for row in rows), listing  # emb
 
 
-def test_the_epub_gets_the_same_page_numbers_from_parts(in_parts, built: Built):
+def test_the_epub_gets_the_same_page_numbers_from_parts(in_parts, one_piece):
     _pdf, epub, _ = in_parts
-    assert epub.read_bytes() == built.epub.read_bytes()
+    assert epub.read_bytes() == one_piece[1].read_bytes()
 
 
 TERMS = ["cobalt", "dynamite", "feldspar", "gneiss", "quartz", "tin"]
