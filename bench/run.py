@@ -37,8 +37,8 @@ class Sample:
     pss_mib: float = 0.0  # the largest sum of their proportional sizes (shared pages once)
 
 
-def _tree_rss(root: int) -> int:
-    """The resident memory of a process and of all its descendants, in bytes (from /proc)."""
+def _tree(root: int) -> dict[int, int]:
+    """A process and all its descendants: pid → resident memory in bytes (from /proc)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -51,37 +51,24 @@ def _tree_rss(root: int) -> int:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
         rss[pid] = int(fields[21]) * PAGE_SIZE
-    total, todo = 0, [root]
+    tree, todo = {}, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        tree[pid] = rss.get(pid, 0)
         todo += children.get(pid, [])
-    return total
+    return tree
 
 
-def _tree_pids(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        todo += children.get(pid, [])
-    return pids
+def _tree_rss(root: int) -> int:
+    """The resident memory of a process and of all its descendants, in bytes."""
+    return sum(_tree(root).values())
 
 
 def _tree_pss(root: int) -> int:
     """The proportional set size of a process and its descendants, in bytes: each page the
     forked processes share is counted once in all, split between them (smaps_rollup)."""
     total = 0
-    for pid in _tree_pids(root):
+    for pid in _tree(root):
         try:
             rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:

@@ -234,29 +234,6 @@ def snapshot(folder: Path) -> dict[str, object]:
     return found
 
 
-def studyguide_here(*args: str | Path, root: Path, env: dict[str, str] | None = None) -> Run:
-    """The real command line run in this process (cheaper than a child for a command that
-    stops early): its exit code and what it printed."""
-    import contextlib
-    import io
-
-    from studyguide.cli import main
-
-    stdout, stderr = io.StringIO(), io.StringIO()
-    saved = {name: os.environ.get(name) for name in env or {}}
-    os.environ.update(env or {})
-    try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = main(["--root", str(root), *map(str, args)])
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    return Run(code, stdout.getvalue(), stderr.getvalue())
-
-
 def assert_documented(stderr: str, *folders: Path) -> str:
     """The first error (else the first warning) printed, with its hint, is quoted in
     docs/errors.md word for word (paths shown relative to `folders`, as a user in them

@@ -5,7 +5,6 @@ STUDYGUIDE_WRITE_ERRORS_DOC=1)."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
@@ -993,27 +992,8 @@ def _run_case(case: Case, good: Good, tmp_path: Path) -> tuple[Run, Path]:
     out = shutil.copytree(good.out, tmp_path / "out")
     case.change(book)
     args = [a.format(book=book, out=out) for a in case.args] or ["--out", str(out)]
-    return _in_process(["--root", str(book), "build", *args], EPOCH | case.env), out
-
-
-def _in_process(argv: list[str], env: dict[str, str]) -> Run:
-    """The command line run in this process (each case fails before any layout, so a child
-    process would cost more than the run): its exit code and what it printed."""
-    from studyguide.cli import main
-
-    stdout, stderr = io.StringIO(), io.StringIO()
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = main(argv)
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-    return Run(code, stdout.getvalue(), stderr.getvalue())
+    # (in this process: each case fails before any layout, a child would cost more)
+    return studyguide("build", *args, root=book, env=EPOCH | case.env), out
 
 
 def _error_start(where: str) -> str:

@@ -6,7 +6,6 @@ sources into an empty folder. At A4 and A5."""
 
 from __future__ import annotations
 
-import contextlib
 import io
 import re
 import shutil
@@ -15,7 +14,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from support import ROOT
+from support import ROOT, studyguide
 
 BOOK = ROOT / "tests" / "fixtures" / "constitucion-1812"
 INTRO = "chapters/01-introduccion.md"
@@ -54,15 +53,12 @@ def _edits(text: str) -> dict[str, str]:
 def _build(book: Path, out: Path, paper: str, web: bool) -> dict[str, bytes]:
     """A build with the real command line, in this process (a child process would cost more
     than the small book's layout): the files it wrote, and the parts it laid out."""
-    from studyguide.cli import main
-
     editions = ["--pdf", "--epub", *(["--web"] if web else [])]
-    argv = ["--root", str(book), "build", *editions, "--paper", paper, "--part-size", "1"]
-    stderr = io.StringIO()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(stderr):
-        code = main([*argv, "--out", str(out)])
-    assert code == 0, stderr.getvalue()
-    laid = re.findall(r"laying out (.*)", stderr.getvalue())
+    run = studyguide(
+        "build", *editions, "--paper", paper, "--part-size", "1", "--out", out, root=book
+    )
+    assert run.code == 0, run.stderr
+    laid = re.findall(r"laying out (.*)", run.stderr)
     files = {
         str(path.relative_to(out)): path.read_bytes()
         for path in sorted(out.rglob("*"))

@@ -15,7 +15,7 @@ from support import (
     assert_documented,
     make_book,
     snapshot,
-    studyguide_here,
+    studyguide,
 )
 
 CHAPTER = "---\ntitle: One\nkind: front\n---\n\nSome text about COMIBOL.\n"
@@ -100,7 +100,7 @@ def test_check_renders_a_book_template_and_reports_what_it_raises_at_its_line(
     book, _ = _copy(good, tmp_path)
     line, words = TEMPLATES[case]
     _template(book, "nav.xhtml.j2", f"<nav>\n{line}\n</nav>\n")
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1, run.stderr
     assert "Traceback" not in run.stderr
     error = _error_line(run.stderr)
@@ -117,8 +117,8 @@ def test_a_template_that_writes_broken_xhtml_never_reaches_the_epub(good, tmp_pa
     _template(book, "epub_document.xhtml.j2", text)
     before = snapshot(out)
     for run in (
-        studyguide_here("check", root=book),
-        studyguide_here("build", "--epub", "--no-cover", "--out", out, root=book, env=EPOCH),
+        studyguide("check", root=book),
+        studyguide("build", "--epub", "--no-cover", "--out", out, root=book, env=EPOCH),
     ):
         assert run.code == 1, run.stderr
         error = _error_line(run.stderr)
@@ -136,7 +136,7 @@ def test_check_passes_a_good_book_template(good, tmp_path: Path) -> None:
     book, _ = _copy(good, tmp_path)
     package = ROOT / "studyguide" / "render" / "templates" / "nav.xhtml.j2"
     _template(book, "nav.xhtml.j2", package.read_text(encoding="utf-8"))
-    assert studyguide_here("check", root=book).code == 0
+    assert studyguide("check", root=book).code == 0
 
 
 @pytest.mark.parametrize(
@@ -156,7 +156,7 @@ def test_the_epub_s_and_web_s_own_stylesheets_load_nothing_from_outside(
     (book / "styles" / sheet).write_text(rule + "\n", encoding="utf-8")
     before = snapshot(out)
     for args in (("check",), ("build", "--epub", "--web", "--no-cover", "--out", out)):
-        run = studyguide_here(*args, root=book, env=EPOCH)
+        run = studyguide(*args, root=book, env=EPOCH)
         assert run.code == 1, run.stderr
         error = _error_line(run.stderr)
         assert error.startswith(f"styles/{sheet}:{where}: error: the stylesheet refers to "), error
@@ -170,7 +170,7 @@ def test_a_data_url_in_a_book_s_stylesheet_is_carried(good) -> None:
     from studyguide.render.epubpackage import stylesheet
     from studyguide.sources.book import load_book
 
-    assert studyguide_here("check", root=good[0]).code == 0
+    assert studyguide("check", root=good[0]).code == 0
     assert DATA_URL_RULE in stylesheet(load_book(good[0]), [])
 
 
@@ -182,7 +182,7 @@ def test_a_book_macro_that_fails_is_our_error_at_its_line(good, tmp_path: Path) 
     line = next(n for n, text in enumerate(lines, start=1) if "{% macro term_link(" in text)
     lines[line - 1] = lines[line - 1].replace("%}", "%}{{ 1/0 }}", 1)
     _template(book, "_markup.html.j2", "".join(lines))
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1 and "Traceback" not in run.stderr, run.stderr
     assert _error_line(run.stderr) == (
         f"templates/_markup.html.j2:{line}: error: the template cannot be rendered: "

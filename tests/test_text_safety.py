@@ -22,7 +22,6 @@ from support import (
     make_book,
     snapshot,
     studyguide,
-    studyguide_here,
 )
 
 META = """\
@@ -64,7 +63,7 @@ def test_a_chapter_in_decomposed_unicode_is_its_composed_text(tmp_path: Path) ->
     """macOS and text pasted from a PDF give "ó" as o + U+0301: the same text."""
     book = _book(tmp_path, unicodedata.normalize("NFD", CHAPTER))
     assert "o\u0301" in (book / "chapters" / "02-acuerdo.md").read_text(encoding="utf-8")
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 0, run.stderr
 
 
@@ -82,7 +81,7 @@ def test_a_chapter_in_decomposed_unicode_is_its_composed_text(tmp_path: Path) ->
 )  # fmt: skip
 def test_words_that_only_look_alike_are_named_character_by_character(tmp_path, found, named):
     book = _book(tmp_path, CHAPTER.replace("final", found))
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1
     [error] = _errors(run.stderr)
     assert error.startswith("chapters/02-acuerdo.md:5: error: the text differs from ")
@@ -96,7 +95,7 @@ def test_a_glossary_file_named_with_an_accent_is_reported_first_and_as_written(t
     (book / "glossary" / "comibol.md").rename(book / "glossary" / "comiból.md")
     intro = INTRO.replace("on COMIBOL", "on [the company](term:comiból)")
     (book / "chapters" / "01-intro.md").write_text(intro, encoding="utf-8")
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1
     first, second = _errors(run.stderr)
     assert first.startswith("glossary/comiból.md: error: glossary file name ")
@@ -137,7 +136,7 @@ def test_a_bidi_override_in_a_title_or_name_is_refused_and_shown_escaped(tmp_pat
     book = _book(tmp_path)
     change, where = BIDI_CASES[case]
     change(book)
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1, run.stderr
     [error] = _errors(run.stderr)
     assert error.startswith(f"{where}: error: the bidi control U+202"), error
@@ -158,7 +157,7 @@ def test_bidi_isolates_in_a_title_need_no_glyph(tmp_path: Path) -> None:
         'title = "\\u2067\u05e9\u05dc\u05d5\u05dd\\u2069 A small',
     )
     _edit(book / "book.toml", 'language = "en"', 'language = "en"\ntypeface = "DejaVu Sans"')
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 0, run.stderr
 
 
@@ -166,7 +165,7 @@ def test_messages_show_control_and_bidi_characters_escaped(tmp_path: Path) -> No
     book = _book(tmp_path)
     (book / "glossary" / f"evil{OVERRIDE}dm.exe.md").write_text(GLOSSARY["comibol.md"])
     (book / "glossary" / "bell\x07.md").write_text(GLOSSARY["comibol.md"])
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1
     assert "glossary/evil\\u202edm.exe.md: error: " in run.stderr
     assert "glossary/bell\\u0007.md: error: " in run.stderr
@@ -177,7 +176,7 @@ def test_a_title_of_any_length_is_refused_at_once_over_a_thousand_characters(tmp
     book = _book(tmp_path)
     _edit(book / "book.toml", 'title = "A small study guide"', f'title = "{"word " * 19_999}words"')
     _edit(book / "chapters" / "01-intro.md", "title: Introduction", f"title: {'x' * 1001}")
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1
     assert _errors(run.stderr) == [
         "book.toml:1: error: field 'title' is 100,000 characters long, more than the 1,000 a "
@@ -198,7 +197,7 @@ def test_a_yaml_surrogate_pair_escape_is_one_character(tmp_path: Path) -> None:
     _edit(book / "book.toml", 'language = "en"', 'language = "en"\ntypeface = "DejaVu Sans"')
     assert load_book(book).chapters[0].title == "Hello \U0001f600"
     _edit(book / "chapters" / "01-intro.md", "\\ude00", "")
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 1
     assert "chapters/01-intro.md:2: error: lone surrogate U+D83D is not allowed" in run.stderr
 
@@ -207,14 +206,14 @@ def test_warnings_are_capped_as_errors_are_and_stats_count_in_english(tmp_path: 
     book = _book(tmp_path)
     for n in range(25):
         (book / "glossary" / f"term-{n}.md").write_text(f"---\nterm: Term{n}\n---\n\nA term.\n")
-    run = studyguide_here("check", root=book)
+    run = studyguide("check", root=book)
     assert run.code == 0
     warnings = [line for line in run.stderr.splitlines() if ": warning: " in line]
     assert len(warnings) == 20
     assert "… and 5 more warnings (glossary.unlinked)" in run.stderr
     for name in book.glob("glossary/term-*.md"):
         name.unlink()
-    stats = studyguide_here("stats", root=book)
+    stats = studyguide("stats", root=book)
     assert "glossary: 1 entry, 1 link from the text, 1 entry linked at least once" in stats.stdout
 
 

@@ -15,7 +15,7 @@ import copy
 from lxml import etree
 from lxml import html as lxml_html
 
-from studyguide.layout.pagemap import NOT_COUNTED
+from studyguide.layout.pagemap import count_visible, word_start_of_visible
 from studyguide.render.markup import APPARATUS
 
 RUNS_ON = "runs-on"
@@ -40,26 +40,26 @@ def _place(
 
     def visit(element: etree._Element) -> tuple[etree._Element, str, int] | None:
         nonlocal remaining
-        hit = _in(element.text or "", remaining)
+        hit = word_start_of_visible(element.text or "", remaining)
         if hit is not None:
             return element, "text", hit
-        remaining -= _visible(element.text or "")
+        remaining -= count_visible(element.text or "")
         for child in element:
             if isinstance(child.tag, str) and not _skipped(child):
                 inside = visit(child)
                 if inside is not None:
                     return inside
-            hit = _in(child.tail or "", remaining)
+            hit = word_start_of_visible(child.tail or "", remaining)
             if hit is not None:
                 return child, "tail", hit
-            remaining -= _visible(child.tail or "")
+            remaining -= count_visible(child.tail or "")
         return None
 
     place = visit(found[0])
     if place is not None:
         node, slot, index = place
         text = (node.text if slot == "text" else node.tail) or ""
-        if offset - remaining + _visible(text[:index]) == 0:  # nothing of it before the cut
+        if offset - remaining + count_visible(text[:index]) == 0:  # nothing of it before the cut
             return _before(found[0])
     while place is not None and place[1] == "text" and place[2] == 0 and place[0] is not root:
         place = _before(place[0])  # at the start of an element: before it
@@ -75,25 +75,6 @@ def _before(element: etree._Element) -> tuple[etree._Element, str, int]:
     if parent is None:  # the fragment itself: the cut is at its start
         return element, "text", 0
     return parent, "text", len(parent.text or "")
-
-
-def _visible(text: str) -> int:
-    return sum(1 for c in text if not c.isspace() and c not in NOT_COUNTED)
-
-
-def _in(text: str, remaining: int) -> int | None:
-    """The index in `text` of its visible character number `remaining`, moved back to the
-    start of its word; None if the text has fewer."""
-    seen = 0
-    for index, char in enumerate(text):
-        if char.isspace() or char in NOT_COUNTED:
-            continue
-        if seen == remaining:
-            while index > 0 and not text[index - 1].isspace():
-                index -= 1
-            return index
-        seen += 1
-    return None
 
 
 def cut(html: str, anchor: str, offset: int) -> tuple[str, str] | None:

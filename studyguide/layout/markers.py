@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from studyguide.layout.pagemap import NOT_COUNTED, PageStart, count_visible
+from studyguide.layout.pagemap import PageStart, count_visible, word_start_of_visible
 from studyguide.render.documents import EpubDocument, PageEntry
 from studyguide.render.markup import APPARATUS, macros
 
@@ -61,27 +61,18 @@ def _split_at(
 ) -> bool:
     """Insert the marker in parent's text (after=None) or in `after`'s tail, if it falls there."""
     text = parent.text if after is None else after.tail
-    if not text or remaining >= count_visible(text):
+    index = word_start_of_visible(text or "", remaining)
+    if index is None:
         return False
-    seen = 0
-    for index, char in enumerate(text):
-        if char.isspace() or char in NOT_COUNTED:
-            continue
-        if seen == remaining:
-            # A page that begins inside a hyphenated word gets its marker before the word.
-            while index > 0 and not text[index - 1].isspace():
-                index -= 1
-            marker = _marker(label, root)
-            marker.tail = text[index:]
-            if after is None:
-                parent.text = text[:index]
-                parent.insert(0, marker)
-            else:
-                after.tail = text[:index]
-                after.addnext(marker)
-            return True
-        seen += 1
-    return False
+    marker = _marker(label, root)
+    marker.tail = text[index:]
+    if after is None:
+        parent.text = text[:index]
+        parent.insert(0, marker)
+    else:
+        after.tail = text[:index]
+        after.addnext(marker)
+    return True
 
 
 def insert_markers(

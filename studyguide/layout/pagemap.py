@@ -53,6 +53,22 @@ def count_visible(text: str) -> int:
     return sum(1 for c in text if not c.isspace() and c not in NOT_COUNTED)
 
 
+def word_start_of_visible(text: str, number: int) -> int | None:
+    """The index in `text` of its visible character `number` (from 0), moved back to the
+    start of its word (a page that begins inside a hyphenated word begins before it); None
+    if the text has fewer."""
+    seen = 0
+    for index, char in enumerate(text):
+        if char.isspace() or char in NOT_COUNTED:
+            continue
+        if seen == number:
+            while index > 0 and not text[index - 1].isspace():
+                index -= 1
+            return index
+        seen += 1
+    return None
+
+
 def cache_key(book: Book, options: Options) -> str:
     """A digest of everything the layout depends on: sources, the package, the options."""
     layout_options = (
