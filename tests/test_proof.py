@@ -32,6 +32,9 @@ def test_the_proof_finds_no_fault_at_any_paper_size(print_build):
     run = studyguide("proof", *print_build.options, "--out", print_build.out, env=EPOCH)
     assert run.code == 0, run.stdout + run.stderr
     assert re.fullmatch(r"proof: no faults on \d+ pages \([^)]+\)\n", run.stdout), run.stdout
+    # after a build of the same sources and options, every part is read back, none laid out
+    # again (a part's layouts of successive rounds once dropped each other from the cache)
+    assert not re.search(r"laying out (front|ch-|back)", run.stderr), run.stderr
 
 
 def test_the_pdf_read_on_its_own_has_no_fault_either(print_build):
