@@ -36,7 +36,9 @@ def _parts_book(folder: Path) -> Path:
     chapters = {}
     for number, (title, paragraphs) in enumerate(CHAPTERS, start=1):
         body = "\n\n".join(PARAGRAPH.format(n=n) for n in range(paragraphs))
-        notes = "\n\n".join(f"[^n{n}]: A note on paragraph {n + 1}." for n in range(paragraphs))
+        notes = "\n\n".join(
+            f"[^n{n}]: A note on paragraph {n + 1} [@klein-2011]." for n in range(paragraphs)
+        )
         questions = "::: questions\n1. What goes on?\n2. Who pays?\n:::"
         chapters[f"0{number}-{title.lower().replace(' ', '-')}.md"] = (
             f'---\ntitle: "{title}"\nkind: front\n---\n\n{body}\n\n{notes}\n\n{questions}\n'
@@ -45,7 +47,12 @@ def _parts_book(folder: Path) -> Path:
         "huanuni.md": "---\nterm: Huanuni\n---\n\nA tin mine in Bolivia.\n",
         "comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n",
     }
-    return make_book(folder, chapters, glossary)
+    book = make_book(folder, chapters, glossary)
+    (book / "references.toml").write_text(SOURCE, encoding="utf-8")
+    return book
+
+
+SOURCE = '[klein-2011]\nauthor = "Klein, Herbert S."\ntitle = "A Concise History"\ndate = "2011"\n'
 
 
 def _build(book: Path, out: Path, *options: str) -> tuple[Path, Path, str]:
@@ -70,7 +77,8 @@ def in_parts(book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path
 
 @pytest.fixture(scope="module")
 def one_piece(book: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
-    """Every chapter in one part (the front matter and the glossary are parts of their own)."""
+    """Every chapter in one part (the front matter, the glossary and the sources are parts of
+    their own)."""
     return _build(book, tmp_path_factory.mktemp("one-piece"), "--part-size", ONE_PART)
 
 
@@ -141,20 +149,26 @@ def _summary(path: Path) -> dict:
 
 def _rounds(stderr: str) -> list[list[str]]:
     """The parts laid out in each round, as the progress names them."""
-    return [line.split(", ") for line in re.findall(r"laying out (.*(?:front|ch-|back).*)", stderr)]
+    found = re.findall(r"laying out (.*(?:front|ch-|glossary|sources).*)", stderr)
+    return [line.split(", ") for line in found]
 
 
 def test_each_part_is_laid_out_and_those_printing_page_numbers_again(in_parts):
-    """Round 1 lays out every part but the back (its locators need every page number);
-    later rounds only the parts that print a page number, until the numbers hold."""
+    """Round 1 lays out every part but the glossary (its locators need every page number);
+    round 2 the glossary, while the contents wait for where it and the sources begin; round
+    3 the contents; each part is laid out at most twice."""
     _pdf, _epub, stderr = in_parts
     rounds = _rounds(stderr)
     first = rounds[0]
-    assert len(first) >= 4 and first[0] == "front" and "back" not in first
+    assert first[0] == "front" and first[-1] == "sources" and "glossary" not in first
+    assert len(first) >= 4
     assert any("-to-" in name for name in first), "no part holds several chapters"
-    assert "front" in rounds[1] and "back" in rounds[1], "the contents and the glossary wait"
-    assert all(set(later) < set(first) | {"back"} for later in rounds[1:])
-    assert len(rounds) <= 4
+    assert "glossary" in rounds[1], "the glossary waits for the others' page numbers"
+    assert "front" not in rounds[1], "the contents were laid out before the glossary's length"
+    assert rounds[2] == ["front"], rounds
+    assert len(rounds) == 3
+    every = [name for names in rounds for name in names]
+    assert max(every.count(name) for name in every) == 2
 
 
 def test_parts_give_the_same_pages_as_one_layout(in_parts, one_piece):
@@ -165,7 +179,8 @@ def test_parts_give_the_same_pages_as_one_layout(in_parts, one_piece):
 
 def test_a_part_after_a_right_hand_page_begins_after_a_blank_page(in_parts):
     pdf, _epub, stderr = in_parts
-    firsts = [name.split("-to-")[0] for name in _rounds(stderr)[0][1:]]
+    ids = {"sources": "references"}  # (the part's name, its section's id)
+    firsts = [ids.get(name, name).split("-to-")[0] for name in _rounds(stderr)[0][1:]]
     destinations = _summary(pdf)["destinations"]
     starts = sorted(destinations[name] + 1 for name in firsts)
     text = pdf_pages(pdf)
@@ -273,22 +288,26 @@ def _chapter(kind: str, size: int) -> ChapterView:
 def test_plan_keeps_the_order_and_the_budget_and_a_part_for_the_front_and_the_back():
     """The title page and contents are a part of their own (laid out again once the others'
     page numbers are known), every chapter is in a part of whole chapters within the budget
-    (a longer one alone), and the glossary and sources are the last part."""
+    (a longer one alone), then the glossary is a part and the sources the last."""
     from studyguide.render.views import BookView
 
     chapters = [_chapter("front", 500), _chapter("front", 500)]
     chapters += [_chapter("article", 400) for _ in range(10)] + [_chapter("back", 300)]
-    view = BookView(types.SimpleNamespace(references=("a source",)), chapters, [])
+    view = BookView(types.SimpleNamespace(references=("a source",)), chapters, ["a term"])
     parts = plan(view, 1000)
     assert [c for part in parts for c in part.chapters] == chapters
     assert parts[0].front and parts[0].chapters == []
-    assert parts[-1].glossary and parts[-1].chapters == []
-    assert not any(part.glossary for part in parts[:-1])
-    for part in parts[1:-1]:
+    assert parts[-2].glossary and parts[-2].chapters == []
+    assert parts[-1].references and parts[-1].chapters == []
+    assert not any(part.glossary for part in parts[:-2] + parts[-1:])
+    assert not any(part.references for part in parts[:-1])
+    for part in parts[1:-2]:
         assert 0 < sum(len(c.body_html) for c in part.chapters) <= 1000
-    assert [part.articles_before for part in parts[1:]] == [0, 0, 2, 4, 6, 8, 10, 10]
+    assert [part.articles_before for part in parts[1:]] == [0, 0, 2, 4, 6, 8, 10, 10, 10]
     alone = plan(view, 100)
-    assert [len(part.chapters) for part in alone[1:-1]] == [1] * len(chapters)
+    assert [len(part.chapters) for part in alone[1:-2]] == [1] * len(chapters)
+    bare = plan(BookView(types.SimpleNamespace(references=()), chapters, []), 1000)
+    assert not bare[-1].glossary and not bare[-1].references, "no glossary, no sources: no part"
 
 
 def test_links_show_their_page_and_links_to_other_parts_are_marked():

@@ -105,7 +105,8 @@ class PrintLayout:
     def write_to(self, handle: IO[bytes], identifier: str) -> None:
         from studyguide.layout import merge
 
-        pieces = [part.pdf for part in self.laid.parts]
+        pieces = [part.pdf for part in self.laid.parts if part.pdf is not None]
+        assert len(pieces) == len(self.laid.parts), "a provisional layout was not written"
         try:
             shown = self.folios_shown()
             stamped = folios.folio_pdf(self.css, shown, self.root, self.out) if self.root else None
@@ -132,13 +133,14 @@ class PrintLayout:
         return shown
 
 
-def _lay_out_part(book: Book, blank_pages: bool, item: tuple[str, Path]) -> parts.PartLayout:
-    """One part laid out from page 1 (where it falls is set after), its PDF written."""
-    html, target = item
-    made = makeup.lay_out(html, book.root, 1, lay_out_html, blank_pages)
+def _lay_out_part(book: Book, blank_pages: bool, job: parts.PartJob) -> parts.PartLayout:
+    """One part laid out from page 1 (where it falls is set after), its PDF written unless
+    the layout is provisional."""
+    made = makeup.lay_out(job.html, book.root, 1, lay_out_html, blank_pages)
     document = made.document
-    with atomic_output(target) as handle:
-        write_pdf(document, handle, book.meta.identifier)
+    if job.target is not None:
+        with atomic_output(job.target) as handle:
+            write_pdf(document, handle, book.meta.identifier)
     return parts.PartLayout(
         from_document(document, 1),
         anchor_pages(document, 1),
@@ -158,34 +160,36 @@ def lay_out_book(
 
     sides = "2" if options.blank_pages else "1"
 
-    def lay_out_parts(items: list[tuple[str, Path]], round_: int) -> list[parts.PartLayout]:
+    def lay_out_parts(jobs: list[parts.PartJob], round_: int) -> list[parts.PartLayout]:
         """The parts of a round: those kept read back, the others laid out side by side. A
         part is kept in a slot of its own for each paper, sides and round: its layout of one
         round (say, before the other parts' page numbers are known) is not dropped for the
-        next round's."""
+        next round's. A provisional layout is kept without a PDF."""
 
-        def kept_at(html: str, target: Path) -> Path:
-            slot = f"{options.paper}-{sides}-{target.stem}-r{round_}"
-            return partcache.entry(options.out, slot, partcache.key(html))
+        def kept_at(job: parts.PartJob) -> Path:
+            slot = f"{options.paper}-{sides}-{job.name}-r{round_}"
+            return partcache.entry(options.out, slot, partcache.key(job.html))
 
         results: dict[int, parts.PartLayout] = {}
-        for index, (html, target) in enumerate(items):
-            found = partcache.load(kept_at(html, target))
+        for index, job in enumerate(jobs):
+            found = partcache.load(kept_at(job), pdf=job.target is not None)
             if found is not None:
-                with atomic_output(target) as handle:
-                    handle.write(found[0])
+                if job.target is not None:
+                    with atomic_output(job.target) as handle:
+                        handle.write(found[0])
                 results[index] = found[1]
-        todo = [index for index in range(len(items)) if index not in results]
+        todo = [index for index in range(len(jobs)) if index not in results]
         if todo:
-            names = ", ".join(items[index][1].stem[3:] for index in todo)
+            names = ", ".join(jobs[index].name[3:] for index in todo)
             progress(f"laying out {names}")
             prepare()  # WeasyPrint imported and patched once, before the workers fork
             one = functools.partial(_lay_out_part, book, options.blank_pages)
-            for index, laid in zip(todo, map_parts(one, [items[i] for i in todo]), strict=True):
-                html, target = items[index]
-                partcache.save(kept_at(html, target), target.read_bytes(), laid)
+            for index, laid in zip(todo, map_parts(one, [jobs[i] for i in todo]), strict=True):
+                job = jobs[index]
+                pdf = job.target.read_bytes() if job.target is not None else b""
+                partcache.save(kept_at(job), pdf, laid)
                 results[index] = laid
-        return [results[index] for index in range(len(items))]
+        return [results[index] for index in range(len(jobs))]
 
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:

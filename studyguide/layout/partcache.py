@@ -43,6 +43,7 @@ def entry(out: Path, slot: str, part_key: str) -> Path:
 
 
 def save(path: Path, pdf: bytes, laid: PartLayout) -> None:
+    """Keep a part's layout, and its PDF (empty for a provisional layout)."""
     described = json.dumps(
         {
             "page_starts": [asdict(start) for start in laid.page_starts],
@@ -57,14 +58,15 @@ def save(path: Path, pdf: bytes, laid: PartLayout) -> None:
     build_cache.write(path, len(described).to_bytes(8, "big") + described + pdf)
 
 
-def load(path: Path) -> tuple[bytes, PartLayout] | None:
-    """The kept PDF and layout of a part, if the entry is there, sound and of its shape."""
+def load(path: Path, pdf: bool = True) -> tuple[bytes, PartLayout] | None:
+    """The kept PDF and layout of a part, if the entry is there, sound and of its shape (and
+    holds a PDF, where `pdf` asks for one)."""
     data = build_cache.read(path)
     if data is None or len(data) < 8:
         return None
     size = int.from_bytes(data[:8], "big")
-    described, pdf = data[8 : 8 + size], data[8 + size :]
-    if not pdf.startswith(_PDF_START):
+    described, kept = data[8 : 8 + size], data[8 + size :]
+    if kept and not kept.startswith(_PDF_START) or pdf and not kept:
         return None
     try:
         values = json.loads(described)
@@ -78,7 +80,7 @@ def load(path: Path) -> tuple[bytes, PartLayout] | None:
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
-    return pdf, laid
+    return kept, laid
 
 
 def _page_data(page: Page) -> dict[str, Any]:

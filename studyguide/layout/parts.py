@@ -3,18 +3,20 @@
 A part is the unit of page makeup (makeup.py): each chapter begins on a page of its own, so
 a part's pages depend on the rest of the book only through the page numbers it prints. The
 front matter (title page, colophon, contents) is a part, each chapter is one (chapters
-shorter than `part_size` characters of HTML together are grouped), and the glossary with
-the sources for the notes is the last. Each part is written to a PDF of its own and dropped
+shorter than `part_size` characters of HTML together are grouped), the glossary is one and
+the sources for the notes are the last. Each part is written to a PDF of its own and dropped
 before the next, so memory stays in bounds however long the book: WeasyPrint keeps every
 laid-out page of a document until its PDF is written, about 1 MB a page.
 
 Each part carries on the page numbers of the parts before it, and begins on a right-hand page
 as every chapter does. A page number of a place in another part (the contents, a glossary
-entry's "Linked from", --glossary-pages) cannot be counted by WeasyPrint, so it is written
-in (`data-page`, see print.css), and a link to another part is joined up in the merge.
-Those numbers come from the parts' own layouts, so the parts are laid out in rounds until
-no part's HTML changes: in practice the first part (title page, contents, front matter)
-twice, as its contents wait for the page numbers of the rest, and every other part once.
+entry's "Linked from", "¶ N (p. M)", --glossary-pages) cannot be counted by WeasyPrint, so it
+is written in (`data-page`, see print.css), and a link to another part is joined up in the
+merge. Those numbers come from the parts' own layouts, so the parts are laid out in rounds
+until no part's HTML changes. In practice: every part but the glossary (its locators need
+every chapter's pages), then the glossary and the chapters that cite pages, then the front
+matter once more, its contents complete. A layout made while some number it prints was not
+known yet is provisional: only its length counts, and its PDF is not written.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ if TYPE_CHECKING:
     from studyguide.render.views import BookView, ChapterView
 
 ANCHOR_URI = "urn:studyguide:anchor:"  # a link to another part, until the parts are merged
-MAX_ROUNDS = 5
+MAX_ROUNDS = 6
 UNKNOWN_PAGE = "0"  # a page number not laid out yet, in the first round
+_UNKNOWN = f' data-page="{UNKNOWN_PAGE}"'
 
 _LINK = re.compile(r'<a\b([^>]*?) href="#([^"]+)"')
 _CLASSES = re.compile(r'\bclass="([^"]*)"')
@@ -55,7 +58,7 @@ def _chapter_size(chapter: ChapterView) -> int:
 def plan(view: BookView, part_size: int) -> list[PrintPart]:
     """The book's parts: the front matter (laid out again once the page numbers of the rest
     are known), the chapters, one a part or in runs of at most `part_size` characters of
-    HTML, and the glossary and sources."""
+    HTML, the glossary, and the sources."""
     runs: list[list[ChapterView]] = []
     size = 0
     for chapter in view.chapters_html:
@@ -69,18 +72,24 @@ def plan(view: BookView, part_size: int) -> list[PrintPart]:
     for run in runs:
         parts.append(PrintPart(run, front=False, glossary=False, articles_before=articles))
         articles += sum(1 for chapter in run if chapter.kind is Kind.ARTICLE)
-    if view.glossary_html or view.book.references:
+    if view.glossary_html:
         parts.append(PrintPart([], front=False, glossary=True, articles_before=articles))
+    if view.book.references:
+        parts.append(
+            PrintPart([], front=False, glossary=False, articles_before=articles, references=True)
+        )
     return parts
 
 
 def _name(part: PrintPart) -> str:
     """What a part is called in messages and file names: "front", "ch-3", "ch-4-to-ch-6",
-    "back"."""
+    "glossary", "sources"."""
     if part.front:
         return "front"
-    if not part.chapters:
-        return "back"
+    if part.glossary:
+        return "glossary"
+    if part.references:
+        return "sources"
     first, last = part.chapters[0].id, part.chapters[-1].id
     return first if first == last else f"{first}-to-{last}"
 
@@ -142,7 +151,7 @@ class LaidPart:
     """One part as laid out: its PDF and what the other parts need from it."""
 
     digest: str  # of the HTML it was laid out from
-    pdf: Path
+    pdf: Path | None  # (None: a provisional layout, its PDF not written)
     first_page: int
     laid: PartLayout
 
@@ -186,10 +195,25 @@ class PartsLayout:
             previous_end = part.first_page + part.pages - 1
 
 
-# [(a part's HTML, where to write its PDF)] → what each gives, as laid out from page 1
-# Lays out a round's parts, each (HTML, target PDF); told the round (0: the other parts' page
-# numbers not known yet), so that a part's layouts of each round are kept side by side.
-LayOutParts = Callable[[list[tuple[str, Path]], int], list[PartLayout]]
+@dataclass
+class PartJob:
+    """A part to lay out: its print HTML, its name (for messages and the cache), and where
+    to write its PDF (None for a provisional layout: only what it gives is wanted)."""
+
+    html: str
+    name: str
+    target: Path | None
+
+
+# Lays out a round's parts; told the round (0: the other parts' page numbers not known yet),
+# so that a part's layouts of each round are kept side by side. Gives each part's layout as
+# laid out from page 1.
+LayOutParts = Callable[[list[PartJob], int], list[PartLayout]]
+
+
+def is_provisional(html: str) -> bool:
+    """Whether the part prints a page number not known yet (`UNKNOWN_PAGE`)."""
+    return _UNKNOWN in html
 
 
 def lay_out(
@@ -205,29 +229,45 @@ def lay_out(
     A part's layout does not depend on where in the book it falls (its folios are set at
     the merge), so each round lays out every part whose HTML changed at once
     (`lay_out_parts`, on every core), then numbers the parts in order. The first round
-    lays out every part; the next, those that print page numbers of others (the contents,
-    the glossary's locators), once those are known.
+    lays out every part but the glossary, which prints the pages of the others; the next
+    ones, the parts that print page numbers (the contents, the glossary's locators, "¶ N
+    (p. M)"), once those are known. A part laid out before that still waits for a number
+    another part of the round will give is left for the next round: laid out once more,
+    not twice.
     """
     numbers: dict[str, int] = {}
     laid: list[LaidPart | None] = [None] * len(parts)
+    rendered = [render(part) for part in parts]  # (the same each round but for the numbers)
     for round_ in range(MAX_ROUNDS):
-        pages = [link_across_parts(render(part), numbers, glossary_pages) for part in parts]
+        pages = [link_across_parts(html, numbers, glossary_pages) for html in rendered]
         digests = [hashlib.sha256(html.encode("utf-8")).hexdigest() for html in pages]
         todo = [i for i, done in enumerate(laid) if done is None or done.digest != digests[i]]
-        if not numbers and len(todo) > 1 and parts[todo[-1]].glossary:
-            # The glossary (last) prints the pages of the others: it waits for them, and
-            # its length moves nothing.
-            todo.pop()
+        if not numbers and len(todo) > 1:
+            # The glossary prints the pages of the others: it waits for them, and only the
+            # contents print anything of where the parts after it begin.
+            todo = [i for i in todo if not parts[i].glossary]
+        waiting = [i for i in todo if laid[i] is not None and is_provisional(pages[i])]
+        if len(waiting) < len(todo):  # (some other part gives what they wait for)
+            todo = [i for i in todo if i not in waiting]
         if not todo:
-            return PartsLayout([part for part in laid if part is not None])
-        targets = {i: folder / f"{i:02d}-{_name(parts[i])}.pdf" for i in todo}
-        made = lay_out_parts([(pages[i], targets[i]) for i in todo], round_)
-        for i, result in zip(todo, made, strict=True):
-            laid[i] = LaidPart(digests[i], targets[i], 1, result)
+            final = [part for part in laid if part is not None]
+            _write_provisional(final, pages, parts, lay_out_parts, folder, round_)
+            return PartsLayout(final)
+        jobs = [
+            PartJob(
+                pages[i],
+                f"{i:02d}-{_name(parts[i])}",
+                None if is_provisional(pages[i]) else folder / f"{i:02d}-{_name(parts[i])}.pdf",
+            )
+            for i in todo
+        ]
+        made = lay_out_parts(jobs, round_)
+        for i, job, result in zip(todo, jobs, made, strict=True):
+            laid[i] = LaidPart(digests[i], job.target, 1, result)
         page = 1
         for part, done in zip(parts, laid, strict=True):
-            if done is None:  # (the glossary, waiting for the others' page numbers)
-                continue
+            if done is None:  # (the glossary, waiting: the parts after it are not numbered)
+                break
             part.first_page = page
             if done.first_page != page:  # moved: its page numbers with it
                 done.laid = shifted(done.laid, page - done.first_page)
@@ -242,3 +282,23 @@ def lay_out(
         "lay the book out in larger parts (--part-size), or build without --glossary-pages",
         "pdf.parts",
     )
+
+
+def _write_provisional(
+    final: list[LaidPart],
+    pages: list[str],
+    parts: list[PrintPart],
+    lay_out_parts: LayOutParts,
+    folder: Path,
+    round_: int,
+) -> None:
+    """A part whose last layout still prints an unknown page number (a link to nowhere
+    the other parts know) is laid out once more, its PDF written this time."""
+    unwritten = [i for i, part in enumerate(final) if part.pdf is None]  # (every part laid)
+    if not unwritten:
+        return
+    names = {i: f"{i:02d}-{_name(parts[i])}" for i in unwritten}
+    jobs = [PartJob(pages[i], names[i], folder / f"{names[i]}.pdf") for i in unwritten]
+    for i, job, result in zip(unwritten, jobs, lay_out_parts(jobs, round_), strict=True):
+        final[i].pdf = job.target
+        final[i].laid = shifted(result, final[i].first_page - 1)

@@ -185,6 +185,7 @@ class PrintPart:
     glossary: bool  # with the glossary
     first_page: int = 1
     articles_before: int = 0  # article chapters in the parts before: the outline numbers them
+    references: bool = False  # with the sources for the notes
 
 
 # Ruled lines for a handwritten answer under each discussion question, in print.
