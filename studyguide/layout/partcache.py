@@ -66,7 +66,7 @@ def load(path: Path, pdf: bool = True) -> tuple[bytes, PartLayout] | None:
         return None
     size = int.from_bytes(data[:8], "big")
     described, kept = data[8 : 8 + size], data[8 + size :]
-    if kept and not kept.startswith(_PDF_START) or pdf and not kept:
+    if (kept and not kept.startswith(_PDF_START)) or (pdf and not kept):
         return None
     try:
         values = json.loads(described)
