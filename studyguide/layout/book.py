@@ -136,7 +136,8 @@ class PrintLayout:
 def _lay_out_part(book: Book, blank_pages: bool, job: parts.PartJob) -> parts.PartLayout:
     """One part laid out from page 1 (where it falls is set after), its PDF written unless
     the layout is provisional."""
-    made = makeup.lay_out(job.html, book.root, 1, lay_out_html, blank_pages)
+    provisional = job.target is None
+    made = makeup.lay_out(job.html, book.root, 1, lay_out_html, blank_pages, provisional)
     document = made.document
     if job.target is not None:
         with atomic_output(job.target) as handle:

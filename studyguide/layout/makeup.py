@@ -358,12 +358,17 @@ def lay_out(
     first_page: int,
     lay_out_html: Callable[[str, Path], Any],
     two_sided: bool = True,
+    provisional: bool = False,
 ) -> MadeUp:
-    """Lay the part out, finish and mend its pages, in rounds; the last layout, its faults."""
+    """Lay the part out, finish and mend its pages, in rounds; the last layout, its faults.
+
+    A provisional layout (parts.py: only its length and where its ids fall are wanted) does
+    not balance the contents' entries: that breaks their lines elsewhere, in as many lines.
+    """
     mends = Mends()
     for rounds in range(1, MAX_ROUNDS + 1):
         document = lay_out_html(mends.apply(html), root)
-        if rounds == 1:
+        if rounds == 1 and not provisional:
             mends.toc_breaks = balanced_contents(document)
             if mends.toc_breaks:
                 document = lay_out_html(mends.apply(html), root)
