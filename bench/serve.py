@@ -4,7 +4,9 @@ real browser, and the server's rebuild alone, on a copy of the book.
 A headless Chromium (Debian's, driven by Playwright) shows a chapter; each run saves a new
 word in one of its notes and times until the browser has loaded the page again and shows
 the word. Between runs it waits for the background print layout to give the page numbers
-(also timed), so that its reload is not counted as the save's. Run with `make bench` or
+(also timed: until the preview shows the edited sources' page numbers, which it does as soon
+as their page map is written, before the PDF) and to end, so that its reload is not counted
+as the save's. Run with `make bench` or
 `.venv/bin/python bench/serve.py [--runs N] [--factor F]`.
 """
 
@@ -84,7 +86,10 @@ def measure(book: Path, out: Path, runs: int) -> tuple[list[float], list[float],
                 if word not in page.inner_text("main"):
                     raise SystemExit(f"run {run}: the reloaded page does not show the edit")
                 rebuilds.append(status(url)["rebuild_seconds"])
-                numbers.append(reloads[-1] + wait_until(lambda: settled(url)))
+                numbers.append(
+                    reloads[-1] + wait_until(lambda: status(url)["page_numbers_current"])
+                )
+                wait_until(lambda: settled(url))  # (the PDF written too, before the next save)
                 time.sleep(0.5)  # the page reloads for its page numbers, if they changed
                 page.goto(url + page_name)
             browser.close()

@@ -385,3 +385,51 @@ def test_options_are_checked_once_where_they_are_made_and_travel_as_json(tmp_pat
         with pytest.raises(BuildError) as caught:
             Options(out=tmp_path, **wrong)
         assert caught.value.code.startswith("usage."), wrong
+
+
+def test_the_page_numbers_are_shown_once_the_page_map_is_written_before_the_pdf(
+    tmp_path, monkeypatch
+):
+    """The print layout's child writes the page map, then merges the PDF (a second or so
+    of a long book): the preview shows the page numbers as soon as the page map is there,
+    while the child still runs."""
+    import threading
+
+    from studyguide.layout import pagemap
+    from studyguide.options import Options
+    from studyguide.preview import printing
+
+    options = Options(out=tmp_path / "out")
+    key = "k" * 64
+    page_map = pagemap.entry_path(options.out, key)
+    go_on = tmp_path / "go-on"  # the child ends only once this file is there
+    child = (
+        "import pathlib, sys, time\n"
+        "sys.stdin.read()\n"
+        f"p = pathlib.Path({str(page_map)!r}); p.parent.mkdir(parents=True, exist_ok=True)\n"
+        "p.write_text('{}')\n"
+        f"while not pathlib.Path({str(go_on)!r}).exists(): time.sleep(0.01)\n"
+    )
+    monkeypatch.setattr(
+        printing.PrintLayout,
+        "_spawn",
+        lambda self: subprocess.Popen(
+            [sys.executable, "-c", child],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        ),
+    )
+    numbers, done = threading.Event(), threading.Event()
+    layout = printing.PrintLayout(
+        tmp_path, options, lambda _key: done.set(), print, lambda _key: numbers.set()
+    )
+    layout.warm_up = lambda: None  # (no next child waiting)
+    layout.start(key)
+    try:
+        assert numbers.wait(WAIT_MS / 1000), "the page numbers were not shown"
+        assert layout.running and not done.is_set(), "shown only once the layout ended"
+    finally:
+        go_on.write_text("")
+    assert done.wait(WAIT_MS / 1000)
+    assert not layout.running

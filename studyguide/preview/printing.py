@@ -17,19 +17,29 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from studyguide.layout import pagemap
 from studyguide.options import Options, Progress
+
+PAGE_MAP_POLL = 0.05  # seconds between looks for the page map, while a layout runs
 
 
 class PrintLayout:
     """Lays the book out in the background, asked for by the cache key of the sources it
-    should match (pagemap.cache_key); `done(key)` is called when one ends."""
+    should match (pagemap.cache_key); `numbers(key)` is called when its page map is written,
+    `done(key)` when it ends."""
 
     def __init__(
-        self, root: Path, options: Options, done: Callable[[str], None], progress: Progress
+        self,
+        root: Path,
+        options: Options,
+        done: Callable[[str], None],
+        progress: Progress,
+        numbers: Callable[[str], None] | None = None,
     ) -> None:
         self.root = root
         self.options = options
         self._done = done
+        self._numbers = numbers or done  # the page map of `key` is written, the PDF not yet
         self._progress = progress
         self._state = threading.Condition()
         self._process: subprocess.Popen[bytes] | None = None
@@ -98,8 +108,21 @@ class PrintLayout:
                     pipe.close()
 
     def _wait(self, process: subprocess.Popen[bytes], key: str) -> None:
+        # The page map is written once the book is laid out, before the PDF (its parts
+        # merged): the page numbers are shown as soon as it is there.
+        page_map = pagemap.entry_path(self.options.out, key)
+        told = page_map.is_file()
+        sent: bytes | None = self.options.to_json().encode("utf-8")
         try:
-            _, stderr = process.communicate(self.options.to_json().encode("utf-8"))
+            while True:
+                try:
+                    _, stderr = process.communicate(sent, timeout=PAGE_MAP_POLL)
+                    break
+                except subprocess.TimeoutExpired:
+                    sent = None  # (sent with the first call)
+                    if not told and page_map.is_file():
+                        told = True
+                        self._numbers(key)
         except (BrokenPipeError, ValueError):  # it was stopped before it read its options
             _, stderr = b"", b""
             process.wait()
