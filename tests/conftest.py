@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import json
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from support import ROOT, studyguide
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @dataclass
@@ -91,6 +97,24 @@ def print_builds(tmp_path_factory: pytest.TempPathFactory, worker_id: str, built
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Chromium for the whole run of a test worker, started when a test first needs it
+    (a start costs a second of CPU): each test opens its own pages with `new_page()`, each
+    in a fresh context of its own (no cookie, cache or storage shared), and closes them."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
 
 
 # The files whose tests take longest, longest first: run first, they leave the short ones to
