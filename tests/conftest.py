@@ -27,14 +27,20 @@ class Built:
     kepub: Path
 
 
-def _shared_build(factory: pytest.TempPathFactory, worker_id: str, name: str, args: list) -> dict:
+def _shared_build(
+    factory: pytest.TempPathFactory, worker_id: str, name: str, args: list, wait: bool = True
+) -> dict | None:
     """A build of the real book, made once for the whole run and shared by the test workers
-    (the first to need it builds it, under a lock; the others wait and read it)."""
+    (the first to need it builds it, under a lock; the others wait and read it). Without
+    `wait`, None while another worker is making it."""
     base = factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent
     out = shared / name
     with (shared / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return None
         done = shared / f"{name}.json"
         if not done.exists():
             run = studyguide(*args, "--out", out, env=EPOCH)
@@ -58,6 +64,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
         "built-book",
         ["build", "--pdf", "--epub", "--kepub", "--web", "--handout", "--facilitator"],
     )
+    assert run is not None
     written = [Path(line) for line in run["stdout"].split()]
     epub = next(p for p in written if p.name.endswith(".epub") and ".kepub" not in p.name)
     pdf = next(p for p in written if p.suffix == ".pdf")
@@ -83,15 +90,21 @@ class PrintBuild:
 
 @pytest.fixture(scope="session")
 def print_builds(tmp_path_factory: pytest.TempPathFactory, worker_id: str, built) -> dict:
-    """The real book's PDF at every paper size and single-sided, each built once for the run."""
+    """The real book's PDF at every paper size and single-sided, each built once for the run:
+    first those no other worker is making, then those it is, waited for (two workers that
+    need them make two at a time, and neither waits while there is one to make)."""
     builds = {"a4": PrintBuild("a4", ["--paper", "a4"], built.out, built.pdf)}
-    for name, options in PRINT_EDITIONS.items():
-        run = _shared_build(
-            tmp_path_factory, worker_id, f"print-{name}", ["build", "--pdf", *options]
-        )
-        pdf = Path(run["stdout"].split()[-1])
-        builds[name] = PrintBuild(name, options, Path(run["out"]), pdf)
-    return builds
+    for wait in (False, True):
+        for name, options in PRINT_EDITIONS.items():
+            if name in builds:
+                continue
+            run = _shared_build(
+                tmp_path_factory, worker_id, f"print-{name}", ["build", "--pdf", *options], wait
+            )
+            if run is not None:
+                pdf = Path(run["stdout"].split()[-1])
+                builds[name] = PrintBuild(name, options, Path(run["out"]), pdf)
+    return {name: builds[name] for name in ("a4", *PRINT_EDITIONS)}  # (in their order)
 
 
 @pytest.fixture(scope="session")
