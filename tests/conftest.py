@@ -108,6 +108,16 @@ def print_builds(tmp_path_factory: pytest.TempPathFactory, worker_id: str, built
 
 
 @pytest.fixture(scope="session")
+def handout(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The real book's questions handout, made by the `handout` command once for the run."""
+    run = _shared_build(tmp_path_factory, worker_id, "handout", ["handout"])
+    assert run is not None
+    path = Path(run["stdout"].split()[-1])
+    assert path == Path(run["out"]) / "huanuni-study-guide-questions.pdf"
+    return path
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
 
