@@ -140,25 +140,40 @@ def chromium() -> Iterator[Browser]:
         playwright.stop()
 
 
-# The files whose tests take longest, longest first: run first, they leave the short ones to
-# fill in around them on the two workers (`-n 2 --dist loadfile` hands files out in order;
-# `--no-loadscope-reorder`, or xdist would order the files by their number of tests).
+# The files whose tests take longest, longest first (each file's time in a run of the whole
+# suite): run first, they leave the short ones to fill in around them on the two workers
+# (`-n 2 --dist loadfile` hands files out in order; `--no-loadscope-reorder`, or xdist would
+# order the files by their number of tests). test_proof makes the real book's builds that
+# other files share (built, print_builds); the long files that need none of them come next,
+# to keep the other worker busy meanwhile rather than waiting for those builds.
 SLOW_FIRST = [
     "test_proof.py",
-    "test_parts.py",
-    "test_parallel.py",
-    "test_booklet.py",
-    "test_citations.py",
+    # none of the real book's builds
+    "test_incremental.py",
     "test_fuzz.py",
-    "test_print.py",
-    "test_epub_editions.py",
-    "test_typography.py",
-    "test_pagemap.py",
-    "test_cache.py",
-    "test_epub.py",
+    "test_parallel.py",
     "test_new.py",
-    "test_next_text.py",
+    # any
+    "test_cache.py",
+    "test_safety.py",
+    "test_web.py",
+    "test_preview.py",
+    "test_parts.py",
     "test_worked_example.py",
+    "test_print.py",
+    "test_next_text.py",
+    "test_figures.py",
+    "test_typography.py",
+    "test_second_book.py",
+    "test_text_safety.py",
+    "test_pagemap.py",
+    "test_epub_editions.py",
+    "test_errors.py",
+    "test_epub.py",
+    "test_trust.py",
+    "test_speedups.py",
+    "test_facilitator.py",
+    "test_citations.py",
 ]
 
 
