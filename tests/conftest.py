@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import fcntl
 import json
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from support import ROOT, studyguide
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @dataclass
@@ -21,14 +27,20 @@ class Built:
     kepub: Path
 
 
-def _shared_build(factory: pytest.TempPathFactory, worker_id: str, name: str, args: list) -> dict:
+def _shared_build(
+    factory: pytest.TempPathFactory, worker_id: str, name: str, args: list, wait: bool = True
+) -> dict | None:
     """A build of the real book, made once for the whole run and shared by the test workers
-    (the first to need it builds it, under a lock; the others wait and read it)."""
+    (the first to need it builds it, under a lock; the others wait and read it). Without
+    `wait`, None while another worker is making it."""
     base = factory.getbasetemp()
     shared = base if worker_id == "master" else base.parent
     out = shared / name
     with (shared / f"{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return None
         done = shared / f"{name}.json"
         if not done.exists():
             run = studyguide(*args, "--out", out, env=EPOCH)
@@ -52,6 +64,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
         "built-book",
         ["build", "--pdf", "--epub", "--kepub", "--web", "--handout", "--facilitator"],
     )
+    assert run is not None
     written = [Path(line) for line in run["stdout"].split()]
     epub = next(p for p in written if p.name.endswith(".epub") and ".kepub" not in p.name)
     pdf = next(p for p in written if p.suffix == ".pdf")
@@ -77,15 +90,31 @@ class PrintBuild:
 
 @pytest.fixture(scope="session")
 def print_builds(tmp_path_factory: pytest.TempPathFactory, worker_id: str, built) -> dict:
-    """The real book's PDF at every paper size and single-sided, each built once for the run."""
+    """The real book's PDF at every paper size and single-sided, each built once for the run:
+    first those no other worker is making, then those it is, waited for (two workers that
+    need them make two at a time, and neither waits while there is one to make)."""
     builds = {"a4": PrintBuild("a4", ["--paper", "a4"], built.out, built.pdf)}
-    for name, options in PRINT_EDITIONS.items():
-        run = _shared_build(
-            tmp_path_factory, worker_id, f"print-{name}", ["build", "--pdf", *options]
-        )
-        pdf = Path(run["stdout"].split()[-1])
-        builds[name] = PrintBuild(name, options, Path(run["out"]), pdf)
-    return builds
+    for wait in (False, True):
+        for name, options in PRINT_EDITIONS.items():
+            if name in builds:
+                continue
+            run = _shared_build(
+                tmp_path_factory, worker_id, f"print-{name}", ["build", "--pdf", *options], wait
+            )
+            if run is not None:
+                pdf = Path(run["stdout"].split()[-1])
+                builds[name] = PrintBuild(name, options, Path(run["out"]), pdf)
+    return {name: builds[name] for name in ("a4", *PRINT_EDITIONS)}  # (in their order)
+
+
+@pytest.fixture(scope="session")
+def handout(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The real book's questions handout, made by the `handout` command once for the run."""
+    run = _shared_build(tmp_path_factory, worker_id, "handout", ["handout"])
+    assert run is not None
+    path = Path(run["stdout"].split()[-1])
+    assert path == Path(run["out"]) / "huanuni-study-guide-questions.pdf"
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -93,25 +122,58 @@ def repo_root() -> Path:
     return ROOT
 
 
-# The files whose tests take longest, longest first: run first, they leave the short ones to
-# fill in around them on the two workers (`-n 2 --dist loadfile` hands files out in order;
-# `--no-loadscope-reorder`, or xdist would order the files by their number of tests).
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One Chromium for the whole run of a test worker, started when a test first needs it
+    (a start costs a second of CPU): each test opens its own pages with `new_page()`, each
+    in a fresh context of its own (no cookie, cache or storage shared), and closes them."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"]
+        )
+        yield browser
+        browser.close()
+    finally:
+        playwright.stop()
+
+
+# The files whose tests take longest, longest first (each file's time in a run of the whole
+# suite): run first, they leave the short ones to fill in around them on the two workers
+# (`-n 2 --dist loadfile` hands files out in order; `--no-loadscope-reorder`, or xdist would
+# order the files by their number of tests). test_proof makes the real book's builds that
+# other files share (built, print_builds); the long files that need none of them come next,
+# to keep the other worker busy meanwhile rather than waiting for those builds.
 SLOW_FIRST = [
     "test_proof.py",
-    "test_parts.py",
-    "test_parallel.py",
-    "test_booklet.py",
-    "test_citations.py",
+    # none of the real book's builds
+    "test_incremental.py",
     "test_fuzz.py",
-    "test_print.py",
-    "test_epub_editions.py",
-    "test_typography.py",
-    "test_pagemap.py",
-    "test_cache.py",
-    "test_epub.py",
+    "test_parallel.py",
     "test_new.py",
-    "test_next_text.py",
+    # any
+    "test_cache.py",
+    "test_safety.py",
+    "test_web.py",
+    "test_preview.py",
+    "test_parts.py",
     "test_worked_example.py",
+    "test_print.py",
+    "test_next_text.py",
+    "test_figures.py",
+    "test_typography.py",
+    "test_second_book.py",
+    "test_text_safety.py",
+    "test_pagemap.py",
+    "test_epub_editions.py",
+    "test_errors.py",
+    "test_epub.py",
+    "test_trust.py",
+    "test_speedups.py",
+    "test_facilitator.py",
+    "test_citations.py",
 ]
 
 

@@ -187,9 +187,12 @@ def note_pages(path: Path) -> dict[str, int]:
         return found
 
 
-def faults(path: Path, paper: str, one_sided: bool = False) -> list[tuple[int, str]]:
-    """(page, rule) for every fault of the PDF, by the print proof's rules."""
-    pages = read_pages(path, paper, one_sided)
+def faults(
+    path: Path, paper: str, one_sided: bool = False, pages: list[Page] | None = None
+) -> list[tuple[int, str]]:
+    """(page, rule) for every fault of the PDF, by the print proof's rules; `pages`, where
+    given, are its pages as read_pages read them."""
+    pages = read_pages(path, paper, one_sided) if pages is None else pages
     found = check(pages, last_pages(pages, chapter_starts(path)), body_size(pages))
     where = note_pages(path)
     for name, page in where.items():

@@ -34,11 +34,15 @@ class Run:
 
 
 def studyguide(
-    *args: str | Path, root: Path = ROOT, env: dict[str, str] | None = None, child: bool = False
+    *args: str | Path,
+    root: Path | None = ROOT,
+    env: dict[str, str] | None = None,
+    child: bool = False,
 ) -> Run:
     """Run the real command line: in this process (its imports, WeasyPrint's most of all, are
-    paid once a test worker, not once a command), or with `child` in a process of its own."""
-    argv = ["--root", str(root), *map(str, args)]
+    paid once a test worker, not once a command), or with `child` in a process of its own.
+    `root` is given as --root; None gives none (`args` may hold one of their own)."""
+    argv = [*(["--root", str(root)] if root is not None else []), *map(str, args)]
     if child:
         result = subprocess.run(
             [sys.executable, "-m", "studyguide", *argv],

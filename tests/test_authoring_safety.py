@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from support import Run, assert_documented, snapshot
+from support import Run, assert_documented, snapshot, studyguide
 
 OLD_META = """\
 title = "A small study guide"
@@ -34,12 +34,14 @@ ARTICLE = "The agreement\n\nLast week the government agreed.\n"
 
 
 def run(*args: str | Path, fsize: int | None = None) -> Run:
-    """The real command line in a child process; with `fsize`, no file it writes may grow past
-    that many bytes (the system's file-size limit: a write fails as on a full disk)."""
+    """The real command line, in this process; with `fsize`, in a child process no file of
+    which may grow past that many bytes (the system's file-size limit, which holds for a
+    whole process: a write fails as on a full disk)."""
+    if fsize is None:
+        return studyguide(*args, root=None)
 
     def limit() -> None:
-        if fsize is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 
     result = subprocess.run(
         [sys.executable, "-m", "studyguide", *map(str, args)],

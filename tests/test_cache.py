@@ -18,10 +18,13 @@ import pytest
 
 from studyguide import cache
 from studyguide.cli import main
-from support import make_book
+from support import make_book, studyguide
 
 
 def _build(book, out, *args):
+    """A build in a child process, which shows the modules it imports (-X importtime): what
+    a build did not need is not even imported. (Builds that need no such evidence run in
+    this process: support.studyguide.)"""
     return subprocess.run(
         [
             sys.executable,
@@ -92,8 +95,8 @@ def test_a_file_where_the_cache_goes_is_a_clear_error(kept, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / ".cache").write_text("not a folder")
-    run = _build(kept.book, out, "--epub")
-    assert run.returncode == 1
+    run = studyguide("build", "--epub", "--out", out, root=kept.book)
+    assert run.code == 1
     assert "error: cannot keep the build cache here" in run.stderr
     assert "Traceback" not in run.stderr
 
@@ -101,8 +104,8 @@ def test_a_file_where_the_cache_goes_is_a_clear_error(kept, tmp_path):
 def test_a_build_of_unchanged_sources_and_options_does_nothing(tmp_path):
     book = make_book(tmp_path / "book", SMALL, GLOSSARY)
     out = tmp_path / "out"
-    first = _build(book, out, "--epub", "--no-cover")
-    assert first.returncode == 0, first.stderr
+    first = studyguide("build", "--epub", "--no-cover", "--out", out, root=book)
+    assert first.code == 0, first.stderr
     epub = out / "huanuni-study-guide.epub"
     made = epub.read_bytes()
     again = _build(book, out, "--epub", "--no-cover")
@@ -112,7 +115,8 @@ def test_a_build_of_unchanged_sources_and_options_does_nothing(tmp_path):
     assert again.stdout.split() == [str(epub)]
     # An edition changed or removed since is written again.
     epub.write_bytes(b"not an EPUB")
-    third = _build(book, out, "--epub", "--no-cover")
+    third = studyguide("build", "--epub", "--no-cover", "--out", out, root=book)
+    assert third.code == 0, third.stderr
     assert "nothing to do" not in third.stderr and epub.read_bytes() == made
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from lxml import html as lxml_html
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from support import make_book, pdf_pages, studyguide
@@ -112,37 +112,33 @@ def _serve(folder: Path):
     return server
 
 
-def test_the_search_finds_a_phrase_and_lands_on_its_paragraph(built):
+def test_the_search_finds_a_phrase_and_lands_on_its_paragraph(built, chromium):
     """Served from a subfolder of a static host, as a group would put it online."""
     server = _serve(built)
     base = f"http://127.0.0.1:{server.server_address[1]}/{SLUG}-web/"
+    page = chromium.new_page()
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium", args=["--no-sandbox"]
-            )
-            page = browser.new_page()
-            page.goto(base + "search.html?q=smelter")
-            result = page.locator(".search-results li").first
-            expect(result).to_contain_text("Two · ¶\u00a03", timeout=30_000)
-            expect(result).to_contain_text(f"(p.\u00a0{_page_of(built / f'{SLUG}.pdf', 'p-3')})")
-            result.locator("a").click()
-            page.wait_for_url("**/chapter-02.html#p-3")
-            expect(page.locator("p.para:target")).to_contain_text("on the smelter near the city")
-            # A note's raw HTML is found as the text it is, never run.
-            page.goto(base + "search.html?q=raw%20html%20shown")
-            found = page.locator(".search-results li", has_text="<img src=x")
-            expect(found).to_have_count(1, timeout=30_000)
-            expect(page.locator(".search-results img")).to_have_count(0)
-            assert page.title() != "pwned"
-            page.goto(base + "chapter-02.html#p-3")
-            expect(page.locator(".cite-line")).to_have_value(
-                "Fight back against the co-operative miners and the MAS, ¶\u00a03, p.\u00a0"
-                + str(_page_of(built / f"{SLUG}.pdf", "p-3"))
-                + " of the print edition"
-            )
-            browser.close()
+        page.goto(base + "search.html?q=smelter")
+        result = page.locator(".search-results li").first
+        expect(result).to_contain_text("Two · ¶\u00a03", timeout=30_000)
+        expect(result).to_contain_text(f"(p.\u00a0{_page_of(built / f'{SLUG}.pdf', 'p-3')})")
+        result.locator("a").click()
+        page.wait_for_url("**/chapter-02.html#p-3")
+        expect(page.locator("p.para:target")).to_contain_text("on the smelter near the city")
+        # A note's raw HTML is found as the text it is, never run.
+        page.goto(base + "search.html?q=raw%20html%20shown")
+        found = page.locator(".search-results li", has_text="<img src=x")
+        expect(found).to_have_count(1, timeout=30_000)
+        expect(page.locator(".search-results img")).to_have_count(0)
+        assert page.title() != "pwned"
+        page.goto(base + "chapter-02.html#p-3")
+        expect(page.locator(".cite-line")).to_have_value(
+            "Fight back against the co-operative miners and the MAS, ¶\u00a03, p.\u00a0"
+            + str(_page_of(built / f"{SLUG}.pdf", "p-3"))
+            + " of the print edition"
+        )
     finally:
+        page.close()
         server.shutdown()
 
 

@@ -242,24 +242,18 @@ CHROMIUM_PROBE = """() => {
 
 
 @pytest.fixture(scope="session")
-def in_chromium(built, tmp_path_factory) -> dict:
+def in_chromium(built, tmp_path_factory, chromium) -> dict:
     """Part 1 of the EPUB in Chromium at 600×800 with no margins; a screenshot is kept."""
-    from playwright.sync_api import sync_playwright
-
     folder = tmp_path_factory.mktemp("chromium")
     with zipfile.ZipFile(built.epub) as archive:
         archive.extractall(folder)
     page_file = folder / "EPUB" / "chapter-03.xhtml"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"]
-        )
-        page = browser.new_page(viewport={"width": 600, "height": 800})
-        page.goto(page_file.as_uri())
-        page.add_style_tag(content="html, body { margin: 0 !important; padding: 0 !important; }")
-        found = page.evaluate(CHROMIUM_PROBE)
-        page.screenshot(path=str(folder / "chapter-03.png"))
-        browser.close()
+    page = chromium.new_page(viewport={"width": 600, "height": 800})
+    page.goto(page_file.as_uri())
+    page.add_style_tag(content="html, body { margin: 0 !important; padding: 0 !important; }")
+    found = page.evaluate(CHROMIUM_PROBE)
+    page.screenshot(path=str(folder / "chapter-03.png"))
+    page.close()
     return found
 
 

@@ -445,11 +445,9 @@ def test_a_chapter_of_the_translation_may_begin_among_a_unit_s_paragraphs(tmp_pa
 
 
 @pytest.fixture(scope="module")
-def in_chromium(built) -> dict[str, dict]:
+def in_chromium(built, chromium) -> dict[str, dict]:
     """The first chapter of the text at a desktop's and a phone's width, and with the switch
     set to each language."""
-    from playwright.sync_api import sync_playwright
-
     page_file = built.path(f"{SLUG}-parallel-web") / "chapter-02.html"
     probe = """() => {
       const box = (e) => {
@@ -463,36 +461,31 @@ def in_chromium(built) -> dict[str, dict]:
                        .filter(d => d.offsetParent !== null).map(d => d.className)};
     }"""
     seen: dict[str, dict] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=["--no-sandbox"]
-        )
-        for name, width in (("desktop", 1280), ("phone", 390)):
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            page.goto(page_file.as_uri())
-            seen[name] = page.evaluate(probe)
-            page.screenshot(path=str(built.out / f"web-{name}.png"), full_page=True)
-            if name == "desktop":
-                for which in ("original", "translation"):
-                    page.check(f"input[value='{which}']")
-                    seen[which] = page.evaluate(probe)
-            page.close()
-        # The search, over HTTP as on any static host: the index holds both texts.
-        server = _serve(built.out)
-        base = f"http://127.0.0.1:{server.server_address[1]}/{SLUG}-parallel-web/"
-        try:
-            page = browser.new_page()
-            for query in ("bonheur", "happiness", "sovereignty"):
-                page.goto(f"{base}search.html?q={query}")
-                page.wait_for_selector(".search-results li", timeout=30_000)
-                seen[query] = page.eval_on_selector_all(
-                    ".search-results li > a",
-                    "links => links.map(a => [a.getAttribute('href'), a.textContent])",
-                )
-            page.close()
-        finally:
-            server.shutdown()
-        browser.close()
+    for name, width in (("desktop", 1280), ("phone", 390)):
+        page = chromium.new_page(viewport={"width": width, "height": 900})
+        page.goto(page_file.as_uri())
+        seen[name] = page.evaluate(probe)
+        page.screenshot(path=str(built.out / f"web-{name}.png"), full_page=True)
+        if name == "desktop":
+            for which in ("original", "translation"):
+                page.check(f"input[value='{which}']")
+                seen[which] = page.evaluate(probe)
+        page.close()
+    # The search, over HTTP as on any static host: the index holds both texts.
+    server = _serve(built.out)
+    base = f"http://127.0.0.1:{server.server_address[1]}/{SLUG}-parallel-web/"
+    try:
+        page = chromium.new_page()
+        for query in ("bonheur", "happiness", "sovereignty"):
+            page.goto(f"{base}search.html?q={query}")
+            page.wait_for_selector(".search-results li", timeout=30_000)
+            seen[query] = page.eval_on_selector_all(
+                ".search-results li > a",
+                "links => links.map(a => [a.getAttribute('href'), a.textContent])",
+            )
+        page.close()
+    finally:
+        server.shutdown()
     return seen
 
 

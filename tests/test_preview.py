@@ -22,12 +22,11 @@ from urllib.parse import quote, urlsplit
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from support import ROOT, make_book
+from support import ROOT, make_book, studyguide
 
-CHROMIUM = "/usr/bin/chromium"
 WAIT_MS = 60_000  # only bounds a failure: no assert here depends on the machine's speed
 INTRO = """\
 ---
@@ -103,12 +102,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert code == 0 and "Traceback" not in stderr, stderr
 
 
-def test_saves_show_in_the_browser_and_a_mistake_shows_with_its_line_until_fixed(served):
+def test_saves_show_in_the_browser_and_a_mistake_shows_with_its_line_until_fixed(served, chromium):
     chapter = served.book / "chapters" / "01-intro.md"
     main_text = "main"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
+    page = chromium.new_page()
+    try:
         page.goto(served.url + "chapter-01.html")
         expect(page.locator(main_text)).to_contain_text("Welcome to the study group.")
         assert page.locator(".build-error").count() == 0
@@ -134,22 +132,23 @@ def test_saves_show_in_the_browser_and_a_mistake_shows_with_its_line_until_fixed
         assert "Welcome back" in " ".join(text.split())
         # That layout gave the page its print page numbers: the page reloads with them.
         expect(page.locator("main .pagebreak")).not_to_have_count(0, timeout=WAIT_MS)
-        browser.close()
+    finally:
+        page.close()
 
 
-def test_the_preview_s_search_finds_a_phrase_and_lands_on_its_paragraph(served):
+def test_the_preview_s_search_finds_a_phrase_and_lands_on_its_paragraph(served, chromium):
     """The index is made when the search page first asks for it, and Pagefind's WebAssembly
     runs under the preview's content security policy."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
+    page = chromium.new_page()
+    try:
         page.goto(served.url + "search.html?q=COMIBOL")
         result = page.locator(".search-results li a", has_text="Introduction").first
         expect(result).to_contain_text("Introduction", timeout=WAIT_MS)
         result.click()
         page.wait_for_url("**/chapter-01.html#c1-b*")
         expect(page.locator(":target")).to_contain_text("A second paragraph about COMIBOL")
-        browser.close()
+    finally:
+        page.close()
 
 
 def _get(served: Served, path: str, host: str | None = None) -> tuple[int, bytes]:
@@ -359,14 +358,11 @@ def test_the_preview_lays_the_book_out_with_every_option_as_the_build_does(tmp_p
         layout.stop()
     assert ended == ["key"]
     flags = ["--no-writing-space", "--glossary-pages", "--no-blank-pages", "--part-size", "1"]
-    command = [sys.executable, "-m", "studyguide", "--root", str(book), "build", "--pdf"]
-    run = subprocess.run(
-        [*command, "--paper", "a5", *flags, "--out", str(tmp_path / "cli")],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "1160006400"},
+    # The command line in this process: its own build, into a folder of its own.
+    run = studyguide(
+        "build", "--pdf", "--paper", "a5", *flags, "--out", tmp_path / "cli", root=book
     )
-    assert run.returncode == 0, run.stderr
+    assert run.code == 0, run.stderr
     pdf = registry()["pdf"]
     meta = load_meta(book)
     cli = pdf.target(meta, Options(out=tmp_path / "cli", paper="a5"))

@@ -397,16 +397,7 @@ def test_text_is_extracted_in_reading_order(a4, book):
 
 
 # ------------------------------------------------------------------ handout
-
-
-@pytest.fixture(scope="session")
-def handout(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("handout")
-    run = studyguide("handout", "--out", out, env=EPOCH)
-    assert run.code == 0, run.stderr
-    path = Path(run.stdout.split()[-1])
-    assert path == out / "huanuni-study-guide-questions.pdf"
-    return path
+# (conftest.handout: the real book's, made by the `handout` command once for the run)
 
 
 def test_handout_has_each_chapter_s_questions_on_its_own_pages(handout, book, print_tree):

@@ -4,8 +4,10 @@ defect the production editor found is gone from the real output."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pdfproof
@@ -27,6 +29,18 @@ def _paper(build) -> str:
     return build.options[build.options.index("--paper") + 1]
 
 
+@pytest.fixture(scope="module")
+def read_pages() -> Callable[[Path, str, bool], list[pdfproof.Page]]:
+    """pdfproof.read_pages, each PDF read once for the module (a second of PyMuPDF for each
+    of the real book's editions; the tests only read the pages they get)."""
+    return functools.cache(pdfproof.read_pages)
+
+
+def _pages(read_pages, build) -> list[pdfproof.Page]:
+    """The pages of one of the print builds, read as the paper and sides it was built for."""
+    return read_pages(build.pdf, _paper(build), "--no-blank-pages" in build.options)
+
+
 def test_the_proof_finds_no_fault_at_any_paper_size(print_build):
     """The acceptance: `studyguide proof` on the default book, with the build's cache."""
     run = studyguide("proof", *print_build.options, "--out", print_build.out, env=EPOCH)
@@ -37,10 +51,11 @@ def test_the_proof_finds_no_fault_at_any_paper_size(print_build):
     assert not re.search(r"laying out (front|ch-|back)", run.stderr), run.stderr
 
 
-def test_the_pdf_read_on_its_own_has_no_fault_either(print_build):
+def test_the_pdf_read_on_its_own_has_no_fault_either(print_build, read_pages):
     """The same rules, from the PDF's text positions alone (PyMuPDF): they agree."""
     one_sided = "--no-blank-pages" in print_build.options
-    assert pdfproof.faults(print_build.pdf, _paper(print_build), one_sided) == []
+    pages = _pages(read_pages, print_build)
+    assert pdfproof.faults(print_build.pdf, _paper(print_build), one_sided, pages) == []
 
 
 def _page(
@@ -72,32 +87,30 @@ def _text(pdf: Path) -> list[str]:
         return [page.get_text() for page in document]
 
 
-def test_no_word_is_broken_across_a_page_turn(print_builds):
+def test_no_word_is_broken_across_a_page_turn(print_builds, read_pages):
     for build in print_builds.values():
-        pages = pdfproof.read_pages(build.pdf, _paper(build), "--no-blank-pages" in build.options)
-        for page in pages:
+        for page in _pages(read_pages, build):
             if page.lines:
                 last = page.lines[-1].text.rstrip()
                 assert not last.endswith(pdfproof.HYPHENS), (build.name, page.number, last)
 
 
-def test_running_heads_are_on_one_line_and_one_sided_without_blank_pages(print_builds):
+def test_running_heads_are_on_one_line_and_one_sided_without_blank_pages(print_builds, read_pages):
     for build in print_builds.values():
-        pages = pdfproof.read_pages(build.pdf, _paper(build), "--no-blank-pages" in build.options)
-        for page in pages:
+        for page in _pages(read_pages, build):
             assert len({round(line.top) for line in page.heads}) <= 1, (build.name, page.number)
     one_sided = print_builds["a4-one-sided"]
-    for page in pdfproof.read_pages(one_sided.pdf, "a4", True):
+    for page in read_pages(one_sided.pdf, "a4", True):
         for head in page.heads:  # every head set to the text's right edge, as on a recto
             assert abs(head.right - page.area[2]) < 2, (page.number, head.text)
 
 
-def test_paragraph_numbers_stand_in_the_outer_margin(print_builds):
+def test_paragraph_numbers_stand_in_the_outer_margin(print_builds, read_pages):
     """¶ numbers: right of the text on right-hand pages (and every single-sided page), left
     of it on left-hand pages."""
     for build in (print_builds["a4"], print_builds["a4-one-sided"]):
         one_sided = "--no-blank-pages" in build.options
-        areas = [page.area for page in pdfproof.read_pages(build.pdf, "a4", one_sided)]
+        areas = [page.area for page in read_pages(build.pdf, "a4", one_sided)]
         with pymupdf.open(build.pdf) as document:
             checked = Counter()
             for index, page in enumerate(document):
@@ -187,10 +200,8 @@ def test_the_colophon_is_in_sentences(built):
 # ------------------------------------------------------------------ the handout
 
 
-def test_the_handout_shares_each_page_among_its_questions(tmp_path):
-    run = studyguide("handout", "--out", tmp_path, env=EPOCH)
-    assert run.code == 0, run.stderr
-    pdf = Path(run.stdout.split()[-1])
+def test_the_handout_shares_each_page_among_its_questions(handout):
+    pdf = handout  # (conftest's, made by the `handout` command once for the run)
     pages = pdfproof.read_pages(pdf, "a4")
     for page in pages:
         text = "\n".join(line.text for line in page.lines)

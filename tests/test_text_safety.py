@@ -11,6 +11,7 @@ import textwrap
 import unicodedata
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from lxml import etree
@@ -23,6 +24,9 @@ from support import (
     snapshot,
     studyguide,
 )
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 META = """\
 title = "A small study guide"
@@ -221,7 +225,9 @@ ARABIC_TEXT = "# الاتفاق\n\nهذا نص تجريبي باللغة الع�
 ARABIC_CHAPTER = '---\ntitle: "الاتفاق"\n---\n\nهذا نص تجريبي باللغة العربية، وفيه جملة طويلة.\n'
 
 
-def test_a_right_to_left_book_reads_right_to_left_and_warns_about_print(tmp_path: Path):
+def test_a_right_to_left_book_reads_right_to_left_and_warns_about_print(
+    tmp_path: Path, chromium: Browser
+) -> None:
     meta = META.replace('language = "en"', 'language = "ar"\ntypeface = "DejaVu Sans"')
     book = make_book(tmp_path / "book", {"01-text.md": ARABIC_CHAPTER}, meta=meta)
     (book / "source").mkdir()
@@ -249,23 +255,19 @@ def test_a_right_to_left_book_reads_right_to_left_and_warns_about_print(tmp_path
     assert re.search(
         r'<html lang="ar" dir="rtl"[ >]', print_html(load_book(book), Options(out=out))
     )
-    _look_at_the_web_page(out / "small-web" / "chapter-01.html")
+    _look_at_the_web_page(chromium, out / "small-web" / "chapter-01.html")
 
 
-def _look_at_the_web_page(page: Path) -> None:
+def _look_at_the_web_page(chromium: Browser, page: Path) -> None:
     """In Chromium the page is as wide as the window: nothing (the skip link) hangs off its
     left, which would open a right-to-left page scrolled to a blank."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
-        )
-        window = browser.new_page(viewport={"width": 900, "height": 600})
+    window = chromium.new_page(viewport={"width": 900, "height": 600})
+    try:
         window.goto(page.as_uri())
         width = window.evaluate("document.documentElement.scrollWidth")
         text = window.inner_text("main")
-        browser.close()
+    finally:
+        window.close()
     assert width == 900
     assert "هذا نص تجريبي" in text
 

@@ -9,7 +9,6 @@ import re
 import statistics
 import subprocess
 from collections import Counter
-from pathlib import Path
 
 import pikepdf
 import pytest
@@ -41,7 +40,10 @@ def text_height(lines) -> float:
     return heights.most_common(1)[0][0]
 
 
-def _openers(built, book) -> dict[str, int]:
+@pytest.fixture(scope="session")
+def openers(built, book) -> dict[str, int]:
+    """Where the contents, each chapter and the glossary begin (the PDF's named destinations,
+    read once: pypdf takes half a second of CPU over the real book's)."""
     from pypdf import PdfReader
 
     reader = PdfReader(built.pdf)
@@ -155,9 +157,9 @@ def test_headings_are_balanced(lines, text_height):
     assert checked >= 4
 
 
-def test_every_opener_sets_its_title_at_one_height(built, book, lines):
+def test_every_opener_sets_its_title_at_one_height(openers, lines):
     tops = {}
-    for element_id, page in _openers(built, book).items():
+    for element_id, page in openers.items():
         title = max(lines[page - 1], key=lambda line: line.height)
         tops[element_id] = round(title.y0, 1)
     assert len(set(tops.values())) == 1, tops
@@ -195,8 +197,8 @@ def test_no_rule_at_the_top_of_a_page(built):
     assert tops >= 1
 
 
-def test_glossary_locators_stay_with_their_entry(built, book, lines):
-    start = _openers(built, book)["glossary"]
+def test_glossary_locators_stay_with_their_entry(lines, openers):
+    start = openers["glossary"]
     for number, page in enumerate(lines[start - 1 :], start=start):
         body = [line for line in page if line.y0 > 60]
         if body:  # (not the blank page before the sources)
@@ -346,22 +348,21 @@ def test_pdfua_checker_finds_nothing(built):
 
 
 @pytest.fixture(scope="session")
-def one_sided(print_builds) -> Path:
-    """The single-sided A4 edition the whole run shares (conftest.print_builds)."""
-    return print_builds["a4-one-sided"].pdf
+def one_sided(print_builds) -> list[list[Line]]:
+    """The lines of the single-sided A4 edition the whole run shares (conftest.print_builds)."""
+    return pdf_lines(print_builds["a4-one-sided"].pdf)
 
 
-def test_no_blank_pages_opens_chapters_on_the_next_page(one_sided, built):
-    pages = pdf_lines(one_sided)
-    blank = [number for number, page in enumerate(pages, start=1) if not page]
+def test_no_blank_pages_opens_chapters_on_the_next_page(one_sided, lines):
+    blank = [number for number, page in enumerate(one_sided, start=1) if not page]
     assert blank == []
-    assert len(pages) < len(pdf_lines(built.pdf)) - 5
+    assert len(one_sided) < len(lines) - 5
 
 
 def test_no_blank_pages_has_the_same_margins_on_every_page(one_sided):
     """Single-sided, every page is set like a right-hand one: the text at the same place."""
     lefts: dict[int, list[float]] = {0: [], 1: []}
-    for number, page in enumerate(pdf_lines(one_sided), start=1):
+    for number, page in enumerate(one_sided, start=1):
         body = [round(line.x0) for line in page if line.y0 > 60 and len(line.words) > 4]
         if number > 4 and body:
             lefts[number % 2].append(min(body))
