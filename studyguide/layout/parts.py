@@ -264,24 +264,32 @@ def lay_out(
         made = lay_out_parts(jobs, round_)
         for i, job, result in zip(todo, jobs, made, strict=True):
             laid[i] = LaidPart(digests[i], job.target, 1, result)
-        page = 1
-        for part, done in zip(parts, laid, strict=True):
-            if done is None:  # (the glossary, waiting: the parts after it are not numbered)
-                break
-            part.first_page = page
-            if done.first_page != page:  # moved: its page numbers with it
-                done.laid = shifted(done.laid, page - done.first_page)
-                done.first_page = page
-            numbers.update(done.laid.anchors)
-            page += done.pages
-            if right_hand and page % 2 == 0:  # the next part opens on a right-hand page
-                page += 1
+        _number(parts, laid, numbers, right_hand)
     raise BuildError(
         None,
         f"the page numbers of the print edition did not settle after {MAX_ROUNDS} layouts",
         "lay the book out in larger parts (--part-size), or build without --glossary-pages",
         "pdf.parts",
     )
+
+
+def _number(
+    parts: list[PrintPart], laid: list[LaidPart | None], numbers: dict[str, int], right_hand: bool
+) -> None:
+    """Set where each laid-out part begins (moving its page numbers with it), and gather the
+    page of every id, up to the first part not laid out yet."""
+    page = 1
+    for part, done in zip(parts, laid, strict=True):
+        if done is None:  # (the glossary, waiting: the parts after it are not numbered)
+            break
+        part.first_page = page
+        if done.first_page != page:  # moved: its page numbers with it
+            done.laid = shifted(done.laid, page - done.first_page)
+            done.first_page = page
+        numbers.update(done.laid.anchors)
+        page += done.pages
+        if right_hand and page % 2 == 0:  # the next part opens on a right-hand page
+            page += 1
 
 
 def _write_provisional(
