@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,10 +13,18 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from studyguide.layout.workers import JOBS_VARIABLE
 from support import ROOT, studyguide
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
+
+# The tests run in two workers already (pytest -n 2, a core each): a build in a test lays its
+# parts out one after the other, rather than forking workers of a large test process for
+# no gain. The real book's shared builds lay theirs out side by side (ALL_CORES), and
+# test_parts checks that both ways give the same bytes.
+os.environ.setdefault(JOBS_VARIABLE, "1")
+ALL_CORES = {JOBS_VARIABLE: "0"}
 
 
 @dataclass
@@ -43,7 +52,7 @@ def _shared_build(
             return None
         done = shared / f"{name}.json"
         if not done.exists():
-            run = studyguide(*args, "--out", out, env=EPOCH)
+            run = studyguide(*args, "--out", out, env=EPOCH | ALL_CORES)
             assert run.code == 0, run.stderr
             done.write_text(json.dumps({"stdout": run.stdout, "stderr": run.stderr}))
         result = json.loads(done.read_text())

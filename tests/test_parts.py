@@ -321,3 +321,33 @@ def test_links_show_their_page_and_links_to_other_parts_are_marked():
     assert f'<a class="toc-entry" data-page="0" href="{ANCHOR_URI}c9">' in linked
     with_pages = link_across_parts(html, {"term-x": 40}, glossary_pages=True)
     assert 'class="term" id="l1" data-page="40"' in with_pages
+
+
+def test_parts_laid_out_side_by_side_give_the_bytes_of_parts_laid_out_in_turn(
+    book, in_parts, tmp_path, monkeypatch
+):
+    """The tests lay parts out one after the other (conftest: STUDYGUIDE_JOBS=1); a build
+    lays them out in forked workers, one a core: the same PDF and EPUB, byte for byte."""
+    import multiprocessing
+    import os
+
+    from studyguide.layout.workers import JOBS_VARIABLE
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the parts are laid out in turn whatever is asked")
+    forked = []
+    get_context = multiprocessing.get_context
+
+    def counted(method: str | None = None):
+        forked.append(method)
+        return get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", counted)
+    run = studyguide(
+        "build", "--pdf", "--epub", "--out", tmp_path, root=book, env=EPOCH | {JOBS_VARIABLE: "2"}
+    )
+    assert run.code == 0, run.stderr
+    assert forked and set(forked) == {"fork"}, "the parts were not laid out in workers"
+    pdf, epub, _ = in_parts
+    assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes()
+    assert (tmp_path / epub.name).read_bytes() == epub.read_bytes()

@@ -13,6 +13,7 @@ import signal
 from collections.abc import Callable, Sequence
 from typing import Any
 
+JOBS_VARIABLE = "STUDYGUIDE_JOBS"
 # About what one WeasyPrint layout of a chapter holds at its peak, with room to spare.
 MEMORY_PER_WORKER = 700 * 1024 * 1024
 
@@ -26,10 +27,26 @@ def _available_memory() -> int:
         return MEMORY_PER_WORKER
 
 
+def _jobs() -> int | None:
+    """The most workers `JOBS_VARIABLE` allows (unset, empty or 0: as many as there are
+    cores), for a machine shared with other work: `STUDYGUIDE_JOBS=1 make`."""
+    value = os.environ.get(JOBS_VARIABLE, "").strip()
+    if value and not value.isdigit():
+        from studyguide.errors import BuildError
+
+        raise BuildError(
+            None,
+            f"{JOBS_VARIABLE} is {value!r}, not a number of layout workers",
+            f"set {JOBS_VARIABLE} to 1 or more (0 or unset: one a core)",
+            "options.jobs",
+        )
+    return int(value) if value and int(value) > 0 else None
+
+
 def worker_count(items: int) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     by_memory = max(1, _available_memory() // MEMORY_PER_WORKER)
-    return max(1, min(items, cores or 1, by_memory))
+    return max(1, min(items, cores or 1, by_memory, _jobs() or items))
 
 
 def _run(item: Any) -> Any:
