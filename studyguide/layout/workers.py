@@ -66,10 +66,15 @@ def map_parts(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     """`work(item)` for each item, in order, in forked workers: one item too, never in this
     process. What a WeasyPrint layout allocates (a long book's contents or glossary, the
     folios of thousands of pages) goes back to the system when its worker ends, instead of
-    staying with the build, fragmented, through the merge, where its memory peaks."""
+    staying with the build, fragmented, through the merge, where its memory peaks.
+
+    With `JOBS_VARIABLE` at 1, in this process, one after the other: no fork at all (the
+    tests, which run a build per test in two pytest workers already)."""
     global _WORK
     if not items:
         return []
+    if _jobs() == 1:
+        return [work(item) for item in items]
     import multiprocessing
 
     _WORK = work
