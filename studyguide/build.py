@@ -183,7 +183,7 @@ def lay_out(plan: Plan, job: Job) -> Any:
     from studyguide.layout.book import lay_out_book
 
     job.progress(f"laying out the print edition ({job.options.paper.upper()}) with WeasyPrint")
-    laid = lay_out_book(job.book, job.options, job.date, job.progress)
+    laid = lay_out_book(job.book, job.options, job.date, job.progress, geometry=False)
     pagemap.save(laid.page_map(), plan.page_map_path or pagemap.cache_path(job.book, job.options))
     return laid
 

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 # Errors of one run are collected and reported together, up to this many.
 MAX_REPORTED = 20
@@ -76,6 +77,12 @@ class BuildError(Exception):
         self.code = code
         super().__init__(self.format())
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process (layout/workers.py), it is sent back pickled: made again
+        # from what it was made of, not from its text (a worker's error the build could not
+        # read back would leave the build waiting for it).
+        return (BuildError, (self.where, self.message, self.hint, self.code))
+
     def format(self, root: Path | None = None) -> str:
         place = f"{self.where.display(root)}: " if self.where else ""
         text = f"{place}error: {shown(self.message)} [{self.code}]"
@@ -102,6 +109,9 @@ class BuildErrors(Exception):
     def __init__(self, errors: Iterable[BuildError]) -> None:
         self.errors = list(errors)
         super().__init__("\n".join(e.format() for e in self.errors))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (BuildErrors, (self.errors,))
 
     def format(self, root: Path | None = None) -> str:
         shown = self.errors[:MAX_REPORTED]

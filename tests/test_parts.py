@@ -212,6 +212,36 @@ def test_the_epub_gets_the_same_page_numbers_from_parts(in_parts, one_piece):
     assert epub.read_bytes() == one_piece[1].read_bytes()
 
 
+def test_a_build_keeps_no_geometry_and_the_same_pages_and_folios(book: Path, tmp_path: Path):
+    """The build lays the book out without keeping the pages' lines (geometry=False: each
+    part's is kept in the cache by its worker, the build holds only which pages are blank),
+    and gets the same page map and folios as a layout that keeps them, laid out or read back
+    from the cache; what keeps no geometry says so rather than giving no pages."""
+    from studyguide.layout.book import lay_out_book
+    from studyguide.options import Options
+    from studyguide.sources.book import load_book
+
+    loaded, options = load_book(book), Options(out=tmp_path / "out")
+    layouts = []
+    for geometry in (False, True, False):  # laid out, then both read back from the cache
+        laid = lay_out_book(loaded, options, geometry=geometry)
+        laid.discard()
+        layouts.append(laid)
+    bare, full, kept = layouts
+    assert len(full.pages) > 10
+    assert [blank for part in full.laid.parts for blank in part.laid.blank] == [
+        page.blank for page in full.pages
+    ]
+    assert any(page.blank for page in full.pages), "no blank page: the case is not exercised"
+    for laid in (bare, kept):
+        assert all(part.laid.geometry == [] for part in laid.laid.parts)
+        assert laid.folios_shown() == full.folios_shown()
+        assert laid.page_map() == full.page_map()
+        assert [str(fault) for fault in laid.faults] == [str(fault) for fault in full.faults]
+        with pytest.raises(ValueError, match="geometry was not kept"):
+            laid.pages  # noqa: B018
+
+
 TERMS = ["cobalt", "dynamite", "feldspar", "gneiss", "quartz", "tin"]
 
 

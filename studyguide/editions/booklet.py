@@ -36,7 +36,7 @@ def write(job: Job, prepared: Any, handle: IO[bytes]) -> None:
 
     options = replace(job.options, paper=PAGES[job.options.paper], blank_pages=True)
     job.progress(f"laying out the booklet's pages ({options.paper.upper()}) with WeasyPrint")
-    laid = lay_out_book(job.book, options, job.date, job.progress)
+    laid = lay_out_book(job.book, options, job.date, job.progress, geometry=False)
     pages = io.BytesIO()
     laid.write_to(pages, job.book.meta.identifier)
     title, subject = metadata(job)

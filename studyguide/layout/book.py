@@ -79,6 +79,7 @@ class PrintLayout:
     css: str = ""  # the print stylesheet, for the folios
     root: Path | None = None
     out: Path | None = None
+    geometry: bool = True  # whether the pages' geometry was kept (see lay_out_book)
 
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
@@ -95,6 +96,8 @@ class PrintLayout:
     @property
     def pages(self) -> list[Page]:
         """Every page's geometry, for the proof."""
+        if not self.geometry:
+            raise ValueError("the pages' geometry was not kept (lay_out_book: geometry=False)")
         return self.laid.geometry
 
     @property
@@ -129,33 +132,46 @@ class PrintLayout:
         for part, blank in zip(self.laid.parts, self.laid.blank_before(), strict=True):
             shown += [False] * blank
             front = part.first_page == 1  # (the title page, the colophon, the contents)
-            shown += [not front and not page.blank for page in part.laid.geometry]
+            shown += [not front and not blank for blank in part.laid.blank]
         return shown
 
 
-def _lay_out_part(book: Book, blank_pages: bool, job: parts.PartJob) -> parts.PartLayout:
+def _lay_out_part(
+    book: Book, blank_pages: bool, geometry: bool, job: tuple[parts.PartJob, Path]
+) -> parts.PartLayout:
     """One part laid out from page 1 (where it falls is set after), its PDF written unless
-    the layout is provisional."""
-    provisional = job.target is None
-    made = makeup.lay_out(job.html, book.root, 1, lay_out_html, blank_pages, provisional)
+    the layout is provisional, and kept (at `job`'s path) with its pages' geometry; what it
+    gives without that geometry unless `geometry` (it is kept here, in the worker, so that
+    the build does not receive and hold every page's lines)."""
+    part, kept = job
+    provisional = part.target is None
+    made = makeup.lay_out(part.html, book.root, 1, lay_out_html, blank_pages, provisional)
     document = made.document
-    if job.target is not None:
-        with atomic_output(job.target) as handle:
+    if part.target is not None:
+        with atomic_output(part.target) as handle:
             write_pdf(document, handle, book.meta.identifier)
-    return parts.PartLayout(
+    laid = parts.PartLayout(
         from_document(document, 1),
         anchor_pages(document, 1),
         len(document.pages),
         made.pages,
         made.faults,
         note_continuations(document, 1),
+        [page.blank for page in made.pages],
     )
+    partcache.save(kept, part.target.read_bytes() if part.target is not None else b"", laid)
+    return laid if geometry else parts.without_geometry(laid)
 
 
 def lay_out_book(
-    book: Book, options: Options, date: dt.datetime | None = None, progress: Progress = quiet
+    book: Book,
+    options: Options,
+    date: dt.datetime | None = None,
+    progress: Progress = quiet,
+    geometry: bool = True,
 ) -> PrintLayout:
-    """The print edition laid out, part by part (see parts.py), each part made up."""
+    """The print edition laid out, part by part (see parts.py), each part made up; with its
+    pages' geometry (`PrintLayout.pages`, for a proof) unless not `geometry`."""
     view, render = _renderer(book, options, date)
     plan = parts.plan(view, options.part_size)
 
@@ -173,7 +189,7 @@ def lay_out_book(
 
         results: dict[int, parts.PartLayout] = {}
         for index, job in enumerate(jobs):
-            found = partcache.load(kept_at(job), pdf=job.target is not None)
+            found = partcache.load(kept_at(job), pdf=job.target is not None, geometry=geometry)
             if found is not None:
                 if job.target is not None:
                     with atomic_output(job.target) as handle:
@@ -184,11 +200,9 @@ def lay_out_book(
             names = ", ".join(jobs[index].name[3:] for index in todo)
             progress(f"laying out {names}")
             prepare()  # WeasyPrint imported and patched once, before the workers fork
-            one = functools.partial(_lay_out_part, book, options.blank_pages)
-            for index, laid in zip(todo, map_parts(one, [jobs[i] for i in todo]), strict=True):
-                job = jobs[index]
-                pdf = job.target.read_bytes() if job.target is not None else b""
-                partcache.save(kept_at(job), pdf, laid)
+            one = functools.partial(_lay_out_part, book, options.blank_pages, geometry)
+            work = [(jobs[i], kept_at(jobs[i])) for i in todo]
+            for index, laid in zip(todo, map_parts(one, work), strict=True):
                 results[index] = laid
         return [results[index] for index in range(len(jobs))]
 
@@ -206,4 +220,4 @@ def lay_out_book(
         folder.cleanup()
         raise
     css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
-    return PrintLayout(laid, folder, date, css, book.root, options.out)
+    return PrintLayout(laid, folder, date, css, book.root, options.out, geometry)

@@ -58,9 +58,9 @@ def save(path: Path, pdf: bytes, laid: PartLayout) -> None:
     build_cache.write(path, len(described).to_bytes(8, "big") + described + pdf)
 
 
-def load(path: Path, pdf: bool = True) -> tuple[bytes, PartLayout] | None:
+def load(path: Path, pdf: bool = True, geometry: bool = True) -> tuple[bytes, PartLayout] | None:
     """The kept PDF and layout of a part, if the entry is there, sound and of its shape (and
-    holds a PDF, where `pdf` asks for one)."""
+    holds a PDF, where `pdf` asks for one); without its pages' geometry unless `geometry`."""
     data = build_cache.read(path)
     if data is None or len(data) < 8:
         return None
@@ -70,13 +70,15 @@ def load(path: Path, pdf: bool = True) -> tuple[bytes, PartLayout] | None:
         return None
     try:
         values = json.loads(described)
+        pages = [_page(page) for page in values["geometry"]] if geometry else []
         laid = PartLayout(
             [PageStart(**start) for start in values["page_starts"]],
             {str(name): int(page) for name, page in values["anchors"].items()},
             int(values["pages"]),
-            [_page(page) for page in values["geometry"]],
+            pages,
             [Fault(**fault) for fault in values["faults"]],
             [PageStart(**start) for start in values["note_starts"]],
+            [bool(page["blank"]) for page in values["geometry"]],
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return None

@@ -118,7 +118,11 @@ def link_across_parts(html: str, numbers: dict[str, int], glossary_pages: bool =
 @dataclass
 class PartLayout:
     """What laying a part out gives: where its pages begin, the printed page number of each
-    id in it, its number of pages, and its pages' geometry and faults for the proof."""
+    id in it, its number of pages, and its pages' geometry and faults for the proof.
+
+    The geometry (every line of every page) is what a proof reads; a build needs only which
+    pages are blank (`blank`, for the folios), and drops it (`without_geometry`): a long
+    book's geometry would be held through the merge, where memory peaks."""
 
     page_starts: list[PageStart]
     anchors: dict[str, int]
@@ -126,6 +130,14 @@ class PartLayout:
     geometry: list[Page] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     note_starts: list[PageStart] = field(default_factory=list)  # notes carried over
+    blank: list[bool] = field(default_factory=list)  # each page: whether it is blank
+
+
+def without_geometry(laid: PartLayout) -> PartLayout:
+    """The layout of a part without its pages' geometry (what a build keeps of it)."""
+    from dataclasses import replace
+
+    return replace(laid, geometry=[])
 
 
 def shifted(laid: PartLayout, delta: int) -> PartLayout:
@@ -143,6 +155,7 @@ def shifted(laid: PartLayout, delta: int) -> PartLayout:
         [replace(page, number=page.number + delta) for page in laid.geometry],
         [replace(fault, page=fault.page + delta) for fault in laid.faults],
         [replace(start, label=label(start.label)) for start in laid.note_starts],
+        laid.blank,
     )
 
 

@@ -1,5 +1,6 @@
 """The parts of a round laid out side by side, one forked process a part at a time on each
-core (as many as the machine has, fewer where its memory would not hold them).
+core (as many as the machine has, fewer where its memory would not hold them); a lone part
+or the folios in a forked process too.
 
 The work is a function of this process (a closure over the book and its options): the
 workers are forked with it after WeasyPrint is imported and patched, so that none pays for
@@ -45,18 +46,19 @@ def _ignore_interrupts() -> None:
 
 
 def map_parts(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    """`work(item)` for each item, in order: in forked workers where there is more than one
-    item and more than one core, else here."""
+    """`work(item)` for each item, in order, in forked workers: one item too, never in this
+    process. What a WeasyPrint layout allocates (a long book's contents or glossary, the
+    folios of thousands of pages) goes back to the system when its worker ends, instead of
+    staying with the build, fragmented, through the merge, where its memory peaks."""
     global _WORK
-    count = worker_count(len(items))
-    if count < 2:
-        return [work(item) for item in items]
+    if not items:
+        return []
     import multiprocessing
 
     _WORK = work
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(count, initializer=_ignore_interrupts) as pool:
+        with context.Pool(worker_count(len(items)), initializer=_ignore_interrupts) as pool:
             return pool.map(_run, items, chunksize=1)
     finally:
         _WORK = None
