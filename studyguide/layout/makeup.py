@@ -31,6 +31,7 @@ from typing import Any
 
 from studyguide.layout import figureplace, finishing, proof
 from studyguide.layout.geometry import Line, Page, body_line_height
+from studyguide.layout.pagemap import insert_in_text
 
 MAX_ROUNDS = 6
 SOFT_HYPHEN = "\u00ad"
@@ -147,14 +148,7 @@ def _break_before_word(call: Any) -> None:
         else:
             node = before  # the word runs on into this element: look before it
             continue
-        br = lxml_html.fragment_fromstring("<br/>")
-        br.tail = text[cut:]
-        if before is None:
-            parent.text = text[:cut]
-            parent.insert(0, br)
-        else:
-            before.tail = text[:cut]
-            before.addnext(br)
+        insert_in_text(parent, before, cut, lxml_html.fragment_fromstring("<br/>"))
         return
 
 

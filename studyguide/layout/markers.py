@@ -7,7 +7,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from studyguide.layout.pagemap import PageStart, count_visible, word_start_of_visible
+from studyguide.layout.pagemap import (
+    PageStart,
+    count_visible,
+    insert_in_text,
+    word_start_of_visible,
+)
 from studyguide.render.documents import EpubDocument, PageEntry
 from studyguide.render.markup import APPARATUS, macros
 
@@ -64,14 +69,7 @@ def _split_at(
     index = word_start_of_visible(text or "", remaining)
     if index is None:
         return False
-    marker = _marker(label, root)
-    marker.tail = text[index:]
-    if after is None:
-        parent.text = text[:index]
-        parent.insert(0, marker)
-    else:
-        after.tail = text[:index]
-        after.addnext(marker)
+    insert_in_text(parent, after, index, _marker(label, root))
     return True
 
 

@@ -53,6 +53,19 @@ def count_visible(text: str) -> int:
     return sum(1 for c in text if not c.isspace() and c not in NOT_COUNTED)
 
 
+def insert_in_text(parent: Any, after: Any, cut: int, element: Any) -> None:
+    """Put `element` at character `cut` of `parent`'s text (`after` None) or of `after`'s tail
+    (lxml elements): the text before it stays, the rest becomes its tail."""
+    text = (parent.text if after is None else after.tail) or ""
+    element.tail = text[cut:]
+    if after is None:
+        parent.text = text[:cut]
+        parent.insert(0, element)
+    else:
+        after.tail = text[:cut]
+        after.addnext(element)
+
+
 def word_start_of_visible(text: str, number: int) -> int | None:
     """The index in `text` of its visible character `number` (from 0), moved back to the
     start of its word (a page that begins inside a hyphenated word begins before it); None
