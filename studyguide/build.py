@@ -48,8 +48,15 @@ class Plan:
     @property
     def in_two_processes(self) -> bool:
         """The layout is made for an edition that writes it, and the page map's editions
-        have work to do before they need it: they do it in a second process meanwhile."""
-        return self.missing_pages and any(e.needs is Needs.LAYOUT for e in self.editions)
+        have work to do before they need it: they do it in a second process meanwhile
+        (unless the build is to keep to one process: `STUDYGUIDE_JOBS=1`)."""
+        from studyguide.layout.workers import in_one_process
+
+        return (
+            self.missing_pages
+            and any(e.needs is Needs.LAYOUT for e in self.editions)
+            and not in_one_process()
+        )
 
 
 def make_plan(book: Book, options: Options, editions: list[Edition]) -> Plan:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import ALL_CORES
 from lxml import html
 from pypdf import PdfReader
 
@@ -362,7 +363,8 @@ def test_a_signal_to_the_build_alone_keeps_every_old_edition(
     signum: signal.Signals,
 ) -> None:
     """The signal reaches the main process only (not its group), while it writes the PDF
-    and after the EPUB's process has written its temporary file."""
+    and after the EPUB's process has written its temporary file (a second process, as a
+    build makes unless STUDYGUIDE_JOBS is 1, as in the tests)."""
     from studyguide.cli import main
     from studyguide.layout import merge
 
@@ -378,6 +380,8 @@ def test_a_signal_to_the_build_alone_keeps_every_old_edition(
 
     monkeypatch.setattr(merge, "merge", write_half_then_signal)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    for name, value in ALL_CORES.items():
+        monkeypatch.setenv(name, value)
     assert main(["--root", str(book), "build", "--out", str(out)]) == 128 + signum
     stderr = capsys.readouterr().err
     assert stderr.endswith(
@@ -415,7 +419,7 @@ def test_a_signal_to_the_process_group_keeps_every_old_edition(
         [sys.executable, "-c", DRIVER, "--root", str(book), "build", "--out", str(out)],
         capture_output=True,
         text=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "SIGNAL": str(int(signum))},
+        env={**os.environ, **ALL_CORES, "SOURCE_DATE_EPOCH": EPOCH, "SIGNAL": str(int(signum))},
         start_new_session=True,  # its own group, like a job in a terminal
         # A shell's background job ignores SIGINT, and so would the build: restore it.
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),

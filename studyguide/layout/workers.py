@@ -44,6 +44,13 @@ def _jobs() -> int | None:
     return int(value) if value and int(value) > 0 else None
 
 
+def in_one_process() -> bool:
+    """Whether the build is to do all its work in its own process (`JOBS_VARIABLE` at 1): the
+    parts laid out one after the other, and the editions that need only the page numbers
+    written after the layout, not beside it (build.py): no fork at all."""
+    return _jobs() == 1
+
+
 def worker_count(items: int) -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     by_memory = max(1, _available_memory() // MEMORY_PER_WORKER)
@@ -68,12 +75,12 @@ def map_parts(work: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
     folios of thousands of pages) goes back to the system when its worker ends, instead of
     staying with the build, fragmented, through the merge, where its memory peaks.
 
-    With `JOBS_VARIABLE` at 1, in this process, one after the other: no fork at all (the
+    With `JOBS_VARIABLE` at 1, in this process, one after the other (`in_one_process`: the
     tests, which run a build per test in two pytest workers already)."""
     global _WORK
     if not items:
         return []
-    if _jobs() == 1:
+    if in_one_process():
         return [work(item) for item in items]
     import multiprocessing
 
