@@ -195,6 +195,52 @@ def test_fonts_are_embedded_subset_and_overridable(built):
     assert "@font-face" in css and "!important" not in css
 
 
+def test_harfbuzz_subsets_hold_what_fonttools_subsets_hold(built, monkeypatch):
+    """The EPUB's fonts are cut by HarfBuzz's subsetter (as the PDF's are, by WeasyPrint),
+    fontTools' where that library is missing: the same characters, glyphs, outlines,
+    advances, layout features and names either way."""
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from studyguide.render import hbsubset, typeface
+
+    assert hbsubset.available()  # (scripts/install-system-deps installs it)
+    files = epub_files(built.epub)
+    text = "".join(files[name].decode() for name in files if name.endswith(".xhtml"))
+    faces = typeface.find_faces("Charis SIL")
+    made = {face.stem: typeface.subset_font(face, text) for face in faces}
+    assert {f"EPUB/fonts/{stem}.ttf" for stem in made} <= set(files)
+    monkeypatch.setattr(hbsubset, "_library", lambda: None)  # as without the library
+    for face in faces:
+        ours, theirs = (
+            TTFont(io.BytesIO(d)) for d in (made[face.stem], typeface.subset_font(face, text))
+        )
+        assert (
+            ours.getBestCmap().keys() == theirs.getBestCmap().keys() >= {ord(c) for c in "Huanuni"}
+        )
+        assert len(ours.getGlyphOrder()) == len(theirs.getGlyphOrder())
+        for code, glyph in ours.getBestCmap().items():
+            other = theirs.getBestCmap()[code]
+            assert ours["hmtx"][glyph] == theirs["hmtx"][other], (face.stem, chr(code))
+            a, b = ours["glyf"][glyph], theirs["glyf"][other]
+            if not (a.isComposite() or b.isComposite()):
+                assert list(a.getCoordinates(ours["glyf"])[0]) == list(
+                    b.getCoordinates(theirs["glyf"])[0]
+                ), (face.stem, chr(code))
+        for table in ("GSUB", "GPOS"):
+            tags = [
+                {r.FeatureTag for r in f[table].table.FeatureList.FeatureRecord}
+                for f in (ours, theirs)
+            ]
+            assert tags[0] == tags[1], (face.stem, table)
+        names = [
+            {(n.nameID, n.langID, n.toUnicode()) for n in f["name"].names} for f in (ours, theirs)
+        ]
+        assert names[0] == names[1] and any(n[0] == 13 for n in names[0])  # (the licence, too)
+        assert typeface.is_font(made[face.stem])
+
+
 def test_the_cover_fits_a_title_of_any_length(tmp_path):
     """A 100,000-character word as the title (Pillow would draw it as one bitmap: a
     decompression bomb) and a 20,000-word subtitle: the cover is drawn, each ending in an

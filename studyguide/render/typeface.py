@@ -125,22 +125,40 @@ def coverage_errors(book: Book, faces: list[Face], texts: dict[Path, str]) -> li
     return errors
 
 
+# What a subset keeps of the face's OpenType layout, and the tables it drops: Graphite's
+# (SIL's own shaping), which e-readers do not use (they shape with OpenType).
+SUBSET_FEATURES = ("kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk")
+GRAPHITE_TABLES = ("Silf", "Silt", "Sill", "Glat", "Gloc", "Feat")
+
+
 def subset_font(face: Face, text: str) -> bytes:
-    """The face cut down to the characters the book uses (plus printable ASCII)."""
+    """The face cut down to the characters the book uses (plus printable ASCII): by
+    HarfBuzz's subsetter (hbsubset.py), or by fontTools' where that library is missing."""
+    from studyguide.render import hbsubset
+
+    characters = set(text) | {chr(c) for c in range(0x20, 0x7F)} | {"\u2010", "\u00ad"}
+    if hbsubset.available():
+        made = hbsubset.subset(
+            face.path.read_bytes(), face.index, characters, SUBSET_FEATURES, GRAPHITE_TABLES
+        )
+        if made is not None:
+            return made
+    return _fonttools_subset(face, characters)
+
+
+def _fonttools_subset(face: Face, characters: set[str]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
     options = subset.Options()
-    options.layout_features = ["kern", "liga", "clig", "calt", "ccmp", "locl", "mark", "mkmk"]
+    options.layout_features = list(SUBSET_FEATURES)
     options.name_IDs = ["*"]
     options.name_languages = ["*"]
     options.notdef_outline = True
-    # Graphite tables (SIL's own shaping): e-readers use OpenType; fontTools cannot subset them.
-    options.drop_tables += ["Silf", "Silt", "Sill", "Glat", "Gloc", "Feat"]
+    options.drop_tables += list(GRAPHITE_TABLES)  # (fontTools cannot subset them)
     options.recalc_timestamp = False  # the same input gives the same bytes
     font = TTFont(face.path, fontNumber=face.index, recalcTimestamp=False)
     subsetter = subset.Subsetter(options)
-    characters = set(text) | {chr(c) for c in range(0x20, 0x7F)} | {"\u2010", "\u00ad"}
     subsetter.populate(text="".join(sorted(characters)))
     subsetter.subset(font)
     buffer = io.BytesIO()
