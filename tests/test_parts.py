@@ -381,3 +381,37 @@ def test_parts_laid_out_side_by_side_give_the_bytes_of_parts_laid_out_in_turn(
     pdf, epub, _ = in_parts
     assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes()
     assert (tmp_path / epub.name).read_bytes() == epub.read_bytes()
+
+
+def test_workers_start_the_largest_parts_first_and_give_results_in_order(tmp_path, monkeypatch):
+    """Two workers: the two largest items are the first two started (a long part left to the
+    end would run alone on one core while the other waits), and the results come back in
+    the items' order."""
+    import os
+    import time
+
+    from studyguide.layout import workers
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the parts are laid out in turn whatever is asked")
+    monkeypatch.setenv(workers.JOBS_VARIABLE, "2")
+    started = tmp_path / "started"
+
+    def work(item: str) -> str:
+        """Says it started, then waits for a second item to start: the first two to start
+        are then the first two handed out, one to each worker (and never wait long: no
+        worker takes another item before it ends its first)."""
+        with started.open("a") as log:
+            log.write(item + "\n")
+        deadline = time.monotonic() + 600  # (only bounds a failure)
+        while started.read_text().count("\n") < 2 and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return item.upper()
+
+    items = ["ch-1", "the sources, much the longest", "ch-2", "the glossary, long", "ch-3"]
+    assert workers.map_parts(work, items, size=len) == [item.upper() for item in items]
+    first = started.read_text().split("\n")[:2]
+    assert set(first) == {"the sources, much the longest", "the glossary, long"}, first
+    started.unlink()
+    workers.map_parts(work, items)  # without sizes: in the items' order
+    assert set(started.read_text().split("\n")[:2]) == {"ch-1", "the sources, much the longest"}

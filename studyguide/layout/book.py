@@ -202,7 +202,8 @@ def lay_out_book(
             prepare()  # WeasyPrint imported and patched once, before the workers fork
             one = functools.partial(_lay_out_part, book, options.blank_pages, geometry)
             work = [(jobs[i], kept_at(jobs[i])) for i in todo]
-            for index, laid in zip(todo, map_parts(one, work), strict=True):
+            size = lambda item: len(item[0].html)  # noqa: E731 (a part's work, roughly)
+            for index, laid in zip(todo, map_parts(one, work, size), strict=True):
                 results[index] = laid
         return [results[index] for index in range(len(jobs))]
 
