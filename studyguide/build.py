@@ -29,6 +29,7 @@ from studyguide.editions import Edition, Job, Needs, extra_sources, registry
 from studyguide.errors import BuildError, BuildErrors
 from studyguide.interrupts import Stopper, stop_on_signals
 from studyguide.layout import pagemap
+from studyguide.layout.workers import in_one_process
 from studyguide.model import Book
 from studyguide.options import Options, Progress
 from studyguide.output import Staging, output_lock, remove_stale_parts
@@ -50,8 +51,6 @@ class Plan:
         """The layout is made for an edition that writes it, and the page map's editions
         have work to do before they need it: they do it in a second process meanwhile
         (unless the build is to keep to one process: `STUDYGUIDE_JOBS=1`)."""
-        from studyguide.layout.workers import in_one_process
-
         return (
             self.missing_pages
             and any(e.needs is Needs.LAYOUT for e in self.editions)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,9 +148,11 @@ def _lay_out_part(
     provisional = part.target is None
     made = makeup.lay_out(part.html, book.root, 1, lay_out_html, blank_pages, provisional)
     document = made.document
+    pdf = io.BytesIO()
     if part.target is not None:
+        write_pdf(document, pdf, book.meta.identifier)
         with atomic_output(part.target) as handle:
-            write_pdf(document, handle, book.meta.identifier)
+            handle.write(pdf.getvalue())
     laid = parts.PartLayout(
         from_document(document, 1),
         anchor_pages(document, 1),
@@ -159,7 +162,7 @@ def _lay_out_part(
         note_continuations(document, 1),
         [page.blank for page in made.pages],
     )
-    partcache.save(kept, part.target.read_bytes() if part.target is not None else b"", laid)
+    partcache.save(kept, pdf.getvalue(), laid)
     return laid if geometry else parts.without_geometry(laid)
 
 
@@ -202,8 +205,9 @@ def lay_out_book(
             prepare()  # WeasyPrint imported and patched once, before the workers fork
             one = functools.partial(_lay_out_part, book, options.blank_pages, geometry)
             work = [(jobs[i], kept_at(jobs[i])) for i in todo]
-            size = lambda item: len(item[0].html)  # noqa: E731 (a part's work, roughly)
-            for index, laid in zip(todo, map_parts(one, work, size), strict=True):
+            # (a part's work, roughly: the length of its HTML)
+            made = map_parts(one, work, lambda item: len(item[0].html))
+            for index, laid in zip(todo, made, strict=True):
                 results[index] = laid
         return [results[index] for index in range(len(jobs))]
 

@@ -25,7 +25,7 @@ import hashlib
 import html as html_lib
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -135,15 +135,12 @@ class PartLayout:
 
 def without_geometry(laid: PartLayout) -> PartLayout:
     """The layout of a part without its pages' geometry (what a build keeps of it)."""
-    from dataclasses import replace
-
     return replace(laid, geometry=[])
 
 
 def shifted(laid: PartLayout, delta: int) -> PartLayout:
     """The layout of a part moved `delta` pages on (laid out once, it is the same wherever
     in the book it falls: only its page numbers change)."""
-    from dataclasses import replace
 
     def label(text: str) -> str:
         return str(int(text) + delta) if text.isdigit() else text

@@ -104,50 +104,43 @@ def subset(
     if found is None:
         return None
     ffi, hb = found
-    buffer = ffi.from_buffer(data)
-    blob = hb.hb_blob_create(buffer, len(data), _MEMORY_MODE_DUPLICATE, ffi.NULL, ffi.NULL)
-    face = hb.hb_face_create(blob, index)
-    hb.hb_blob_destroy(blob)
+    # (each HarfBuzz object given back to HarfBuzz when its Python handle goes)
+    blob = ffi.gc(
+        hb.hb_blob_create(
+            ffi.from_buffer(data), len(data), _MEMORY_MODE_DUPLICATE, ffi.NULL, ffi.NULL
+        ),
+        hb.hb_blob_destroy,
+    )
+    face = ffi.gc(hb.hb_face_create(blob, index), hb.hb_face_destroy)
     request = hb.hb_subset_input_create_or_fail()
-    if request == ffi.NULL:
-        hb.hb_face_destroy(face)
+    if request == ffi.NULL or hb.hb_face_get_glyph_count(face) == 0:
         return None
-    try:
-        if hb.hb_face_get_glyph_count(face) == 0:
-            return None
-        unicodes = hb.hb_subset_input_unicode_set(request)
-        for character in sorted(set(characters)):
-            hb.hb_set_add(unicodes, ord(character))
-        kept_features = hb.hb_subset_input_set(request, _SET_LAYOUT_FEATURE_TAG)
-        hb.hb_set_clear(kept_features)
-        for feature in features:
-            hb.hb_set_add(kept_features, _tag(hb, feature))
-        dropped = hb.hb_subset_input_set(request, _SET_DROP_TABLE_TAG)
-        for table in drop_tables:
-            hb.hb_set_add(dropped, _tag(hb, table))
-        names = hb.hb_subset_input_set(request, _SET_NAME_ID)
-        for number in _NAME_IDS:
-            hb.hb_set_add(names, number)
-        languages = hb.hb_subset_input_set(request, _SET_NAME_LANG_ID)
-        hb.hb_set_clear(languages)
-        hb.hb_set_invert(languages)  # every language: the empty set inverted
-        hb.hb_subset_input_set_flags(request, _FLAG_NOTDEF_OUTLINE)
-        made = hb.hb_subset_or_fail(face, request)
-        if made == ffi.NULL:
-            return None
-        try:
-            out = hb.hb_face_reference_blob(made)
-            try:
-                length = ffi.new("unsigned int *")
-                pointer = hb.hb_blob_get_data(out, length)
-                return bytes(ffi.buffer(pointer, length[0])) if length[0] else None
-            finally:
-                hb.hb_blob_destroy(out)
-        finally:
-            hb.hb_face_destroy(made)
-    finally:
-        hb.hb_subset_input_destroy(request)
-        hb.hb_face_destroy(face)
+    request = ffi.gc(request, hb.hb_subset_input_destroy)
+    unicodes = hb.hb_subset_input_unicode_set(request)
+    for character in characters:
+        hb.hb_set_add(unicodes, ord(character))
+    kept_features = hb.hb_subset_input_set(request, _SET_LAYOUT_FEATURE_TAG)
+    hb.hb_set_clear(kept_features)
+    for feature in features:
+        hb.hb_set_add(kept_features, _tag(hb, feature))
+    dropped = hb.hb_subset_input_set(request, _SET_DROP_TABLE_TAG)
+    for table in drop_tables:
+        hb.hb_set_add(dropped, _tag(hb, table))
+    names = hb.hb_subset_input_set(request, _SET_NAME_ID)
+    for number in _NAME_IDS:
+        hb.hb_set_add(names, number)
+    languages = hb.hb_subset_input_set(request, _SET_NAME_LANG_ID)
+    hb.hb_set_clear(languages)
+    hb.hb_set_invert(languages)  # every language: the empty set inverted
+    hb.hb_subset_input_set_flags(request, _FLAG_NOTDEF_OUTLINE)
+    made = hb.hb_subset_or_fail(face, request)
+    if made == ffi.NULL:
+        return None
+    made = ffi.gc(made, hb.hb_face_destroy)
+    out = ffi.gc(hb.hb_face_reference_blob(made), hb.hb_blob_destroy)
+    length = ffi.new("unsigned int *")
+    pointer = hb.hb_blob_get_data(out, length)
+    return bytes(ffi.buffer(pointer, length[0])) if length[0] else None
 
 
 def _tag(hb: Any, name: str) -> int:

@@ -137,13 +137,10 @@ def subset_font(face: Face, text: str) -> bytes:
     from studyguide.render import hbsubset
 
     characters = set(text) | {chr(c) for c in range(0x20, 0x7F)} | {"\u2010", "\u00ad"}
-    if hbsubset.available():
-        made = hbsubset.subset(
-            face.path.read_bytes(), face.index, characters, SUBSET_FEATURES, GRAPHITE_TABLES
-        )
-        if made is not None:
-            return made
-    return _fonttools_subset(face, characters)
+    made = hbsubset.subset(
+        face.path.read_bytes(), face.index, characters, SUBSET_FEATURES, GRAPHITE_TABLES
+    )
+    return made if made is not None else _fonttools_subset(face, characters)
 
 
 def _fonttools_subset(face: Face, characters: set[str]) -> bytes:
