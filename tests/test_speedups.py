@@ -4,8 +4,12 @@ PDF is the same, byte for byte, with and without them."""
 from __future__ import annotations
 
 import copy
+import re
+import shutil
 import subprocess
 import sys
+
+import pymupdf
 
 from studyguide.layout.patches import speedups
 from support import ROOT, studyguide
@@ -21,7 +25,7 @@ def test_every_patch_applies_at_the_pinned_versions():
 
 
 def test_a_patch_for_another_version_is_skipped_with_a_warning(monkeypatch, caplog):
-    monkeypatch.setattr(speedups, "_EXPECTED_REFERENCES", "0" * 16)
+    monkeypatch.setattr(speedups, "_EXPECTED_REFERENCES", "0" * 120)
     import pydyf
 
     monkeypatch.delattr(pydyf.PDF, "_studyguide_cached_references", raising=False)
@@ -38,18 +42,42 @@ def test_a_copied_footnote_list_has_an_index_of_its_own():
         assert "c" not in first and "a" in first
 
 
+# A chapter whose pages hold several notes each, some long enough to go on over a page: the
+# note area is measured again at each call, the case the note-layout memo is for.
+NOTES_CHAPTER = (
+    '---\ntitle: "Notas"\nkind: back\n---\n\n'
+    + "\n\n".join(
+        f"Párrafo {n}: las Cortes de Cádiz debatieron cada artículo,[^a{n}] y sus actas lo "
+        f"recogen con detalle.[^b{n}] El texto sigue un poco más para llenar la línea."
+        for n in range(1, 13)
+    )
+    + "\n\n"
+    + "\n\n".join(
+        f"[^a{n}]: Nota breve {n} sobre el debate."
+        + ("" if n % 4 else " Una nota larga sigue en la página siguiente. " * 120)
+        + f"\n\n[^b{n}]: Otra nota, la {n}, sobre las actas de las sesiones."
+        for n in range(1, 13)
+    )
+    + "\n"
+)
+
+
 def test_the_pdf_is_the_same_without_the_patches(tmp_path, monkeypatch):
-    """A book with notes, questions and a glossary, laid out a part a chapter, built with the
-    patches (in this process, where they are applied) and with speedups.apply switched off
-    (in a child process, which imports WeasyPrint afresh): the same bytes."""
+    """A book with notes (pages of several, some continued), questions and a glossary, laid
+    out a part a chapter, built with the patches (in this process, where they are applied)
+    and with speedups.apply and the note-layout memo switched off (in a child process, which
+    imports WeasyPrint afresh): the same bytes."""
     script = (
         "import sys\n"
-        "from studyguide.layout.patches import speedups\n"
+        "from studyguide.layout.patches import footnotes, speedups\n"
         "speedups.apply = lambda: []\n"
+        "footnotes.note_layout = lambda original: original\n"
         "from studyguide.cli import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
-    book = ROOT / "tests" / "fixtures" / "constitucion-1812"
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "constitucion-1812", book)
+    (book / "chapters" / "03-notas.md").write_text(NOTES_CHAPTER, encoding="utf-8")
     options = ["build", "--pdf", "--part-size", "1"]
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1160006400")
     assert speedups.apply() == list(speedups.PATCHES)  # on in this process (idempotent)
@@ -68,3 +96,7 @@ def test_the_pdf_is_the_same_without_the_patches(tmp_path, monkeypatch):
         for patches in ("on", "off")
     }
     assert written["on"] == written["off"]
+    with pymupdf.open(stream=written["on"]) as document:  # the case is there
+        pages = [page.get_text() for page in document]
+    assert any("(continuación)" in page for page in pages)
+    assert any(len(re.findall(r"(?m)^\d+\. ", page)) >= 5 for page in pages)

@@ -42,6 +42,7 @@ from studyguide.layout.patches.notearea import (
     ORIGINAL,
     begin_page,
     final_footnote_area,
+    note_layout,
     page_notes,
     update_footnote_area,
 )
@@ -52,6 +53,7 @@ _EXPECTED = {
     "_update_footnote_area": "2e317e4b066fb80c",
     "unlayout_footnote": "c7c223cf4a0fda54",
     "report_footnote": "f05bad3895c6824c",
+    "block_level_layout": "c1301dde9284e245",
 }
 
 __all__ = ["begin_page", "final_footnote_area"]  # called from WeasyPrint's edited source
@@ -251,6 +253,7 @@ def apply() -> list[str]:
         (LayoutContext, "_update_footnote_area", lambda f: update_footnote_area),
         (LayoutContext, "unlayout_footnote", lambda f: unlayout_footnote),
         (LayoutContext, "report_footnote", lambda f: report_footnote),
+        (block, "block_level_layout", note_layout),
     )
     current = {name: getattr(owner, name) for owner, name, _ in targets}
     if all(getattr(function, "_studyguide", False) for function in current.values()):

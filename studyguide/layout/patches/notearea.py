@@ -32,6 +32,11 @@ class PageNotes:
     continued_number: str = ""
     label: str = ""  # what a continued note is labelled: "{number} (continued)"
     in_notes: bool = False  # the note area itself is being laid out
+    # The area being laid out at its natural height, to see what it takes (its copies of
+    # the notes → the notes), and the notes laid out so for the page being made.
+    natural: tuple[Any, dict[int, Any]] | None = None
+    drawn: bool = False  # (the area being laid out is the page's own, not a measure)
+    laid_notes: dict[tuple, tuple[float, tuple]] = field(default_factory=dict)
 
 
 def page_notes(context: Any) -> PageNotes:
@@ -146,14 +151,23 @@ def _lay_out_notes(context: Any, positioned: Any) -> tuple[Any, bool]:
     notes = area.children
     skip = _skip_stack(state, notes)
     state.split = None
+    measured = positioned is None
     positioned = [] if positioned is None else positioned
     label = _label(context, area, notes[0]) if skip is not None and state.label else None
     above = label.margin_height() if label is not None else 0
     # (not as the first thing on a page, whose top margin WeasyPrint would drop: the note
     # area's margin is the space above its rule)
-    natural = block_level_layout(
-        context, _area_box(area, skip), -inf, skip, area.page, False, positioned, positioned
-    )[0]
+    box = _area_box(area, skip)
+    if len(box.children) == len(notes):
+        copies = zip(box.children, notes, strict=True)
+        state.natural = (box, {id(copy): note for copy, note in copies})
+        state.drawn = not measured
+    try:
+        natural = block_level_layout(
+            context, box, -inf, skip, area.page, False, positioned, positioned
+        )[0]
+    finally:
+        state.natural = None
     extent = _content_bottom(natural) - natural.position_y + natural.margin_bottom + above
     top = state.area_bottom - extent
     limit = state.split_top if state.split_top is not None else -inf
@@ -240,6 +254,7 @@ def begin_page(context: Any, number: int, root: Any) -> None:
     state.label = (element.get(LABEL_ATTRIBUTE) or "") if element is not None else ""
     state.area_bottom = context.page_bottom
     state.split_top = None
+    state.laid_notes = {}
     state.split = None
     carried = state.carried.get(number)
     if carried and context.reported_footnotes and context.reported_footnotes[0] is carried[0]:
@@ -247,3 +262,53 @@ def begin_page(context: Any, number: int, root: Any) -> None:
     else:
         state.continued = state.continued_at = None
         state.continued_number = ""
+
+
+def note_layout(original: Any) -> Any:
+    """WeasyPrint's block_level_layout, remembering each note of the page being made as laid
+    out at the area's natural height (without a page's foot), where the area is only
+    measured: each time a line calls a note, the page's notes are measured again, and each
+    was laid out anew (most of the time of the note area). A note's layout there depends on
+    nothing but the note and the margins above it, so it is taken again, moved to its place.
+    """
+
+    def block_level_layout(
+        context: Any, box: Any, bottom_space: float, skip_stack: Any, containing_block: Any,
+        page_is_empty: bool = True, absolute_boxes: Any = None, fixed_boxes: Any = None,
+        adjoining_margins: Any = None, *rest: Any,
+    ) -> Any:  # fmt: skip
+        arguments = (
+            context, box, bottom_space, skip_stack, containing_block, page_is_empty,
+            absolute_boxes, fixed_boxes, adjoining_margins, *rest,
+        )  # fmt: skip
+        state = context.__dict__.get("_studyguide_notes")
+        natural = state.natural if state is not None else None
+        if (
+            natural is None
+            or containing_block is not natural[0]
+            or skip_stack is not None
+            or bottom_space != -inf
+            or context.excluded_shapes
+            or any(style is not None for style in rest[:2])  # (first-letter, first-line)
+        ):
+            return original(*arguments)
+        note = natural[1].get(id(box))
+        key = (note, page_is_empty, tuple(adjoining_margins or ()), box.position_x, rest)
+        laid = state.laid_notes.get(key) if note is not None else None
+        if laid is not None:
+            top, (new_box, *others) = laid
+            if state.drawn:  # a copy for the page; the one kept stays where it was
+                new_box = new_box.deepcopy()
+            else:  # moved (a measure is dropped once read)
+                state.laid_notes[key] = (box.position_y, (new_box, *others))
+            new_box.translate(dy=box.position_y - top)
+            return (new_box, others[0], others[1], list(others[2]), *others[3:])
+        top, placed = box.position_y, len(absolute_boxes or ())
+        result = original(*arguments)
+        kept = note is not None and not state.drawn and result[0] is not None
+        if kept and result[1] is None and len(absolute_boxes or ()) == placed:  # (whole, and
+            new_box, resume_at, next_page, margins, *others = result  # nothing positioned)
+            state.laid_notes[key] = (top, (new_box, resume_at, next_page, list(margins), *others))
+        return result
+
+    return block_level_layout
