@@ -4,6 +4,8 @@ under a line that says so, and the last note split where the page is full."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from math import inf
 from typing import Any
@@ -143,6 +145,20 @@ def _lay_out_area(context: Any, positioned: Any = None) -> tuple[Any, bool]:
         state.in_notes = False
 
 
+@contextmanager
+def _notes_of(state: PageNotes, box: Any, notes: list[Any], drawn: bool) -> Iterator[None]:
+    """While `box`, a copy of the note area holding `notes`, is laid out: its notes may be
+    taken from those laid out before on the page (note_layout)."""
+    if len(box.children) == len(notes):
+        copies = zip(box.children, notes, strict=True)
+        state.natural = (box, {id(copy): note for copy, note in copies})
+        state.drawn = drawn
+    try:
+        yield
+    finally:
+        state.natural = None
+
+
 def _lay_out_notes(context: Any, positioned: Any) -> tuple[Any, bool]:
     from weasyprint.layout.block import block_level_layout
 
@@ -158,16 +174,10 @@ def _lay_out_notes(context: Any, positioned: Any) -> tuple[Any, bool]:
     # (not as the first thing on a page, whose top margin WeasyPrint would drop: the note
     # area's margin is the space above its rule)
     box = _area_box(area, skip)
-    if len(box.children) == len(notes):
-        copies = zip(box.children, notes, strict=True)
-        state.natural = (box, {id(copy): note for copy, note in copies})
-        state.drawn = not measured
-    try:
+    with _notes_of(state, box, notes, drawn=not measured):
         natural = block_level_layout(
             context, box, -inf, skip, area.page, False, positioned, positioned
         )[0]
-    finally:
-        state.natural = None
     extent = _content_bottom(natural) - natural.position_y + natural.margin_bottom + above
     top = state.area_bottom - extent
     limit = state.split_top if state.split_top is not None else -inf
@@ -179,9 +189,10 @@ def _lay_out_notes(context: Any, positioned: Any) -> tuple[Any, bool]:
     box.position_y = limit + above
     saved, context.page_bottom = context.page_bottom, state.area_bottom
     try:
-        limited, resume_at, *_ = block_level_layout(
-            context, box, 0, skip, area.page, False, positioned, positioned
-        )
+        with _notes_of(state, box, notes, drawn=not measured):
+            limited, resume_at, *_ = block_level_layout(
+                context, box, 0, skip, area.page, False, positioned, positioned
+            )
     finally:
         context.page_bottom = saved
     if limited is None or not resume_at:
@@ -269,7 +280,9 @@ def note_layout(original: Any) -> Any:
     out at the area's natural height (without a page's foot), where the area is only
     measured: each time a line calls a note, the page's notes are measured again, and each
     was laid out anew (most of the time of the note area). A note's layout there depends on
-    nothing but the note and the margins above it, so it is taken again, moved to its place.
+    nothing but the note and the margins above it, so it is taken again, moved to its place;
+    so too where the area is laid out against the page's foot (to split its last note), for
+    each note that ends above the foot (one that fits is laid out as if there were none).
     """
 
     def block_level_layout(
@@ -287,7 +300,6 @@ def note_layout(original: Any) -> Any:
             natural is None
             or containing_block is not natural[0]
             or skip_stack is not None
-            or bottom_space != -inf
             or context.excluded_shapes
             or any(style is not None for style in rest[:2])  # (first-letter, first-line)
         ):
@@ -297,6 +309,11 @@ def note_layout(original: Any) -> Any:
         laid = state.laid_notes.get(key) if note is not None else None
         if laid is not None:
             top, (new_box, *others) = laid
+            bottom = new_box.position_y + new_box.margin_height() + box.position_y - top
+            # (against the page's foot, a note that ends above it is laid out as without
+            # one; one that may not has to be laid out there)
+            if bottom_space != -inf and context.overflows_page(bottom_space, bottom):
+                return original(*arguments)
             if state.drawn:  # a copy for the page; the one kept stays where it was
                 new_box = new_box.deepcopy()
             else:  # moved (a measure is dropped once read)
@@ -306,6 +323,7 @@ def note_layout(original: Any) -> Any:
         top, placed = box.position_y, len(absolute_boxes or ())
         result = original(*arguments)
         kept = note is not None and not state.drawn and result[0] is not None
+        kept = kept and bottom_space == -inf
         if kept and result[1] is None and len(absolute_boxes or ()) == placed:  # (whole, and
             new_box, resume_at, next_page, margins, *others = result  # nothing positioned)
             state.laid_notes[key] = (top, (new_box, resume_at, next_page, list(margins), *others))
