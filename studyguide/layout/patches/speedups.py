@@ -1,4 +1,5 @@
-"""Three quadratic costs of WeasyPrint (70) and pydyf (0.13), removed without changing output.
+"""Three quadratic costs of WeasyPrint (70) and pydyf (0.13), and one repeated cost, removed
+without changing output (the repeated one: selectors compiled again for each document).
 
 They are applied before a layout; each checks that the code it replaces is the version it
 was written against (a digest of its source), and leaves a different version alone with a
@@ -19,6 +20,7 @@ from studyguide.layout.patches import log, source_digest
 _EXPECTED_TARGETS = "545eb30bb50f0e49"
 _EXPECTED_REFERENCES = "060bf90aad55931b"
 _EXPECTED_CONTEXT = "f687f507fee8883e"
+_EXPECTED_SELECTORS = "ea4f95aed7efbad8"  # cssselect2 0.10's compile_selector_list
 
 
 def _skipped(name: str, library: str) -> bool:
@@ -221,10 +223,40 @@ def index_footnotes() -> bool:
     return True
 
 
+def remember_selectors() -> bool:
+    """WeasyPrint compiles each selector of a stylesheet into Python source and evaluates it,
+    for each document laid out: a book laid out in parts, or a process that lays out one book
+    after another (the preview, the tests), compiled the same few hundred selectors again and
+    again. Keep each selector list compiled, by its text, for the process (a compiled selector
+    is not changed once made)."""
+    import cssselect2
+    import tinycss2
+    from weasyprint.css import validation
+
+    original = validation.compile_selector_list
+    if getattr(original, "_studyguide", False):
+        return True
+    if source_digest(original) != _EXPECTED_SELECTORS:
+        return _skipped("selectors", f"cssselect2 {cssselect2.__version__}")
+    compiled: dict[tuple[str, tuple], list[Any]] = {}
+
+    def compile_selector_list(tokens: Any, namespaces: dict | None = None) -> list[Any]:
+        text = tokens if isinstance(tokens, str) else tinycss2.serialize(tokens)
+        key = (text, tuple(sorted((namespaces or {}).items(), key=repr)))
+        if key not in compiled:
+            compiled[key] = original(tokens, namespaces)
+        return list(compiled[key])
+
+    compile_selector_list._studyguide = True  # type: ignore[attr-defined]
+    validation.compile_selector_list = compile_selector_list
+    return True
+
+
 PATCHES = {
     "page references": remember_page_references,
     "target counters": index_target_counters,
     "footnote list": index_footnotes,
+    "selectors": remember_selectors,
 }
 
 
