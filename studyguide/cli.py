@@ -76,9 +76,11 @@ def _progress(message: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from studyguide.errors import out_of_memory
+    from studyguide.layout.engine import collect_less_often
     from studyguide.output import closing_message
 
     reserve = bytearray(4_000_000)  # given back when memory runs out, to say so
+    collect_less_often()
     try:
         return _main(args)
     except MemoryError:  # (anywhere: in a handler of another mistake too)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import gc
 import mimetypes
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
@@ -20,21 +18,17 @@ if TYPE_CHECKING:
 PDF_VARIANT = "pdf/ua-1"
 # Images and fonts a print layout may read; anything bigger is a mistake or an attack.
 MAX_RESOURCE_BYTES = 20_000_000
-# Objects allocated between two runs of Python's cycle collector while WeasyPrint works (the
-# default, 700, had it walk a layout's young boxes some 1,800 times a build, and the whole
-# heap 14 times: a tenth of the build's time); a little more memory between runs.
-LAYOUT_COLLECTION_THRESHOLD = 10_000
+# Objects allocated between two runs of Python's cycle collector in a process that lays books
+# out (the default, 700, had it walk a layout's young boxes some 1,800 times a build, and the
+# whole heap 14 times: a tenth of the build's time); a little more memory between runs.
+COLLECTION_THRESHOLD = 10_000
 
 
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """Python's cycle collector run less often while WeasyPrint lays out or writes."""
-    saved = gc.get_threshold()
-    gc.set_threshold(max(saved[0], LAYOUT_COLLECTION_THRESHOLD), *saved[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*saved)
+def collect_less_often() -> None:
+    """Python's cycle collector run less often in this process (set once, at its start: set
+    and restored around each layout, the collections put off ran at each restoring)."""
+    first, *others = gc.get_threshold()
+    gc.set_threshold(max(first, COLLECTION_THRESHOLD), *others)
 
 
 def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
@@ -99,8 +93,7 @@ def lay_out_html(html: str, root: Path) -> Document:
     prepare()
     fetcher = _make_fetcher(root)
     base = root.resolve().as_uri() + "/"
-    with fewer_collections():
-        document = HTML(string=html, base_url=base, url_fetcher=fetcher).render()
+    document = HTML(string=html, base_url=base, url_fetcher=fetcher).render()
     errors = ErrorCollector()
     for url, why in sorted(fetcher.refused.items()):
         errors.add(
@@ -117,7 +110,4 @@ def lay_out_html(html: str, root: Path) -> Document:
 
 def write_pdf(document: Document, handle: IO[bytes], identifier: str) -> None:
     """Write the laid-out document as a tagged PDF (PDF/UA-1)."""
-    with fewer_collections():
-        document.write_pdf(
-            handle, pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode("utf-8")
-        )
+    document.write_pdf(handle, pdf_variant=PDF_VARIANT, pdf_identifier=identifier.encode("utf-8"))
