@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,13 @@ _DIGEST_LENGTH = 64
 MAX_ENTRY_BYTES = 64_000_000
 
 Check = Callable[[bytes], bool]
+
+# What get_or_make made in this process, by entry name (its kind and digest say what it
+# holds, whatever the folder): a process that builds books one after another (the preview,
+# the tests' in-process builds) draws a cover or cuts a font subset once, and still keeps
+# each entry in each folder. The most recent few only.
+_MADE: OrderedDict[str, bytes] = OrderedDict()
+_MADE_MOST = 32
 
 
 def digest(parts: Iterable[bytes | str]) -> str:
@@ -133,6 +141,11 @@ def get_or_make(path: Path, make: Callable[[], bytes], check: Check | None = Non
     """The kept entry if it is sound, else `make()`'s result, kept for the next build."""
     data = read(path, check)
     if data is None:
-        data = make()
+        data = _MADE.get(path.name)
+        if data is None:
+            data = _MADE[path.name] = make()
+            while len(_MADE) > _MADE_MOST:
+                _MADE.popitem(last=False)
+        _MADE.move_to_end(path.name)
         write(path, data)
     return data
