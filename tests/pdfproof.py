@@ -8,6 +8,7 @@ a ruler would take it from the page.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Line:
     size: float
     text: str
     chars: list[tuple[str, float, float]] = field(default_factory=list)  # (char, x0, x1)
+    block: int = -1  # the text block PyMuPDF found it in, of those of its page
 
 
 @dataclass
@@ -92,7 +94,7 @@ def read_pages(path: Path, paper: str, one_sided: bool = False) -> list[Page]:
             width, height = pdf_page.rect.width, pdf_page.rect.height
             area = (left, top, width - right, height - bottom)
             lines: list[Line] = []
-            for block in pdf_page.get_text("rawdict")["blocks"]:
+            for number_in_page, block in enumerate(pdf_page.get_text("rawdict")["blocks"]):
                 for raw in block.get("lines", []):
                     chars = [
                         (c["c"], c["bbox"][0], c["bbox"][2])
@@ -106,7 +108,7 @@ def read_pages(path: Path, paper: str, one_sided: bool = False) -> list[Page]:
                     # (where the last glyph ends: a trailing space's width is no overflow)
                     x1 = max((right for c, _, right in chars if not c.isspace()), default=x1)
                     size = max(span["size"] for span in raw["spans"])
-                    lines.append(Line(y0, y1, x0, x1, size, text, chars))
+                    lines.append(Line(y0, y1, x0, x1, size, text, chars, number_in_page))
             raw_pages.append((number, lines, pdf_page.get_drawings(), area))
     sizes = Counter(round(line.size, 1) for _, lines, _, _ in raw_pages for line in lines)
     size = sizes.most_common(1)[0][0]
@@ -256,3 +258,49 @@ def _short(line: Line, page: Page) -> bool:
     # indent makes it narrower, so that a fault found here is one the layout made).
     right, left = page.area[2], line.left
     return (right - max(before)) / (right - left) <= ZONE
+
+
+_SENTENCE_END = re.compile(r"[.?!:;][”’\")\]]*\d*$")  # (its note's call after it)
+
+
+def short_breaks(pages: list[Page], size: float) -> list[tuple[int, str]]:
+    """(page, what) for each line of the text broken short: the next line of its paragraph
+    begins with a word (all that holds to it up to a space: "detalle.22", a name's no-break
+    spaces) that would have fitted at its end, after a space. The next line is of the same
+    paragraph where it is in the same text block, at the text's size, the text's line pitch
+    below (a paragraph's or a list entry's own spacing is more) and not indented beyond it
+    (a paragraph's first line is), unless the line ends a sentence: the entries of a list
+    (the chronology's) may begin flush and as close as lines, and after a sentence the
+    line may be an entry's last."""
+    body = {
+        page.number: [line for line in page.lines if abs(line.size - size) < 0.6 and line.chars]
+        for page in pages
+    }
+    pitches = Counter(
+        round(after.top - line.top, 1)
+        for lines in body.values()
+        for line, after in itertools.pairwise(lines)
+        if after.block == line.block and after.top > line.top
+    )
+    if not pitches:
+        return []
+    pitch = pitches.most_common(1)[0][0]
+    found: list[tuple[int, str]] = []
+    for page in pages:
+        for line, after in itertools.pairwise(body[page.number]):
+            if (
+                after.block != line.block
+                or abs(after.top - line.top - pitch) > 0.3
+                or after.left > line.left + 0.5
+                or line.text.rstrip().endswith(HYPHENS)
+                or _SENTENCE_END.search(line.text.rstrip())
+            ):
+                continue
+            text = "".join(c for c, _, _ in after.chars)
+            word = after.chars[: len(text.split(" ", 1)[0])]
+            spaces = [x1 - x0 for c, x0, x1 in line.chars if c == " "]
+            space = min(spaces) if spaces else size / 4
+            if word and page.area[2] - line.right > space + word[-1][2] - word[0][1] + 0.5:
+                head = "".join(c for c, _, _ in word)
+                found.append((page.number, f"“{line.text.strip()[-30:]}” / “{head}”"))
+    return found

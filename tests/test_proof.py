@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ import pymupdf
 import pytest
 from conftest import EPOCH
 
-from support import studyguide
+from support import ROOT, studyguide
 
 EDITIONS = ["a4", "letter", "a5", "a4-one-sided"]
 
@@ -80,6 +81,81 @@ def test_the_independent_check_finds_what_the_editor_found():
 
 
 # ------------------------------------------------------------------ the editor's defects
+
+
+def test_no_line_of_the_real_book_is_broken_short(print_build, read_pages):
+    """No line ends short before a word that would have fitted on it (the page before the
+    fix: "…representatives accountable to / it.⁶", the note's call alone on a line)."""
+    pages = _pages(read_pages, print_build)
+    assert pdfproof.short_breaks(pages, pdfproof.body_size(pages)) == []
+
+
+SESSIONS = (
+    "Las Cortes de Cádiz debatieron cada artículo de la Constitución durante meses, y sus "
+    "diarios de sesiones recogen las intervenciones de los diputados con detalle."
+)
+# Paragraphs of two calls, every fourth first note long: a paragraph goes over to the next
+# page whole, with its notes, and leaves a hole. The makeup took the call on its second line
+# for one on its first and broke the line before that call's word: "recogen / con /
+# detalle.16".
+NOTES_GOING_OVER = (
+    '---\ntitle: "Notas"\nkind: back\n---\n\n'
+    + "\n\n".join(
+        f"Párrafo {n}: las Cortes de Cádiz debatieron cada artículo,[^a{n}] y sus actas lo "
+        f"recogen con detalle.[^b{n}] El texto sigue un poco más para llenar la línea."
+        for n in range(1, 13)
+    )
+    + "\n\n"
+    + "\n\n".join(
+        f"[^a{n}]: Nota breve {n} sobre el debate."
+        + ("" if n % 4 else " Una nota larga sigue en la página siguiente. " * 14)
+        + f"\n\n[^b{n}]: Otra nota, la {n}, sobre las actas de las sesiones."
+        for n in range(1, 13)
+    )
+    + "\n"
+)
+# A last paragraph with a long note near the page's foot, then the questions: the note was
+# split to make room for their heading, which then went over with the questions all the
+# same; the split stayed, the last note went over away from its call, and the makeup broke
+# the line before that call's word: "responden ante / ella.14".
+NOTES_BEFORE_QUESTIONS = (
+    '---\ntitle: "Notas"\nkind: back\n---\n\n'
+    + "\n\n".join(f"Párrafo {n}: {SESSIONS}[^f{n}] {SESSIONS}" for n in range(1, 13))
+    + f"\n\nÚltimo párrafo: {SESSIONS} Es necesario desarrollar el control de las Cortes sobre"
+    " el gobierno,[^x] bajo el control de la asamblea y de los representantes que responden"
+    " ante ella.[^y]\n\n"
+    "::: questions\n1. ¿Qué pide el texto al gobierno, y en qué orden?\n"
+    "2. ¿Cómo responde el texto a la objeción de que faltan recursos?\n"
+    "3. ¿Qué dicen las comillas sobre el autor?\n:::\n\n"
+    + "\n\n".join(f"[^f{n}]: Nota {n} sobre las sesiones." for n in range(1, 13))
+    + "\n\n[^x]: "
+    + "Una nota larga sobre el control de las Cortes. " * 8
+    + "\n\n[^y]: La asamblea es el órgano que decide.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("chapter", "begins_a_page"),
+    [(NOTES_GOING_OVER, "Párrafo"), (NOTES_BEFORE_QUESTIONS, "Preguntas")],
+    ids=["notes-going-over", "notes-before-questions"],
+)
+def test_no_line_is_broken_short_before_a_note_s_call(tmp_path, chapter, begins_a_page):
+    """A small book whose notes fill the foot of its pages: no line ends short before a
+    word that would have fitted on it, where the makeup or the continued notes are at work."""
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "constitucion-1812", book)
+    (book / "chapters" / "03-notas.md").write_text(chapter, encoding="utf-8")
+    run = studyguide("build", "--pdf", "--out", tmp_path / "out", root=book, env=EPOCH)
+    assert run.code == 0, run.stderr
+    pdf = tmp_path / "out" / "constitucion-1812.pdf"
+    pages = pdfproof.read_pages(pdf, "a4")
+    assert pdfproof.short_breaks(pages, pdfproof.body_size(pages)) == []
+    # the case is there: a paragraph (or the questions' heading) went over to begin a page
+    # (its first line, or its second after the running head), after a page of notes
+    assert any(
+        before.notes and any(line.startswith(begins_a_page) for line in text.split("\n")[:2])
+        for before, text in zip(pages, _text(pdf)[1:], strict=False)
+    )
 
 
 def _text(pdf: Path) -> list[str]:

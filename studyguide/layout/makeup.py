@@ -237,6 +237,12 @@ def _page(pages: list[Page], number: int) -> Page | None:
     return next((page for page in pages if page.number == number), None)
 
 
+def _on_line(top: float, line: Line) -> bool:
+    """Whether an anchor whose top is at `top` is in `line`. A call's anchor is as high as
+    its line: the next line's calls are at this line's foot, where the next line begins."""
+    return line.top - 1 <= top < line.top + line.height / 2
+
+
 def _mend_hole(fault: proof.Fault, pages: list[Page], mends: Mends) -> bool:
     """A hole left by a line that went over with several notes, the last of which could
     not begin under it: a line break before that last call's word, so that the line and
@@ -248,7 +254,7 @@ def _mend_hole(fault: proof.Fault, pages: list[Page], mends: Mends) -> bool:
     calls = sorted(
         (top, name)
         for name, top in after.anchor_tops.items()
-        if name.startswith(proof.CALL) and first.top - 1 <= top <= first.bottom + 1
+        if name.startswith(proof.CALL) and _on_line(top, first)
     )
     if len(calls) < 2 or calls[-1][1] in mends.breaks:
         return False

@@ -17,6 +17,10 @@ as TeX splits its footnote inserts:
   whole, after its rest (as TeX does);
 - where a paragraph's last line (or one its `orphans` keep) does not fit above the notes,
   the page's last note is split to make room, rather than lines carried over with a hole;
+  if WeasyPrint then takes that line off the page after all (a heading, which may not end
+  a page, goes over with what follows it), the split is undone when the page is made: the
+  note ends on its call's page and the notes after it stay there too (kept, the split sent
+  them away from their calls, and the makeup broke a line short before a call to follow);
 - a line that goes over (because it or its note does not fit) goes alone where the lines
   before it call notes: a widow rather than those lines and their notes carried over too,
   emptying the foot of the page;
@@ -104,9 +108,12 @@ def make_room(context: Any, line: Any, line_bottom: float, bottom_space: float) 
         or context.current_page_footnotes[-1].style["footnote_policy"] != "line"
     ):
         return False
+    staying = list(context.current_page_footnotes)
     state.split_top = line_bottom
     context._update_footnote_area()
     if state.split is not None and not context.overflows_page(bottom_space, line_bottom):
+        sent = [note for note in staying if note not in context.current_page_footnotes]
+        state.room_for = (line, sent)
         return True
     state.split_top = None
     context._update_footnote_area()
@@ -146,6 +153,7 @@ def _forget_split(context: Any, footnote: Any) -> None:
     if state.split is not None and state.split[0] is footnote:
         state.split = None
         state.split_top = None
+        state.room_for = None
 
 
 # ------------------------------------------------------------------ WeasyPrint's source, edited
@@ -217,7 +225,7 @@ _MAKE_PAGE_EDITS = (
         "        absolute_boxes=positioned_boxes, fixed_boxes=positioned_boxes)[0]\n"
         "    footnote_area.translate(dy=-footnote_area.margin_height())\n",
         "    footnote_area = _studyguide_notes.final_footnote_area(\n"
-        "        context, footnote_area, positioned_boxes, page_number)\n",
+        "        context, footnote_area, positioned_boxes, page_number, root_box)\n",
     ),
 )
 

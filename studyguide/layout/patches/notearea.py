@@ -30,6 +30,9 @@ class PageNotes:
     split_top: float | None = None  # a split was asked for: the notes begin here
     # (the last note, where it goes on on the next page, its number)
     split: tuple[Any, Any, str] | None = None
+    # The line a split made room for (make_room), and the notes that split sent over: if
+    # the line is taken off the page again, the split is undone.
+    room_for: tuple[Any, list[Any]] | None = None
     carried: dict[int, tuple[Any, Any, str]] = field(default_factory=dict)  # page → note
     continued_number: str = ""
     label: str = ""  # what a continued note is labelled: "{number} (continued)"
@@ -232,11 +235,35 @@ def update_footnote_area(self: Any) -> bool:
     return False
 
 
-def final_footnote_area(context: Any, footnote_area: Any, positioned: Any, number: int) -> Any:
-    """The page's note area as drawn; a note split at its foot is carried to the next page,
-    first among the notes that go over."""
+def _room_not_taken(context: Any, root: Any) -> None:
+    """A split made to make room for a line (footnotes.make_room) undone where the line is not
+    on the page as laid out: WeasyPrint took it off again (a heading that may not end a
+    page went over with what follows it, its block aborted). The notes are then as they were
+    before it, those it sent over back on the page; kept, the split cut a note that fitted
+    and sent the notes after it away from their calls (which the makeup mended with a line
+    broken short before a call)."""
+    state = page_notes(context)
+    if state.room_for is None:
+        return
+    line, sent = state.room_for
+    if root is not None and any(box is line for box in root.descendants()):
+        return
+    state.room_for = state.split = state.split_top = None
+    for note in sent:
+        if note in context.reported_footnotes:  # (not taken off with its call's line)
+            context.reported_footnotes.remove(note)
+            context.current_page_footnotes.append(note)
+    context._update_footnote_area()
+
+
+def final_footnote_area(
+    context: Any, footnote_area: Any, positioned: Any, number: int, root: Any
+) -> Any:
+    """The page's note area as drawn (under `root`, the page's laid-out text); a note split
+    at its foot is carried to the next page, first among the notes that go over."""
     state = page_notes(context)
     context.current_footnote_area = footnote_area
+    _room_not_taken(context, root)
     if not footnote_area.children:
         from weasyprint.formatting_structure import build
         from weasyprint.layout.block import block_level_layout
@@ -267,6 +294,7 @@ def begin_page(context: Any, number: int, root: Any) -> None:
     state.split_top = None
     state.laid_notes = {}
     state.split = None
+    state.room_for = None
     carried = state.carried.get(number)
     if carried and context.reported_footnotes and context.reported_footnotes[0] is carried[0]:
         state.continued, state.continued_at, state.continued_number = carried
