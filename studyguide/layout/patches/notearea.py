@@ -235,6 +235,21 @@ def update_footnote_area(self: Any) -> bool:
     return False
 
 
+def _text_bottom(root: Any) -> float:
+    """The foot of what is set on the page under `root`: its lowest line or box without
+    content of its own (a ruled writing line, an image)."""
+    from weasyprint.formatting_structure import boxes
+
+    return max(
+        (
+            box.position_y + box.margin_height() - box.margin_bottom
+            for box in root.descendants()
+            if isinstance(box, boxes.LineBox) or not getattr(box, "children", None)
+        ),
+        default=root.position_y,
+    )
+
+
 def _room_not_taken(context: Any, root: Any) -> None:
     """A split made to make room for a line (footnotes.make_room) undone where the line is not
     on the page as laid out: WeasyPrint took it off again (a heading that may not end a
@@ -246,14 +261,23 @@ def _room_not_taken(context: Any, root: Any) -> None:
     if state.room_for is None:
         return
     line, sent = state.room_for
-    if root is not None and any(box is line for box in root.descendants()):
+    if root is None or any(box is line for box in root.descendants()):
         return
+    kept = (
+        list(context.current_page_footnotes), list(context.reported_footnotes),
+        state.room_for, state.split, state.split_top,
+    )  # fmt: skip
     state.room_for = state.split = state.split_top = None
     for note in sent:
         if note in context.reported_footnotes:  # (not taken off with its call's line)
             context.reported_footnotes.remove(note)
             context.current_page_footnotes.append(note)
     context._update_footnote_area()
+    if context.overflows_page(0, _text_bottom(root)):
+        # the notes whole do not fit under the text that stays: split as they were
+        context.current_page_footnotes[:], context.reported_footnotes[:] = kept[:2]
+        state.room_for, state.split, state.split_top = kept[2:]
+        context._update_footnote_area()
 
 
 def final_footnote_area(
