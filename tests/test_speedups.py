@@ -49,14 +49,14 @@ NOTES_CHAPTER = (
     + "\n\n".join(
         f"Párrafo {n}: las Cortes de Cádiz debatieron cada artículo,[^a{n}] y sus actas lo "
         f"recogen con detalle.[^b{n}] El texto sigue un poco más para llenar la línea."
-        for n in range(1, 13)
+        for n in range(1, 6)
     )
     + "\n\n"
     + "\n\n".join(
         f"[^a{n}]: Nota breve {n} sobre el debate."
-        + ("" if n % 4 else " Una nota larga sigue en la página siguiente. " * 120)
+        + (" Una nota larga sigue en la página siguiente. " * 150 if n == 4 else "")
         + f"\n\n[^b{n}]: Otra nota, la {n}, sobre las actas de las sesiones."
-        for n in range(1, 13)
+        for n in range(1, 6)
     )
     + "\n"
 )
