@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import itertools
 import re
+import shutil
 import statistics
 import subprocess
 from collections import Counter
 
+import pdfproof
 import pikepdf
 import pytest
 from pdfwords import SOFT_HYPHEN, Line, figure_boxes, inside, pdf_lines, ruled_rows
 
-from support import ROOT
+from support import ROOT, studyguide
 
 EPOCH = {"SOURCE_DATE_EPOCH": "1160006400"}
 TEXT_PT = 11  # the A4 edition's text size (paper-a4.css)
@@ -135,6 +137,62 @@ def test_names_of_the_glossary_are_never_split(lines, book):
             for line, after in itertools.pairwise(flat):
                 split = head.search(line.text) and tail.match(after.text)
                 assert not split, f"{name!r} is split: {line.text!r} / {after.text!r}"
+
+
+# A name held together by no-break spaces at the start of an inline box (a glossary link,
+# here an emphasis), after a run of short words that moves it along the line's end from one
+# paragraph to the next: it fits whole, or is hyphenated, or goes over whole.
+GROUP = "control\u00a0obrero\u00a0colectivo"
+BEFORE_GROUP = "dieron el "
+_FILLER = "de la ley y el rey de las Cortes en su sede y la ley del rey de la ley"
+ZONE_CHAPTER = (
+    '---\ntitle: "Zona"\nkind: back\n---\n\n'
+    + "\n\n".join(
+        f"Las Cortes {' '.join(_FILLER.split()[: 8 + n // 2])}{' y' * (n % 2)} "
+        f"{BEFORE_GROUP}*{GROUP}* a la junta, y el texto sigue."
+        for n in range(24)
+    )
+    + "\n"
+)
+
+
+def test_a_name_that_cannot_fit_whole_is_hyphenated_where_its_line_would_end_short(tmp_path):
+    """The hyphenation zone (a soft hyphen only where the line would otherwise end more than
+    12 % of its measure short), both ways, where the line's last box begins with a name that
+    cannot break before the line's end. The zone's test took the name's width beyond the
+    line for a negative shortfall and refused the hyphen: "as a step towards / workers’
+    collective control", a line a quarter short in the real book."""
+    book = tmp_path / "book"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "constitucion-1812", book)
+    (book / "chapters" / "03-zona.md").write_text(ZONE_CHAPTER, encoding="utf-8")
+    run = studyguide("build", "--pdf", "--out", tmp_path / "out", root=book, env=EPOCH)
+    assert run.code == 0, run.stderr
+    seen = Counter()
+    for page in pdfproof.read_pages(tmp_path / "out" / "constitucion-1812.pdf", "a4"):
+        left, _, right, _ = page.area
+        zone = pdfproof.ZONE * (right - left)  # of the paragraph's measure, the text area's
+        for line, after in itertools.pairwise(page.lines):
+            text = "".join(c for c, _, _ in line.chars).rstrip()
+            if after.block != line.block or BEFORE_GROUP not in text + " ":
+                continue
+            spaces = [x1 - x0 for c, x0, x1 in line.chars if c == " "]
+            where = f"p. {page.number}: {text[-40:]!r} / {after.text[:20]!r}"
+            if after.text.startswith(GROUP[:3]):  # the name went over whole
+                # the line ends before it: the hyphen was refused, the line less than the
+                # zone short (its first part, "con-", is far narrower than the zone)
+                assert not text.endswith(pdfproof.HYPHENS), where
+                assert right - line.right <= zone + min(spaces) + 0.5, where
+                seen["over"] += 1
+            elif text.endswith(pdfproof.HYPHENS):  # hyphenated: without, it would end short
+                end = text.rindex(BEFORE_GROUP) + len(BEFORE_GROUP.rstrip())
+                assert right - line.chars[end - 1][2] > zone, where
+                seen["hyphenated"] += 1
+            else:
+                assert GROUP in text, where  # whole on the line
+                seen["whole"] += 1
+    # every case is there: the name whole, hyphenated (at either of its soft hyphens), and
+    # gone over with its line less than the zone short
+    assert seen["whole"] >= 3 and seen["hyphenated"] >= 3 and seen["over"] >= 3, seen
 
 
 # ------------------------------------------------------------------ headings and openers

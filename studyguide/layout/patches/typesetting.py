@@ -90,6 +90,18 @@ def _fits_but_for_its_space(
     return whole if whole[2] is None else None
 
 
+def _shortfall(plain: tuple[Any, ...], max_width: float) -> float:
+    """How much of `max_width` the text, not hyphenated, would leave empty on its line.
+
+    Its first line wider than `max_width` is a part that cannot break before the line's end
+    (words tied by no-break spaces, "workers’ collective control"): none of the text stays
+    on the line, which ends before it with all of `max_width` left empty, not with a part
+    that "overflows" it (a negative shortfall refused the hyphen for a line a quarter
+    short)."""
+    width = plain[3]
+    return max_width if width > max_width else max_width - width
+
+
 def limited_split(original: Any) -> Any:
     def split_first_line(
         text: str, style: Any, context: Any, max_width: Any, *args: Any, **kwargs: Any
@@ -110,7 +122,7 @@ def limited_split(original: Any) -> Any:
         # has only the rest of the line for its width, and a share of that let a hyphen in
         # where the line was nearly full ("repro-" before a glossary link).
         measure = _STATE.measure or max_width
-        if not _STATE.hyphenate or max_width - plain[3] <= HYPHENATION_ZONE * measure:
+        if not _STATE.hyphenate or _shortfall(plain, max_width) <= HYPHENATION_ZONE * measure:
             return plain
         return result
 
