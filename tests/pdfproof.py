@@ -304,3 +304,58 @@ def short_breaks(pages: list[Page], size: float) -> list[tuple[int, str]]:
                 head = "".join(c for c, _, _ in word)
                 found.append((page.number, f"“{line.text.strip()[-30:]}” / “{head}”"))
     return found
+
+
+@dataclass(frozen=True)
+class Underline:
+    page: int
+    top: float  # the top of the dotted line (its border's ring: the box's foot)
+    word: str  # the text above it, within its link
+    drop: float  # from the baseline of that text to the line's top, in ems of its size
+
+
+def _rings(drawn: list) -> list[pymupdf.Rect]:
+    """The border boxes of the boxes bordered only at their foot (WeasyPrint fills the ring
+    between the border box and the padding box, two rectangles of one top)."""
+    found = []
+    for drawing in drawn:
+        rects = [item[1] for item in drawing["items"] if item[0] == "re"]
+        if drawing["type"] != "f" or len(rects) != 2 or len(drawing["items"]) != 2:
+            continue
+        inner, outer = sorted(rects, key=lambda r: r.y1)
+        if abs(inner.y0 - outer.y0) < 0.1 and 0 < outer.y1 - inner.y1 < 1.5:
+            found.append(pymupdf.Rect(outer.x0, inner.y1, outer.x1, outer.y1))
+    return found
+
+
+def link_underlines(path: Path) -> list[Underline]:
+    """Every link drawn underlined (a glossary term's dotted border at its foot), with the
+    text nearest above it within the link's width: its word, where the line is right."""
+    found = []
+    with pymupdf.open(path) as document:
+        for index, page in enumerate(document):
+            links = [link["from"] for link in page.get_links()]
+            chars = [
+                (c["c"], c["origin"], span["size"])
+                for block in page.get_text("rawdict")["blocks"]
+                for line in block.get("lines", [])
+                for span in line["spans"]
+                for c in span["chars"]
+                if c["c"].strip()
+            ]
+            for ring in _rings(page.get_drawings()):
+                if not any(abs(a.x0 - ring.x0) < 0.5 and abs(a.x1 - ring.x1) < 0.5 for a in links):
+                    continue  # a bordered box, not a link
+                above = [
+                    (ring.y0 - origin[1], origin, c, size)
+                    for c, origin, size in chars
+                    if ring.x0 - 0.5 <= origin[0] < ring.x1 and origin[1] <= ring.y0
+                ]
+                if not above:
+                    found.append(Underline(index + 1, ring.y0, "", float("inf")))
+                    continue
+                nearest = min(gap for gap, *_ in above)
+                word = [(o[0], c, size) for gap, o, c, size in above if gap - nearest < 0.5]
+                text = "".join(c for _, c, _ in sorted(word))
+                found.append(Underline(index + 1, ring.y0, text, nearest / word[0][2]))
+    return found

@@ -158,6 +158,69 @@ def test_no_line_is_broken_short_before_a_note_s_call(tmp_path, chapter, begins_
     )
 
 
+# A glossary link's dotted underline is its border's foot (base.css): where it sits right, it
+# is the font's descent below its word's baseline, one share of an em for every link (the
+# link fonts are of one family), and never a fifth of an em down.
+UNDERLINE_DROP_MAX = 0.2  # ems
+UNDERLINE_DROP_SPREAD = 0.01  # ems: a tenth of a point at 11 pt
+
+
+def _misplaced(underlines: list[pdfproof.Underline]) -> list[pdfproof.Underline]:
+    """The underlines not at the usual drop below their word, or all if that is too low."""
+    usual = Counter(round(u.drop, 3) for u in underlines).most_common(1)[0][0]
+    if not 0 < usual < UNDERLINE_DROP_MAX:
+        return underlines
+    return [u for u in underlines if abs(u.drop - usual) > UNDERLINE_DROP_SPREAD]
+
+
+def test_every_glossary_link_s_underline_sits_under_its_word(print_builds):
+    """The flush-bottom stretch (layout/finishing.py) once grew the last line of a paragraph
+    with the space after it, and with it a link's box: its underline was drawn as much lower
+    than its word (Letter p. 23, "co-operatives" underlined in the space before ¶ 5)."""
+    for build in print_builds.values():
+        underlines = pdfproof.link_underlines(build.pdf)
+        assert len(underlines) > 100, (build.name, underlines)  # the links are read
+        assert _misplaced(underlines) == [], build.name
+
+
+# Two paragraphs at the top of a page, the first ending with a glossary link: the page's
+# room below is shared out, the space between them grows by half a line.
+STRETCHED_PAGE = """<!DOCTYPE html><html lang="en"><head><style>
+@page { size: 150mm 100mm; margin: 10mm }
+body { font-family: "Charis SIL", serif; font-size: 11pt; line-height: 1.45 }
+p { margin: 0 }
+a.term { color: inherit; text-decoration: none; border-bottom: 1px dotted #777 }
+</style></head><body>
+<p id="p-1">The <a class="term" href="#g">government</a> signed deals with the
+<a class="term" href="#g">co-operatives</a></p>
+<p id="p-2">and with the bosses in the sector.</p>
+<p id="g">A glossary entry.</p>
+</body></html>"""
+
+
+def test_a_stretched_page_keeps_each_underline_under_its_word(tmp_path):
+    """The page's room shared out between its blocks moves the lines below each space
+    down, and grows no line: the link that ends a paragraph keeps its underline."""
+    from studyguide.layout import engine, finishing, geometry
+
+    document = engine.lay_out_html(STRETCHED_PAGE, tmp_path)
+    page = document.pages[0]
+    before = geometry.read_page(page, 1)
+    finishing.flush_bottom(page, before, geometry.body_line_height([before]))
+    document.pages[:] = [type(p)(p._page_box) for p in document.pages]
+    after = geometry.read_page(document.pages[0], 1)
+    assert [line.text for line in after.lines][:2] == [
+        "The government signed deals with the co-operatives",
+        "and with the bosses in the sector.",
+    ]
+    assert after.lines[1].top > before.lines[1].top + 1  # the case: the page stretched
+    pdf = tmp_path / "stretched.pdf"
+    document.write_pdf(pdf)
+    underlines = pdfproof.link_underlines(pdf)
+    assert [u.word for u in underlines] == ["government", "co-operatives"]
+    assert _misplaced(underlines) == []
+
+
 def _text(pdf: Path) -> list[str]:
     with pymupdf.open(pdf) as document:
         return [page.get_text() for page in document]

@@ -139,24 +139,28 @@ def _stretch_points(lines: list[Any], body: float) -> list[tuple[float, float, f
 
 
 def _shift(box: Any, cuts: list[tuple[float, float]]) -> None:
-    """Move `box` down by the stretch of the cuts above it; a box a cut runs through grows
-    by the stretch inside it, and its children move each by their own."""
+    """Move `box` down by the stretch of the cuts above it; a block a cut runs through grows
+    by the stretch inside it, and its children move each by their own.
 
-    def above(y: float) -> float:
-        # (a cut lies on the edge between two touching lines: a box that begins there is
-        # below it, whatever the rounding)
-        return sum(extra for at, extra in cuts if at <= y + 0.5)
+    A cut lies on the edge between two touching lines, whatever the rounding: a box that
+    begins there is below it, one that ends there above it (not run through). A line moves
+    whole, never grows: the inline boxes of a paragraph's last line end where its line box
+    does, on the cut below the paragraph, and one that grew drew its bottom border (a
+    glossary link's dotted underline) that much lower than its word, in the space between
+    the paragraphs."""
+    from weasyprint.formatting_structure.boxes import LineBox
 
     top = box.position_y
     bottom = top + box.margin_height()
-    before, after = above(top), above(bottom)
-    if before == after or not getattr(box, "children", None):
+    before = sum(extra for at, extra in cuts if at <= top + 0.5)
+    inside = sum(extra for at, extra in cuts if top + 0.5 < at < bottom - 0.5)
+    if not inside or isinstance(box, LineBox) or not getattr(box, "children", None):
         if before:
             box.translate(0, before)
         return
     box.position_y += before
     if isinstance(box.height, int | float):
-        box.height += after - before
+        box.height += inside
     for child in box.children:
         _shift(getattr(child, "_box", child), cuts)
 
