@@ -100,3 +100,31 @@ def test_the_pdf_is_the_same_without_the_patches(tmp_path, monkeypatch):
         pages = [page.get_text() for page in document]
     assert any("(continuación)" in page for page in pages)
     assert any(len(re.findall(r"(?m)^\d+\. ", page)) >= 5 for page in pages)
+
+
+def test_weasyprint_is_imported_without_running_a_compiler(tmp_path):
+    """ctypes' library search runs gcc and ld for each name WeasyPrint tries that is not a
+    file; prepare() imports WeasyPrint from ldconfig's cache alone, and finds the same
+    libraries (the optional HarfBuzz subsetter too)."""
+    ran = tmp_path / "ran"
+    for tool in ("gcc", "cc", "ld", "objdump"):
+        fake = tmp_path / "bin" / tool
+        fake.parent.mkdir(exist_ok=True)
+        fake.write_text(f"#!/bin/sh\necho {tool} >> {ran}\nexit 1\n")
+        fake.chmod(0o755)
+    script = (
+        "from studyguide.layout.engine import prepare\n"
+        "prepare()\n"
+        "from weasyprint.text import ffi\n"
+        "print(ffi.harfbuzz_subset is not None, ffi.pangoft2 is not None)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={"PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin"},
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "True"]
+    assert not ran.exists(), ran.read_text()

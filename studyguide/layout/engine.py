@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import mimetypes
+import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import unquote, urlparse
@@ -73,9 +74,30 @@ def _make_fetcher(root: Path, max_bytes: int = MAX_RESOURCE_BYTES) -> Any:
     return BookFetcher(allowed_protocols=("file", "data"), fail_on_errors=False)
 
 
+def _import_weasyprint() -> None:
+    """WeasyPrint imported, its native libraries found from ldconfig's cache alone. It tries
+    each library under several names (for Linux, macOS and Windows), and for each name that
+    is not a file ctypes' `find_library` asks `ldconfig -p`, then runs gcc and ld: sixteen
+    compiler runs, a tenth of a second of every command that lays a book out. ldconfig finds
+    every library WeasyPrint loads where gcc and ld would (the same answer for each name it
+    tries); elsewhere than Linux, ctypes' own search is kept."""
+    if "weasyprint.text.ffi" in sys.modules:
+        return
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    from_cache = getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if from_cache is not None and sys.platform.startswith("linux"):
+        ctypes.util.find_library = from_cache
+    try:
+        import weasyprint  # noqa: F401
+    finally:
+        ctypes.util.find_library = search
+
+
 def prepare() -> None:
     """WeasyPrint imported, its patches applied (patches/): done once in a process."""
-    import weasyprint  # noqa: F401
+    _import_weasyprint()
 
     from studyguide.layout.patches import footnotes, speedups, tagging, typesetting
 
@@ -88,9 +110,9 @@ def prepare() -> None:
 def lay_out_html(html: str, root: Path) -> Document:
     """Lay HTML out with WeasyPrint, its patches applied, reading only files inside the
     book's folder; the Document serves the PDF and the page map."""
+    prepare()
     from weasyprint import HTML
 
-    prepare()
     fetcher = _make_fetcher(root)
     base = root.resolve().as_uri() + "/"
     document = HTML(string=html, base_url=base, url_fetcher=fetcher).render()
