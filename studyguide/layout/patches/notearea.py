@@ -37,8 +37,8 @@ class PageNotes:
     continued_number: str = ""
     label: str = ""  # what a continued note is labelled: "{number} (continued)"
     in_notes: bool = False  # the note area itself is being laid out
-    # The area being laid out at its natural height, to see what it takes (its copies of
-    # the notes → the notes), and the notes laid out so for the page being made.
+    # The copy of the note area being laid out (its copies of the notes → the notes), and
+    # the notes laid out at its natural height for the page being made (note_layout).
     natural: tuple[Any, dict[int, Any]] | None = None
     drawn: bool = False  # (the area being laid out is the page's own, not a measure)
     laid_notes: dict[tuple, tuple[float, tuple]] = field(default_factory=dict)
@@ -374,10 +374,10 @@ def note_layout(original: Any) -> Any:
             return (new_box, others[0], others[1], list(others[2]), *others[3:])
         top, placed = box.position_y, len(absolute_boxes or ())
         result = original(*arguments)
-        kept = note is not None and not state.drawn and result[0] is not None
-        kept = kept and bottom_space == -inf
-        if kept and result[1] is None and len(absolute_boxes or ()) == placed:  # (whole, and
-            new_box, resume_at, next_page, margins, *others = result  # nothing positioned)
+        measure = note is not None and not state.drawn and bottom_space == -inf
+        whole = result[0] is not None and result[1] is None
+        if measure and whole and len(absolute_boxes or ()) == placed:  # (nothing positioned)
+            new_box, resume_at, next_page, margins, *others = result
             state.laid_notes[key] = (top, (new_box, resume_at, next_page, list(margins), *others))
         return result
 
