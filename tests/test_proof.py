@@ -295,6 +295,39 @@ def test_the_sources_list_is_in_chicago_style(built):
                             assert not span["flags"] & 2, span["text"]  # not italic
 
 
+def url_links(pdf: Path) -> list[tuple[int, str, int, str]]:
+    """Each link to a URL: its page, URI, line (the middle of its rectangle) and the text
+    whose words lie on it, without spaces."""
+    found = []
+    with pymupdf.open(pdf) as document:
+        for page in document:
+            words = page.get_text("words")
+            for link in page.get_links():
+                if link.get("uri", "").startswith("http"):
+                    box = link["from"]
+                    under = [
+                        w[4]
+                        for w in words
+                        if box.contains(pymupdf.Point((w[0] + w[2]) / 2, (w[1] + w[3]) / 2))
+                    ]
+                    found.append(
+                        (page.number, link["uri"], round((box.y0 + box.y1) / 2), "".join(under))
+                    )
+    return found
+
+
+def test_each_url_is_one_run_of_text_and_one_link_a_line(built):
+    """A URL in print is one run of text, its break points characters that show nothing (a
+    span a piece and an element a break made the sources list three times as long to lay
+    out): each line of it is one link, and reads back as a piece of the URL."""
+    links = url_links(built.pdf)
+    assert len({uri for _, uri, _, _ in links}) > 100
+    lines = Counter((page, uri, line) for page, uri, line, _ in links)
+    assert set(lines.values()) == {1}, [key for key, count in lines.items() if count > 1][:3]
+    for _, uri, _, text in links:
+        assert text and text in uri, (uri, text)
+
+
 def test_people_in_the_glossary_are_headed_surname_first(built):
     text = " ".join(" ".join(_text(built.pdf)).split())
     assert "Dalence, Guillermo" in text and "Sánchez de Lozada, Gonzalo" in text

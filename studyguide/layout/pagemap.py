@@ -22,7 +22,8 @@ from studyguide import cache
 from studyguide.model import Book
 from studyguide.options import Options
 
-NOT_COUNTED = {"\u2010", "\u00ad", "\u2060"}  # added by hyphenation and typesetting
+# added by hyphenation and typesetting (and where a URL may break, in print)
+NOT_COUNTED = {"\u2010", "\u00ad", "\u2060", "\u200b"}
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,10 @@ _PIECE_BREAK = re.compile(r"(?=[-_])|(?<=[?=&])")
 def breakable_url(url: str) -> Markup:
     """A URL for print: each piece between its break points held together (so it never
     breaks at a hyphen, which would read as one the layout added), a break point after each
-    slash and dot, none inside its scheme ("https://")."""
+    slash and dot, none inside its scheme ("https://"). One run of text: a zero-width space
+    between the pieces, a word joiner on each side of a piece's punctuation (elements, one a
+    piece and one a break, made the sources list the costliest pages of the book to lay out:
+    each line tried every span and break on it)."""
     scheme, sep, rest = str(url).partition("://")
     if not sep:
         scheme, rest = "", str(url)
@@ -101,8 +104,14 @@ def breakable_url(url: str) -> Markup:
             pieces.append(piece)
     if scheme and pieces:
         pieces[0] = scheme + sep + pieces[0]
-    spans = [macros().unbroken(piece) for piece in pieces]
-    return Markup("<wbr/>").join(spans)
+    held = [_HELD.sub(WORD_JOINER, piece).strip(WORD_JOINER) for piece in pieces]
+    return Markup.escape(ZERO_WIDTH_SPACE.join(held))
+
+
+# Around each character of a URL that is not a letter or a digit: where a line may break.
+_HELD = re.compile(r"(?<=[^\w])|(?=[^\w])")
+WORD_JOINER = "\u2060"
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 _COMPOUND = re.compile(r"[^\s-]+(?:-[^\s-]+)+")
