@@ -58,6 +58,13 @@ class Plan:
         )
 
 
+def lays_out(names: list[str]) -> bool:
+    """Whether a build of these editions may lay the book out (the page map's editions: if
+    the page map of unchanged sources is not kept)."""
+    editions = registry()
+    return any(editions[name].needs is not Needs.NOTHING for name in names)
+
+
 def make_plan(book: Book, options: Options, editions: list[Edition]) -> Plan:
     if not any(e.needs is Needs.PAGE_MAP for e in editions):
         return Plan(editions, None, None)

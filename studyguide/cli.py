@@ -265,7 +265,8 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
                 _progress(f"checked the facilitator's companion: {counted(len(parts), 'file')}")
         return 0
 
-    from studyguide.build import build, up_to_date
+    from studyguide.build import build, lays_out, up_to_date
+    from studyguide.layout.workers import layout_process
     from studyguide.output import prepare_output_dir
 
     # build/ is the book's own folder, and the book is not trusted; --out is the user's.
@@ -281,12 +282,16 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
     if written is not None:
         _progress("nothing to do: the sources and options are those of the last build")
     else:
-        book = _load(root)
-        wanted = _wanted(args, book)
-        options = buildargs.options(args, prepare_output_dir(target, None if args.out else root))
-        if debug_html:
-            _write_debug_html(book, options, debug_html)
-        written = build(book, options, wanted, _progress)
+        # (the print layout's process started first: it gets ready while the book is read)
+        with layout_process(lays_out(wanted)):
+            book = _load(root)
+            wanted = _wanted(args, book)
+            options = buildargs.options(
+                args, prepare_output_dir(target, None if args.out else root)
+            )
+            if debug_html:
+                _write_debug_html(book, options, debug_html)
+            written = build(book, options, wanted, _progress)
         _say_not_rebuilt(book, options, wanted)
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:

@@ -357,27 +357,33 @@ def test_parts_laid_out_side_by_side_give_the_bytes_of_parts_laid_out_in_turn(
     book, in_parts, tmp_path, monkeypatch
 ):
     """The tests lay parts out one after the other (conftest: STUDYGUIDE_JOBS=1); a build
-    lays them out in forked workers, one a core: the same PDF and EPUB, byte for byte."""
-    import multiprocessing
+    lays them out in its layout process and the workers it forks, one a core: the same PDF
+    and EPUB, byte for byte."""
     import os
 
+    from studyguide.layout import makeup
     from studyguide.layout.workers import JOBS_VARIABLE
 
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: the parts are laid out in turn whatever is asked")
-    forked = []
-    get_context = multiprocessing.get_context
+    where = tmp_path / "laid-out-in"
+    lay_out = makeup.lay_out
 
-    def counted(method: str | None = None):
-        forked.append(method)
-        return get_context(method)
+    def noted(*args, **kwargs):
+        with where.open("a") as log:
+            log.write(f"{os.getpid()}\n")
+        return lay_out(*args, **kwargs)
 
-    monkeypatch.setattr(multiprocessing, "get_context", counted)
+    monkeypatch.setattr(makeup, "lay_out", noted)
+    out = tmp_path / "out"
     run = studyguide(
-        "build", "--pdf", "--epub", "--out", tmp_path, root=book, env=EPOCH | {JOBS_VARIABLE: "2"}
+        "build", "--pdf", "--epub", "--out", out, root=book, env=EPOCH | {JOBS_VARIABLE: "2"}
     )
     assert run.code == 0, run.stderr
-    assert forked and set(forked) == {"fork"}, "the parts were not laid out in workers"
+    processes = set(where.read_text().split())
+    assert str(os.getpid()) not in processes, "a part was laid out in the build's own process"
+    assert len(processes) >= 2, "the parts were not laid out side by side"
+    tmp_path = out
     pdf, epub, _ = in_parts
     assert (tmp_path / pdf.name).read_bytes() == pdf.read_bytes()
     assert (tmp_path / epub.name).read_bytes() == epub.read_bytes()

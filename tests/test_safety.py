@@ -24,7 +24,7 @@ from lxml import html
 from pypdf import PdfReader
 
 from studyguide.errors import BuildError, BuildErrors
-from support import ROOT, make_book, studyguide
+from support import ROOT, assert_documented, make_book, studyguide
 
 EPOCH = "1160006400"  # 5 October 2006, 00:00 UTC
 SLUG = "small-guide"
@@ -434,6 +434,160 @@ def test_a_signal_to_the_process_group_keeps_every_old_edition(
     )
     assert _editions(out) == last_good.editions
     assert _leftovers(out) == []
+
+
+# ------------------------------------------------------------ the layout process
+
+
+def _in_the_layout_process(
+    last_good: LastGood, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, happen: Callable
+) -> tuple[int | BaseException, Path]:
+    """A build of the changed book whose layout process (layout/workers.py) meets `happen`
+    in laying a part out: what `main` returned (or raised), and the output folder."""
+    from studyguide.cli import main
+    from studyguide.layout import makeup
+
+    book, out = _changed_copy(last_good, tmp_path)
+    parent = os.getpid()
+
+    def meeting(*args: object, **kwargs: object) -> object:
+        assert os.getpid() != parent, "laid out in the build's own process"
+        happen()
+        raise AssertionError("not reached")
+
+    monkeypatch.setattr(makeup, "lay_out", meeting)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    for name, value in ALL_CORES.items():
+        monkeypatch.setenv(name, value)
+    argv = ["--root", str(book), "build", "--out", str(out)]
+    try:
+        outcome: int | BaseException = main(argv)
+    except Exception as error:  # (the test looks at it)
+        outcome = error
+    return outcome, out
+
+
+def test_a_mistake_met_in_the_layout_process_is_said_as_the_build_says_it(
+    last_good: LastGood, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    def mistake() -> None:
+        raise BuildError(Path("chapters/01-intro.md"), "a mistake found in the layout", "a hint")
+
+    outcome, out = _in_the_layout_process(last_good, tmp_path, monkeypatch, mistake)
+    stderr = capsys.readouterr().err
+    assert outcome == 1, outcome
+    assert "chapters/01-intro.md: error: a mistake found in the layout [error]" in stderr
+    assert "hint: a hint" in stderr and "Traceback" not in stderr
+    assert _editions(out) == last_good.editions and _leftovers(out) == []
+
+
+def test_a_crash_in_the_layout_process_shows_where_it_was(
+    last_good: LastGood, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash() -> None:
+        raise ZeroDivisionError("a bug in the layout")
+
+    outcome, out = _in_the_layout_process(last_good, tmp_path, monkeypatch, crash)
+    assert isinstance(outcome, RuntimeError), outcome
+    assert "ZeroDivisionError: a bug in the layout" in str(outcome)  # (its own traceback)
+    assert "in crash" in str(outcome)
+    assert _editions(out) == last_good.editions and _leftovers(out) == []
+
+
+def test_a_layout_process_killed_is_said_not_waited_for(
+    last_good: LastGood, tmp_path: Path
+) -> None:
+    """Killed (by the system's out-of-memory killer, say): the build says so and ends (the
+    test's 600 s timeout only bounds a failure: a build left waiting)."""
+    book, out = _changed_copy(last_good, tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_DRIVER, "--root", str(book), "build", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ALL_CORES, "SOURCE_DATE_EPOCH": EPOCH},
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    assert (
+        "the process laying the book out ended without a result (stopped by SIGKILL)" in run.stderr
+    )
+    assert "Traceback" not in run.stderr
+    assert_documented(run.stderr)
+    assert _editions(out) == last_good.editions and _leftovers(out) == []
+
+
+KILLED_DRIVER = """
+import os, signal, sys
+from studyguide.cli import main
+from studyguide.layout import makeup
+
+parent = os.getpid()
+
+def killed(*args, **kwargs):
+    assert os.getpid() != parent
+    os.kill(os.getpid(), signal.SIGKILL)
+
+makeup.lay_out = killed
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+LAYOUT_DRIVER = """
+import os, signal, sys, time
+from studyguide.cli import main
+from studyguide.layout import makeup
+
+def signal_then_wait(*args, **kwargs):
+    with open(os.environ["PIDS"], "a") as pids:
+        pids.write(f"{os.getpid()}\\n")
+    os.killpg(0, int(os.environ["SIGNAL"]))
+    time.sleep(600)
+
+makeup.lay_out = signal_then_wait
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_part_is_laid_out_ends_every_process(
+    last_good: LastGood, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """Ctrl-C or SIGTERM while the layout process lays a part out: the build stops at once,
+    and the layout process and its workers with it (the test's 600 s timeout is only there
+    to bound a failure: a build left waiting for its layout process)."""
+    book, out = _changed_copy(last_good, tmp_path)
+    pids = tmp_path / "pids"
+    run = subprocess.run(
+        [sys.executable, "-c", LAYOUT_DRIVER, "--root", str(book), "build", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            **ALL_CORES,
+            "SOURCE_DATE_EPOCH": EPOCH,
+            "SIGNAL": str(int(signum)),
+            "PIDS": str(pids),
+        },
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        timeout=600,
+        check=False,
+    )
+    assert run.returncode == 128 + signum, run.stderr
+    assert "Traceback" not in run.stderr
+    assert _editions(out) == last_good.editions and _leftovers(out) == []
+    laying_out = [int(pid) for pid in pids.read_text().split()]
+    assert laying_out
+    for pid in laying_out:  # (each ended: none is left laying out or waiting)
+        assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def test_a_signal_during_a_finalizer_is_taken_again_outside_it() -> None:

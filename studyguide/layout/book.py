@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from studyguide.layout import folios, makeup, partcache, parts
-from studyguide.layout.engine import lay_out_html, prepare, write_pdf
+from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pagemap import PageMap
 from studyguide.layout.pages import anchor_pages, from_document, note_continuations
 from studyguide.layout.workers import map_parts
@@ -138,7 +138,11 @@ class PrintLayout:
 
 
 def _lay_out_part(
-    book: Book, blank_pages: bool, geometry: bool, job: tuple[parts.PartJob, Path]
+    root: Path,
+    identifier: str,
+    blank_pages: bool,
+    geometry: bool,
+    job: tuple[parts.PartJob, Path],
 ) -> parts.PartLayout:
     """One part laid out from page 1 (where it falls is set after), its PDF written unless
     the layout is provisional, and kept (at `job`'s path) with its pages' geometry; what it
@@ -146,11 +150,11 @@ def _lay_out_part(
     the build does not receive and hold every page's lines)."""
     part, kept = job
     provisional = part.target is None
-    made = makeup.lay_out(part.html, book.root, 1, lay_out_html, blank_pages, provisional)
+    made = makeup.lay_out(part.html, root, 1, lay_out_html, blank_pages, provisional)
     document = made.document
     pdf = io.BytesIO()
     if part.target is not None:
-        write_pdf(document, pdf, book.meta.identifier)
+        write_pdf(document, pdf, identifier)
         with atomic_output(part.target) as handle:
             handle.write(pdf.getvalue())
     laid = parts.PartLayout(
@@ -202,11 +206,11 @@ def lay_out_book(
         if todo:
             names = ", ".join(jobs[index].name[3:] for index in todo)
             progress(f"laying out {names}")
-            prepare()  # WeasyPrint imported and patched once, before the workers fork
-            one = functools.partial(_lay_out_part, book, options.blank_pages, geometry)
+            one = functools.partial(
+                _lay_out_part, book.root, book.meta.identifier, options.blank_pages, geometry
+            )
             work = [(jobs[i], kept_at(jobs[i])) for i in todo]
-            # (a part's work, roughly: the length of its HTML)
-            made = map_parts(one, work, lambda item: len(item[0].html))
+            made = map_parts(one, work, lambda item: len(item[0].html))  # (size: its HTML's)
             for index, laid in zip(todo, made, strict=True):
                 results[index] = laid
         return [results[index] for index in range(len(jobs))]

@@ -11,6 +11,8 @@ the book's structure).
 
 from __future__ import annotations
 
+import functools
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,25 +41,24 @@ def folio_html(css: str, shown: Sequence[bool]) -> str:
 
 def folio_pdf(css: str, shown: Sequence[bool], root: Path, out: Path) -> bytes:
     """The folios as a PDF, one page a page of the book; kept in the build cache."""
-    from studyguide.layout.engine import lay_out_html, write_pdf
     from studyguide.layout.workers import map_parts
 
     key = cache.digest([css, "".join("1" if show else "0" for show in shown)])
 
-    def lay_out(html: str) -> bytes:
-        import io
-
-        document = lay_out_html(html, root)
-        buffer = io.BytesIO()
-        write_pdf(document, buffer, "folios")
-        return buffer.getvalue()
-
     def make() -> bytes:
         # In a process of its own (workers.py): not to keep what laying out every page of
         # the book costs through the merge that follows.
-        return map_parts(lay_out, [folio_html(css, shown)])[0]
+        return map_parts(functools.partial(_lay_out, root), [folio_html(css, shown)])[0]
 
     return cache.get_or_make(cache.entry(out, "folios", key, ".pdf"), make, _is_pdf)
+
+
+def _lay_out(root: Path, html: str) -> bytes:
+    from studyguide.layout.engine import lay_out_html, write_pdf
+
+    buffer = io.BytesIO()
+    write_pdf(lay_out_html(html, root), buffer, "folios")
+    return buffer.getvalue()
 
 
 def _is_pdf(data: bytes) -> bool:

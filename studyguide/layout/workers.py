@@ -5,14 +5,23 @@ or the folios in a forked process too.
 The work is a function of this process (a closure over the book and its options): the
 workers are forked with it after WeasyPrint is imported and patched, so that none pays for
 that again, and they send back only what a part gives (plain data) and write its PDF.
+
+A command that will lay a book out starts its layout process first (`layout_process`),
+before it reads the book: that process imports WeasyPrint meanwhile, on the other core, and
+then does the work `map_parts` is given, sent to it pickled (a module's function and plain
+data): its workers are forked from it, or a lone part is laid out in it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
+import pickle
 import signal
-from collections.abc import Callable, Sequence
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 JOBS_VARIABLE = "STUDYGUIDE_JOBS"
@@ -58,6 +67,14 @@ def worker_count(items: int) -> int:
     return max(1, min(items, cores or 1, by_memory, _jobs() or items))
 
 
+def _order(items: Sequence[Any], size: Callable[[Any], int] | None) -> list[int]:
+    """The largest items first (by `size`), ties in their order; all in order without sizes."""
+    order = list(range(len(items)))
+    if size is not None:
+        order.sort(key=lambda index: -size(items[index]))  # (stable: ties keep their order)
+    return order
+
+
 def _run(item: Any) -> Any:
     assert _WORK is not None
     return _WORK(item)
@@ -75,33 +92,47 @@ def map_parts(
     items: Sequence[Any],
     size: Callable[[Any], int] | None = None,
 ) -> list[Any]:
-    """`work(item)` for each item, in forked workers: one item too, never in this process;
-    the results in the items' order. What a WeasyPrint layout allocates (a long book's
-    contents or glossary, the folios of thousands of pages) goes back to the system when its
-    worker ends, instead of staying with the build, fragmented, through the merge, where its
-    memory peaks. With `size` (a guess at an item's work), the largest items are handed out
-    first: the last to start are small, and no long part is left running alone on one core
-    while the others wait (the default book's sources, a quarter of its layout, came last).
+    """`work(item)` for each item, in forked workers: one item too, never in this process
+    (within `layout_process`, in that process, and the work must pickle: a module's
+    function, its arguments plain data); the results in the items' order. What a WeasyPrint
+    layout allocates (a long book's contents or glossary, the folios of thousands of pages)
+    goes back to the system when its worker ends, instead of staying with the build,
+    fragmented, through the merge, where its memory peaks. With `size` (a guess at an
+    item's work), the largest items are handed out first: the last to start are small, and
+    no long part is left running alone on one core while the others wait.
 
     With `JOBS_VARIABLE` at 1, in this process, one after the other (`in_one_process`: the
     tests, which run a build per test in two pytest workers already)."""
-    global _WORK
     if not items:
         return []
     if in_one_process():
         return [work(item) for item in items]
+    if _STARTED is not None and _STARTED.owner == os.getpid():  # (not a forked child's)
+        return _STARTED.map(work, items, _order(items, size))
+    return _in_workers(work, items, _order(items, size))
+
+
+def _in_workers(
+    work: Callable[[Any], Any],
+    items: Sequence[Any],
+    order: list[int],
+    initializer: Callable[[], None] = _ignore_interrupts,
+) -> list[Any]:
+    """`work(item)` for each item in forked workers, handed out in `order`."""
+    global _WORK
     import multiprocessing
+
+    from studyguide.layout.engine import prepare
+
+    prepare()  # (WeasyPrint imported and patched once, before the workers fork)
 
     _WORK = work
     try:
         context = multiprocessing.get_context("fork")
-        order = list(range(len(items)))
-        if size is not None:
-            order.sort(key=lambda index: -size(items[index]))  # (stable: ties keep their order)
         gc.freeze()  # (the workers' collections then leave this process's objects, and
         # their pages, shared: not copied into each worker as the collector touches them)
         try:
-            with context.Pool(worker_count(len(items)), initializer=_ignore_interrupts) as pool:
+            with context.Pool(worker_count(len(items)), initializer=initializer) as pool:
                 made = pool.map(_run, [items[index] for index in order], chunksize=1)
         finally:
             gc.unfreeze()
@@ -111,3 +142,156 @@ def map_parts(
         return results
     finally:
         _WORK = None
+
+
+class _LayoutProcess:
+    """The forked process that lays out what `map_parts` is given (see the module's doc)."""
+
+    def __init__(self, pid: int, requests: int, replies: int) -> None:
+        self.pid, self._requests, self._replies = pid, requests, replies
+        self.owner = os.getpid()
+
+    def map(self, work: Callable[[Any], Any], items: Sequence[Any], order: list[int]) -> list:
+        _send(self._requests, (work, list(items), order))
+        answer = _receive(self._replies)
+        if answer is None:  # killed: by the system, for one, when memory runs out
+            from studyguide.errors import BuildError, out_of_memory
+
+            raise BuildError(
+                None,
+                f"the process laying the book out ended without a result ({self._end()})",
+                out_of_memory().hint,
+                "memory",
+            )
+        kind, value = answer
+        if kind == "mistake":  # (the book's: said as the build says its own)
+            raise value
+        if kind == "crash":
+            raise RuntimeError("the layout process failed:\n" + value)
+        return value
+
+    def _end(self) -> str:
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if os.WIFSIGNALED(status):
+            return f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
+        return f"exit status {os.WEXITSTATUS(status)}"
+
+    def stop(self, finished: bool) -> None:
+        """End the process: told to, when the build has finished; else at once (SIGTERM:
+        its workers are ended with it)."""
+        if self.pid and finished:
+            with contextlib.suppress(OSError):
+                _send(self._requests, None)
+        elif self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+        os.close(self._requests)
+        os.close(self._replies)
+        if self.pid:
+            self._end()
+
+
+_STARTED: _LayoutProcess | None = None
+
+
+@contextlib.contextmanager
+def layout_process(wanted: bool = True) -> Iterator[None]:
+    """Within it, `map_parts` hands its work to a process forked now (if `wanted`, and the
+    build may fork: not with `JOBS_VARIABLE` at 1), which imports WeasyPrint and patches it
+    while this one goes on; ended with the block."""
+    global _STARTED
+    if not wanted or in_one_process() or _STARTED is not None:
+        yield
+        return
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    pid = os.fork()
+    if not pid:
+        os.close(requests_write)
+        os.close(replies_read)
+        _serve(requests_read, replies_write)  # (never returns)
+    os.close(requests_read)
+    os.close(replies_write)
+    started = _STARTED = _LayoutProcess(pid, requests_write, replies_read)
+    finished = False
+    try:
+        yield
+        finished = True
+    finally:
+        _STARTED = None
+        started.stop(finished)
+
+
+def _serve(requests: int, replies: int) -> None:
+    """The layout process: WeasyPrint imported, then each request answered, until told to
+    end (or the build has gone)."""
+    code = 0
+    try:
+        _ignore_interrupts()
+        # Ended by the build with SIGTERM: raised here, so that a pool's workers end too.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+
+        def initializer() -> None:
+            _ignore_interrupts()
+            os.close(requests)
+            os.close(replies)
+
+        from studyguide.errors import BuildError, BuildErrors
+        from studyguide.layout.engine import collect_less_often, prepare
+
+        collect_less_often()
+        prepare()
+        while (request := _receive(requests)) is not None:
+            work, items, order = request
+            try:
+                if len(items) == 1:  # (laid out here: no worker to fork)
+                    answer: tuple[str, Any] = ("done", [work(items[0])])
+                else:
+                    answer = ("done", _in_workers(work, items, order, initializer))
+            except (BuildError, BuildErrors, MemoryError) as mistake:
+                answer = ("mistake", mistake)
+            except Exception:
+                answer = ("crash", traceback.format_exc())
+            _send(replies, answer)
+    except SystemExit:
+        code = 1
+    except BaseException:
+        with contextlib.suppress(BaseException):
+            _send(replies, ("crash", traceback.format_exc()))
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _send(fd: int, value: Any) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _receive(fd: int) -> Any:
+    """The next value sent, or None at the end (the other end closed)."""
+    header = _read(fd, 8)
+    if header is None:
+        return None
+    data = _read(fd, int.from_bytes(header, "big"))
+    return None if data is None else pickle.loads(data)
+
+
+def _read(fd: int, size: int) -> bytes | None:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
