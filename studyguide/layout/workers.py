@@ -21,7 +21,7 @@ import pickle
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 JOBS_VARIABLE = "STUDYGUIDE_JOBS"
@@ -195,32 +195,37 @@ class _LayoutProcess:
 _STARTED: _LayoutProcess | None = None
 
 
-@contextlib.contextmanager
-def layout_process(wanted: bool = True) -> Iterator[None]:
-    """Within it, `map_parts` hands its work to a process forked now (if `wanted`, and the
-    build may fork: not with `JOBS_VARIABLE` at 1), which imports WeasyPrint and patches it
-    while this one goes on; ended with the block."""
-    global _STARTED
+def layout_process(wanted: bool = True) -> contextlib.AbstractContextManager[None]:
+    """Within it, `map_parts` hands its work to a process forked as it is entered (if
+    `wanted`, and the build may fork: not with `JOBS_VARIABLE` at 1), which imports
+    WeasyPrint and patches it while this one goes on; ended when it is left."""
     if not wanted or in_one_process() or _STARTED is not None:
-        yield
-        return
-    requests_read, requests_write = os.pipe()
-    replies_read, replies_write = os.pipe()
-    pid = os.fork()
-    if not pid:
-        os.close(requests_write)
-        os.close(replies_read)
-        _serve(requests_read, replies_write)  # (never returns)
-    os.close(requests_read)
-    os.close(replies_write)
-    started = _STARTED = _LayoutProcess(pid, requests_write, replies_read)
-    finished = False
-    try:
-        yield
-        finished = True
-    finally:
-        _STARTED = None
-        started.stop(finished)
+        return contextlib.nullcontext()
+    return _Started()
+
+
+class _Started:
+    """The layout process's lifetime. A class, not a generator: leaving it on a MemoryError
+    (the build's memory all used) must not need a generator's frame to be thrown into."""
+
+    def __enter__(self) -> None:
+        global _STARTED
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        pid = os.fork()
+        if not pid:
+            os.close(requests_write)
+            os.close(replies_read)
+            _serve(requests_read, replies_write)  # (never returns)
+        os.close(requests_read)
+        os.close(replies_write)
+        _STARTED = _LayoutProcess(pid, requests_write, replies_read)
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        global _STARTED
+        started, _STARTED = _STARTED, None
+        if started is not None:
+            started.stop(finished=kind is None)
 
 
 def _serve(requests: int, replies: int) -> None:
@@ -241,10 +246,20 @@ def _serve(requests: int, replies: int) -> None:
         from studyguide.layout.engine import collect_less_often, prepare
 
         collect_less_often()
-        prepare()
+        os.dup2(2, 1)  # (the build's stdout is its list of the files it wrote: not here)
+        # WeasyPrint prints its advice when a library does not load (memory ran out, say):
+        # the error is said instead, if the build asks for a layout.
+        unprepared: BaseException | None = None
+        with contextlib.redirect_stdout(None):
+            try:
+                prepare()
+            except (MemoryError, OSError) as error:
+                unprepared = error
         while (request := _receive(requests)) is not None:
             work, items, order = request
             try:
+                if unprepared is not None:
+                    raise unprepared
                 if len(items) == 1:  # (laid out here: no worker to fork)
                     answer: tuple[str, Any] = ("done", [work(items[0])])
                 else:
