@@ -9,6 +9,7 @@ a ruler would take it from the page.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -315,16 +316,22 @@ class Underline:
 
 
 def _rings(drawn: list) -> list[pymupdf.Rect]:
-    """The border boxes of the boxes bordered only at their foot (WeasyPrint fills the ring
-    between the border box and the padding box, two rectangles of one top)."""
+    """The border boxes of the boxes dotted only at their foot: one stroked line, a dash of
+    no length and round caps for each dot (layout/patches/borders.py), from the first dot's
+    edge to the last's."""
     found = []
     for drawing in drawn:
-        rects = [item[1] for item in drawing["items"] if item[0] == "re"]
-        if drawing["type"] != "f" or len(rects) != 2 or len(drawing["items"]) != 2:
+        dashes = (drawing.get("dashes") or "").strip("[] 0").split()
+        items = drawing["items"]
+        if drawing["type"] != "s" or len(items) != 1 or items[0][0] != "l" or len(dashes) != 1:
             continue
-        inner, outer = sorted(rects, key=lambda r: r.y1)
-        if abs(inner.y0 - outer.y0) < 0.1 and 0 < outer.y1 - inner.y1 < 1.5:
-            found.append(pymupdf.Rect(outer.x0, inner.y1, outer.x1, outer.y1))
+        start, end = items[0][1], items[0][2]
+        period, width = float(dashes[0]), drawing["width"]
+        if start.y != end.y or period <= 0 or drawing.get("lineCap", (0,))[0] != 1:
+            continue
+        last = start.x + math.floor((end.x - start.x) / period) * period  # (the last dot)
+        half = width / 2
+        found.append(pymupdf.Rect(start.x - half, start.y - half, last + half, start.y + half))
     return found
 
 
