@@ -105,22 +105,28 @@ def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> 
         if os.read(go_read, 1) != b"1":  # the parent gave up
             os._exit(0)
 
+    try:  # (whatever happens, the child ends here: it never goes on with the parent's code)
+        os.write(results_write, json.dumps(_outcome(job, ready, root)).encode("utf-8"))
+    finally:
+        os._exit(0)
+
+
+def _outcome(
+    job: Callable[[Callable[[], None]], Any], ready: Callable[[], None], root: Path | None
+) -> dict[str, Any]:
+    """What the child says of its job: its result, or why it has none."""
     try:
         outcome = job(ready)
         # Done: what it made is the parent's to keep or remove now, so a signal from here
         # on must not stop the child before it says what that is.
         for signum in STOPPING:
             signal.signal(signum, signal.SIG_IGN)
-        result = {"result": outcome}
+        return {"result": outcome}
     except (BuildError, BuildErrors) as error:
-        result = {"error": error.format(root)}
+        return {"error": error.format(root)}
     except MemoryError:
-        result = {"error": out_of_memory().format(root)}
+        return {"error": out_of_memory().format(root)}
     except KeyboardInterrupt as stop:
-        result = {"interrupted": getattr(stop, "signum", signal.SIGINT)}
+        return {"interrupted": getattr(stop, "signum", signal.SIGINT)}
     except BaseException:
-        result = {"crash": traceback.format_exc()}
-    try:
-        os.write(results_write, json.dumps(result).encode("utf-8"))
-    finally:
-        os._exit(0)
+        return {"crash": traceback.format_exc()}

@@ -436,6 +436,42 @@ def test_a_signal_to_the_process_group_keeps_every_old_edition(
     assert _leftovers(out) == []
 
 
+def test_a_child_stopped_while_it_says_why_never_goes_on_with_the_parent_s_code(
+    tmp_path: Path,
+) -> None:
+    """The EPUB's process (studyguide/parallel.py) stopped a second time while it says why
+    it stopped (a second signal, SIGTERM from the build after Ctrl-C): it ends there, and
+    never returns into the code it was forked from (it once went on to the build's clean-up
+    and printed a traceback)."""
+    from studyguide import parallel
+
+    class Stopped(BuildError):
+        said = False
+
+        def format(self, root: Path | None = None) -> str:
+            if self.said:  # (once made: when the child says why it stopped)
+                raise KeyboardInterrupt  # (as a second signal would, in its handler)
+            return super().format(root)
+
+    def job(ready: Callable[[], None]) -> None:
+        mistake = Stopped(None, "a mistake")
+        mistake.said = True
+        raise mistake
+
+    after = tmp_path / "after-the-fork"
+    try:
+        child = parallel.fork(job)
+    except BaseException:  # (a child that came back here: noted, and stopped at once)
+        with after.open("a") as log:
+            log.write(f"{os.getpid()} came back\n")
+        os._exit(1)
+    with after.open("a") as log:  # (in the parent only)
+        log.write(f"{os.getpid()}\n")
+    with pytest.raises(BuildError, match="ended without a result"):
+        child.wait()
+    assert after.read_text().split() == [str(os.getpid())]
+
+
 # ------------------------------------------------------------ the layout process
 
 

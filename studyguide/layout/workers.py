@@ -179,7 +179,10 @@ class _LayoutProcess:
 
     def stop(self, finished: bool) -> None:
         """End the process: told to, when the build has finished; else at once (SIGTERM:
-        its workers are ended with it)."""
+        its workers are ended with it). Not from a process forked from the build's (the
+        EPUB's): it only lets go of the pipes."""
+        if os.getpid() != self.owner:
+            self.pid = 0
         if self.pid and finished:
             with contextlib.suppress(OSError):
                 _send(self._requests, None)
