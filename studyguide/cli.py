@@ -266,7 +266,7 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         return 0
 
     from studyguide.build import build, lays_out, up_to_date
-    from studyguide.layout.workers import layout_process
+    from studyguide.layout.workers import end_layout_process, start_layout_process
     from studyguide.output import prepare_output_dir
 
     # build/ is the book's own folder, and the book is not trusted; --out is the user's.
@@ -283,7 +283,9 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
         _progress("nothing to do: the sources and options are those of the last build")
     else:
         # (the print layout's process started first: it gets ready while the book is read)
-        with layout_process(lays_out(wanted)):
+        start_layout_process(lays_out(wanted))
+        finished = False
+        try:
             book = _load(root)
             wanted = _wanted(args, book)
             options = buildargs.options(
@@ -292,6 +294,9 @@ def _run(args: argparse.Namespace, root: Path, started: float) -> int:
             if debug_html:
                 _write_debug_html(book, options, debug_html)
             written = build(book, options, wanted, _progress)
+            finished = True
+        finally:
+            end_layout_process(finished)
         _say_not_rebuilt(book, options, wanted)
     _progress(f"done in {time.perf_counter() - started:.1f} s")
     for path in written:

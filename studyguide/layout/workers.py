@@ -6,7 +6,7 @@ The work is a function of this process (a closure over the book and its options)
 workers are forked with it after WeasyPrint is imported and patched, so that none pays for
 that again, and they send back only what a part gives (plain data) and write its PDF.
 
-A command that will lay a book out starts its layout process first (`layout_process`),
+A command that will lay a book out starts its layout process first (`start_layout_process`),
 before it reads the book: that process imports WeasyPrint meanwhile, on the other core, and
 then does the work `map_parts` is given, sent to it pickled (a module's function and plain
 data): its workers are forked from it, or a lone part is laid out in it.
@@ -93,7 +93,7 @@ def map_parts(
     size: Callable[[Any], int] | None = None,
 ) -> list[Any]:
     """`work(item)` for each item, in forked workers: one item too, never in this process
-    (within `layout_process`, in that process, and the work must pickle: a module's
+    (once `start_layout_process` has, in that process, and the work must pickle: a module's
     function, its arguments plain data); the results in the items' order. What a WeasyPrint
     layout allocates (a long book's contents or glossary, the folios of thousands of pages)
     goes back to the system when its worker ends, instead of staying with the build,
@@ -198,37 +198,34 @@ class _LayoutProcess:
 _STARTED: _LayoutProcess | None = None
 
 
-def layout_process(wanted: bool = True) -> contextlib.AbstractContextManager[None]:
-    """Within it, `map_parts` hands its work to a process forked as it is entered (if
-    `wanted`, and the build may fork: not with `JOBS_VARIABLE` at 1), which imports
-    WeasyPrint and patches it while this one goes on; ended when it is left."""
+def start_layout_process(wanted: bool = True) -> None:
+    """From now on, `map_parts` hands its work to a process forked now (if `wanted`, and the
+    build may fork: not with `JOBS_VARIABLE` at 1), which imports WeasyPrint and patches it
+    while this one goes on; until `end_layout_process`. (Two calls, not a `with` block: a
+    MemoryError leaving a `with` block, the build's memory all used, could leave Python
+    spinning in malloc at the block's end, never to come out.)"""
+    global _STARTED
     if not wanted or in_one_process() or _STARTED is not None:
-        return contextlib.nullcontext()
-    return _Started()
+        return
+    requests_read, requests_write = os.pipe()
+    replies_read, replies_write = os.pipe()
+    pid = os.fork()
+    if not pid:
+        os.close(requests_write)
+        os.close(replies_read)
+        _serve(requests_read, replies_write)  # (never returns)
+    os.close(requests_read)
+    os.close(replies_write)
+    _STARTED = _LayoutProcess(pid, requests_write, replies_read)
 
 
-class _Started:
-    """The layout process's lifetime. A class, not a generator: leaving it on a MemoryError
-    (the build's memory all used) must not need a generator's frame to be thrown into."""
-
-    def __enter__(self) -> None:
-        global _STARTED
-        requests_read, requests_write = os.pipe()
-        replies_read, replies_write = os.pipe()
-        pid = os.fork()
-        if not pid:
-            os.close(requests_write)
-            os.close(replies_read)
-            _serve(requests_read, replies_write)  # (never returns)
-        os.close(requests_read)
-        os.close(replies_write)
-        _STARTED = _LayoutProcess(pid, requests_write, replies_read)
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        global _STARTED
-        started, _STARTED = _STARTED, None
-        if started is not None:
-            started.stop(finished=kind is None)
+def end_layout_process(finished: bool) -> None:
+    """End the layout process this one started, if any: told to, if the build `finished`;
+    else at once."""
+    global _STARTED
+    started, _STARTED = _STARTED, None
+    if started is not None:
+        started.stop(finished)
 
 
 def _serve(requests: int, replies: int) -> None:
