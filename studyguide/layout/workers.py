@@ -9,7 +9,7 @@ that again, and they send back only what a part gives (plain data) and write its
 A command that will lay a book out starts its layout process first (`start_layout_process`),
 before it reads the book: that process imports WeasyPrint meanwhile, on the other core, and
 then does the work `map_parts` is given, sent to it pickled (a module's function and plain
-data): its workers are forked from it, or a lone part is laid out in it.
+data), in workers forked from it (a lone part too, in a child of its own).
 """
 
 from __future__ import annotations
@@ -155,14 +155,7 @@ class _LayoutProcess:
         _send(self._requests, (work, list(items), order))
         answer = _receive(self._replies)
         if answer is None:  # killed: by the system, for one, when memory runs out
-            from studyguide.errors import BuildError, out_of_memory
-
-            raise BuildError(
-                None,
-                f"the process laying the book out ended without a result ({self._end()})",
-                out_of_memory().hint,
-                "memory",
-            )
+            raise _ended(self._end())
         kind, value = answer
         if kind == "mistake":  # (the book's: said as the build says its own)
             raise value
@@ -170,12 +163,10 @@ class _LayoutProcess:
             raise RuntimeError("the layout process failed:\n" + value)
         return value
 
-    def _end(self) -> str:
+    def _end(self) -> int:
         _, status = os.waitpid(self.pid, 0)
         self.pid = 0
-        if os.WIFSIGNALED(status):
-            return f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
-        return f"exit status {os.WEXITSTATUS(status)}"
+        return status
 
     def stop(self, finished: bool) -> None:
         """End the process: told to, when the build has finished; else at once (SIGTERM:
@@ -260,8 +251,8 @@ def _serve(requests: int, replies: int) -> None:
             try:
                 if unprepared is not None:
                     raise unprepared
-                if len(items) == 1:  # (laid out here: no worker to fork)
-                    answer: tuple[str, Any] = ("done", [work(items[0])])
+                if len(items) == 1:  # (no pool for one: a child, its end seen if killed)
+                    answer: tuple[str, Any] = _in_a_child(work, items[0], initializer)
                 else:
                     answer = ("done", _in_workers(work, items, order, initializer))
             except (BuildError, BuildErrors, MemoryError) as mistake:
@@ -279,6 +270,60 @@ def _serve(requests: int, replies: int) -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+
+
+def _outcome(work: Callable[[Any], Any], item: Any) -> tuple[str, Any]:
+    from studyguide.errors import BuildError, BuildErrors
+
+    try:
+        return ("done", [work(item)])
+    except (BuildError, BuildErrors, MemoryError) as mistake:
+        return ("mistake", mistake)
+    except Exception:
+        return ("crash", traceback.format_exc())
+
+
+def _in_a_child(
+    work: Callable[[Any], Any], item: Any, initializer: Callable[[], None]
+) -> tuple[str, Any]:
+    """What `_serve` answers for one item, laid out in a child of the layout process: what
+    its layout allocates goes back to the system when the child ends, not held by the
+    layout process through the merge; a child killed is said as the build's memory."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if not pid:
+        try:
+            os.close(read)
+            initializer()
+            _send(write, _outcome(work, item))
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        answer = _receive(read)
+    except BaseException:  # (the layout process is ended: the child with it)
+        os.kill(pid, signal.SIGTERM)
+        raise
+    finally:
+        os.close(read)
+        _, status = os.waitpid(pid, 0)
+    return answer if answer is not None else ("mistake", _ended(status))
+
+
+def _ended(status: int) -> Exception:
+    """What the build says of a process of the layout ended without a result."""
+    from studyguide.errors import BuildError, out_of_memory
+
+    if os.WIFSIGNALED(status):
+        how = f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
+    else:
+        how = f"exit status {os.WEXITSTATUS(status)}"
+    return BuildError(
+        None,
+        f"the process laying the book out ended without a result ({how})",
+        out_of_memory().hint,
+        "memory",
+    )
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:
