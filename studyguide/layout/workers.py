@@ -22,7 +22,10 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from studyguide.errors import BuildError
 
 JOBS_VARIABLE = "STUDYGUIDE_JOBS"
 # About what one WeasyPrint layout of a chapter holds at its peak, with room to spare.
@@ -241,11 +244,12 @@ def _serve(requests: int, replies: int) -> None:
         # WeasyPrint prints its advice when a library does not load (memory ran out, say):
         # the error is said instead, if the build asks for a layout.
         unprepared: BaseException | None = None
-        with contextlib.redirect_stdout(None):
-            try:
-                prepare()
-            except (MemoryError, OSError) as error:
-                unprepared = error
+        shown, sys.stdout = sys.stdout, None  # (print() then prints nothing)
+        try:
+            prepare()
+        except (MemoryError, OSError) as error:
+            unprepared = error
+        sys.stdout = shown
         while (request := _receive(requests)) is not None:
             work, items, order = request
             try:
@@ -310,7 +314,7 @@ def _in_a_child(
     return answer if answer is not None else ("mistake", _ended(status))
 
 
-def _ended(status: int) -> Exception:
+def _ended(status: int) -> BuildError:
     """What the build says of a process of the layout ended without a result."""
     from studyguide.errors import BuildError, out_of_memory
 
