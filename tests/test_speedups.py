@@ -33,6 +33,25 @@ def test_a_patch_for_another_version_is_skipped_with_a_warning(monkeypatch, capl
     assert "patch is skipped" in caplog.text and "pydyf" in caplog.text
 
 
+def test_pydyf_compresses_its_streams_at_zlib_s_own_level():
+    """patches/compression.py: a stream pydyf writes is compressed at level 6, not 9, and
+    reads back whole."""
+    import zlib
+
+    import pydyf
+
+    from studyguide.layout.patches import compression
+
+    assert compression.apply() == ["compression"]
+    raw = b"".join(f"{n} 0 0 RG {n} {n * 2} m {n * 3} {n} l S\n".encode() for n in range(5000))
+    stream = pydyf.Stream([raw], compress=True)
+    data = stream.data
+    written = data[data.index(b"stream\n") + 7 : data.rindex(b"\nendstream")]
+    assert zlib.decompress(written) == raw
+    level = {level: len(zlib.compress(raw, level)) for level in (6, 9)}
+    assert level[6] != level[9] and len(written) == level[6], (len(written), level)
+
+
 def test_a_copied_footnote_list_has_an_index_of_its_own():
     first = speedups.FootnoteList(["a", "b"])
     for second in (copy.copy(first), copy.deepcopy(first), first.copy()):

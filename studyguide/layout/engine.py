@@ -99,13 +99,21 @@ def prepare() -> None:
     """WeasyPrint imported, its patches applied (patches/): done once in a process."""
     _import_weasyprint()
 
-    from studyguide.layout.patches import borders, footnotes, speedups, tagging, typesetting
+    from studyguide.layout.patches import (
+        borders,
+        compression,
+        footnotes,
+        speedups,
+        tagging,
+        typesetting,
+    )
 
     speedups.apply()
     footnotes.apply()
     typesetting.apply()
     tagging.apply()
     borders.apply()
+    compression.apply()
 
 
 def lay_out_html(html: str, root: Path) -> Document:
