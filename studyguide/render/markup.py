@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 
 from studyguide.errors import BuildError, SourceRef
 from studyguide.render.sandbox import BoundedSandbox, end_document, one_document
+from studyguide.render.typeset import WORD_JOINER
 
 TEMPLATES_DIR = "templates"
 STYLES_DIR = "styles"
@@ -108,9 +109,9 @@ def breakable_url(url: str) -> Markup:
     return Markup.escape(ZERO_WIDTH_SPACE.join(held))
 
 
-# Around each character of a URL that is not a letter or a digit: where a line may break.
+# Around each character of a URL that is not a letter or a digit: where a line could
+# break, were a word joiner not there.
 _HELD = re.compile(r"(?<=[^\w])|(?=[^\w])")
-WORD_JOINER = "\u2060"
 ZERO_WIDTH_SPACE = "\u200b"
 
 
