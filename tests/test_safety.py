@@ -393,6 +393,23 @@ def test_a_signal_to_the_build_alone_keeps_every_old_edition(
     assert _leftovers(out) == []
 
 
+def _run_driver(driver: str, book: Path, out: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The build of `book` into `out`, run by `driver` (the command line, something of it
+    replaced) in a process group of its own, like a job in a terminal; on every core. The
+    600 s timeout only bounds a failure: a build left waiting."""
+    return subprocess.run(
+        [sys.executable, "-c", driver, "--root", str(book), "build", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ALL_CORES, "SOURCE_DATE_EPOCH": EPOCH, **env},
+        start_new_session=True,
+        # A shell's background job ignores SIGINT, and so would the build: restore it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        timeout=600,
+        check=False,
+    )
+
+
 DRIVER = """
 import os, signal, sys, time
 from studyguide.cli import main
@@ -415,17 +432,7 @@ def test_a_signal_to_the_process_group_keeps_every_old_edition(
     """Ctrl-C in a terminal (SIGINT), or a service manager stopping a job (SIGTERM): the
     signal reaches the build and the EPUB's process, in the middle of writing the PDF."""
     book, out = _changed_copy(last_good, tmp_path)
-    run = subprocess.run(
-        [sys.executable, "-c", DRIVER, "--root", str(book), "build", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **ALL_CORES, "SOURCE_DATE_EPOCH": EPOCH, "SIGNAL": str(int(signum))},
-        start_new_session=True,  # its own group, like a job in a terminal
-        # A shell's background job ignores SIGINT, and so would the build: restore it.
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        timeout=600,  # (only bounds a failure)
-        check=False,
-    )
+    run = _run_driver(DRIVER, book, out, SIGNAL=str(int(signum)))
     assert run.returncode == 128 + signum, run.stderr
     assert "Traceback" not in run.stderr
     assert run.stderr.endswith(
@@ -536,14 +543,7 @@ def test_a_layout_process_killed_is_said_not_waited_for(
     """Killed (by the system's out-of-memory killer, say): the build says so and ends (the
     test's 600 s timeout only bounds a failure: a build left waiting)."""
     book, out = _changed_copy(last_good, tmp_path)
-    run = subprocess.run(
-        [sys.executable, "-c", KILLED_DRIVER, "--root", str(book), "build", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **ALL_CORES, "SOURCE_DATE_EPOCH": EPOCH},
-        timeout=600,
-        check=False,
-    )
+    run = _run_driver(KILLED_DRIVER, book, out)
     assert run.returncode == 1, run.stderr
     assert (
         "the process laying the book out ended without a result (stopped by SIGKILL)" in run.stderr
@@ -594,22 +594,7 @@ def test_a_signal_while_a_part_is_laid_out_ends_every_process(
     to bound a failure: a build left waiting for its layout process)."""
     book, out = _changed_copy(last_good, tmp_path)
     pids = tmp_path / "pids"
-    run = subprocess.run(
-        [sys.executable, "-c", LAYOUT_DRIVER, "--root", str(book), "build", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            **ALL_CORES,
-            "SOURCE_DATE_EPOCH": EPOCH,
-            "SIGNAL": str(int(signum)),
-            "PIDS": str(pids),
-        },
-        start_new_session=True,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-        timeout=600,
-        check=False,
-    )
+    run = _run_driver(LAYOUT_DRIVER, book, out, SIGNAL=str(int(signum)), PIDS=str(pids))
     assert run.returncode == 128 + signum, run.stderr
     assert "Traceback" not in run.stderr
     assert _editions(out) == last_good.editions and _leftovers(out) == []

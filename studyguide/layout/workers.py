@@ -15,6 +15,7 @@ data), in workers forked from it (a lone part too, in a child of its own).
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import pickle
@@ -236,7 +237,6 @@ def _serve(requests: int, replies: int) -> None:
             os.close(requests)
             os.close(replies)
 
-        from studyguide.errors import BuildError, BuildErrors
         from studyguide.layout.engine import collect_less_often, prepare
 
         collect_less_often()
@@ -252,17 +252,12 @@ def _serve(requests: int, replies: int) -> None:
         sys.stdout = shown
         while (request := _receive(requests)) is not None:
             work, items, order = request
-            try:
-                if unprepared is not None:
-                    raise unprepared
-                if len(items) == 1:  # (no pool for one: a child, its end seen if killed)
-                    answer: tuple[str, Any] = _in_a_child(work, items[0], initializer)
-                else:
-                    answer = ("done", _in_workers(work, items, order, initializer))
-            except (BuildError, BuildErrors, MemoryError) as mistake:
-                answer = ("mistake", mistake)
-            except Exception:
-                answer = ("crash", traceback.format_exc())
+            if unprepared is not None:
+                answer = _outcome(functools.partial(_raise, unprepared))
+            elif len(items) == 1:  # (no pool for one: a child, its end seen if killed)
+                answer = _in_a_child(work, items[0], initializer)
+            else:
+                answer = _outcome(functools.partial(_in_workers, work, items, order, initializer))
             _send(replies, answer)
     except SystemExit:
         code = 1
@@ -276,11 +271,17 @@ def _serve(requests: int, replies: int) -> None:
         os._exit(code)
 
 
-def _outcome(work: Callable[[Any], Any], item: Any) -> tuple[str, Any]:
+def _raise(error: BaseException) -> None:
+    raise error
+
+
+def _outcome(run: Callable[[], Any]) -> tuple[str, Any]:
+    """What the layout process answers: ("done", what `run` gives), or the book's mistake it
+    raised (said by the build as its own), or a crash's traceback."""
     from studyguide.errors import BuildError, BuildErrors
 
     try:
-        return ("done", [work(item)])
+        return ("done", run())
     except (BuildError, BuildErrors, MemoryError) as mistake:
         return ("mistake", mistake)
     except Exception:
@@ -299,7 +300,7 @@ def _in_a_child(
         try:
             os.close(read)
             initializer()
-            _send(write, _outcome(work, item))
+            _send(write, _outcome(lambda: [work(item)]))
         finally:
             os._exit(0)
     os.close(write)
