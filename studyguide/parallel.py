@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -98,6 +99,7 @@ def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> 
         os.close(results_write)
         return ChildJob(pid, go_write, results_read)
 
+    gc.freeze()  # (what it has of the parent, its collections leave alone: shared, not copied)
     os.close(go_write)
     os.close(results_read)
 

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 # The tests run in two workers already (pytest -n 2, a core each): a build in a test lays its
 # parts out one after the other, rather than forking workers of a large test process for
-# no gain. The real book's shared builds lay theirs out side by side (ALL_CORES), and
-# test_parts checks that both ways give the same bytes.
+# no gain. The real book's shared build of every edition lays its parts out side by side
+# (ALL_CORES), as `make` does on this machine; its other paper sizes, in turn, as on a machine
+# of one core (with fewer layouts: parts.lay_out's `in_turn`); test_parts checks that both
+# ways give the same bytes.
 os.environ.setdefault(JOBS_VARIABLE, "1")
 ALL_CORES = {JOBS_VARIABLE: "0"}
 
@@ -37,7 +39,12 @@ class Built:
 
 
 def _shared_build(
-    factory: pytest.TempPathFactory, worker_id: str, name: str, args: list, wait: bool = True
+    factory: pytest.TempPathFactory,
+    worker_id: str,
+    name: str,
+    args: list,
+    wait: bool = True,
+    cores: dict[str, str] | None = None,
 ) -> dict | None:
     """A build of the real book, made once for the whole run and shared by the test workers
     (the first to need it builds it, under a lock; the others wait and read it). Without
@@ -52,7 +59,7 @@ def _shared_build(
             return None
         done = shared / f"{name}.json"
         if not done.exists():
-            run = studyguide(*args, "--out", out, env=EPOCH | ALL_CORES)
+            run = studyguide(*args, "--out", out, env=EPOCH | (cores or {}))
             assert run.code == 0, run.stderr
             done.write_text(json.dumps({"stdout": run.stdout, "stderr": run.stderr}))
         result = json.loads(done.read_text())
@@ -72,6 +79,7 @@ def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
         worker_id,
         "built-book",
         ["build", "--pdf", "--epub", "--kepub", "--web", "--handout", "--facilitator"],
+        cores=ALL_CORES,
     )
     assert run is not None
     written = [Path(line) for line in run["stdout"].split()]

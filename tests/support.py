@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import io
 import json
 import os
@@ -57,6 +58,7 @@ def studyguide(
     stdout, stderr = io.StringIO(), io.StringIO()
     saved = {name: os.environ.get(name) for name in env or {}}
     os.environ.update(env or {})
+    gc.freeze()  # (the test process's own objects left out of the build's collections)
     try:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             try:
@@ -64,6 +66,7 @@ def studyguide(
             except SystemExit as exit:  # argparse, on a wrong command line
                 code = exit.code if isinstance(exit.code, int) else 1
     finally:
+        gc.unfreeze()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -15,7 +15,9 @@ import pikepdf
 import pytest
 from pikepdf import NameTree, NumberTree
 
+from studyguide.layout import parts
 from studyguide.layout.parts import ANCHOR_URI, link_across_parts, plan
+from studyguide.render.documents import PrintPart
 from studyguide.render.views import ChapterView
 from support import make_book, pdf_pages, studyguide
 
@@ -421,3 +423,65 @@ def test_workers_start_the_largest_parts_first_and_give_results_in_order(tmp_pat
     started.unlink()
     workers.map_parts(work, items)  # without sizes: in the items' order
     assert set(started.read_text().split("\n")[:2]) == {"ch-1", "the sources, much the longest"}
+
+
+# A book of four parts for the rounds of parts.lay_out: the contents cite every part, the
+# second chapter "¶ 1 (p. M)" of the first, the glossary a page of the second chapter.
+ROUNDS_BOOK = {
+    "front": '<a class="toc-entry" href="#c1">A</a> <a class="toc-entry" href="#g">G</a>',
+    "c1": '<h1 id="c1">A</h1><p id="p1">The first paragraph.</p>',
+    "c2": '<h1 id="c2">B</h1><p>See <a class="pageref" href="#p1">¶ 1</a>.</p>',
+    "glossary": '<dl id="g"><dt>Term</dt><dd><a class="pageref" href="#c2">B</a></dd></dl>',
+}
+
+
+def _layouts_asked(tmp_path: Path, in_turn: bool) -> list[tuple[int, str, bool, str]]:
+    """Each layout parts.lay_out asks for: (round, part, provisional, HTML); each part is
+    three pages long, each of its ids on its first page."""
+    laid: list[tuple[int, str, bool, str]] = []
+
+    def lay_out_parts(jobs: list[parts.PartJob], round_: int) -> list[parts.PartLayout]:
+        laid.extend((round_, job.name[3:], job.target is None, job.html) for job in jobs)
+        return [
+            parts.PartLayout([], dict.fromkeys(re.findall(r' id="([^"]+)"', job.html), 1), 3)
+            for job in jobs
+        ]
+
+    book = [
+        PrintPart([], front=True, glossary=False),
+        PrintPart([types.SimpleNamespace(id="c1")], front=False, glossary=False),
+        PrintPart([types.SimpleNamespace(id="c2")], front=False, glossary=False),
+        PrintPart([], front=False, glossary=True),
+    ]
+    html = dict(zip(map(id, book), ROUNDS_BOOK.values(), strict=True))
+    parts.lay_out(book, lambda part: html[id(part)], lay_out_parts, tmp_path, in_turn=in_turn)
+    return laid
+
+
+def test_a_chapter_citing_an_earlier_one_is_laid_out_once_when_parts_are_laid_out_in_turn(
+    tmp_path,
+):
+    """One part at a time, the second chapter waits for the first round to number the first
+    and is laid out once, with "p. 5" (the front matter's three pages, a blank, then the first
+    chapter); side by side, it goes first beside the others, its number not known, and again
+    in the second round beside the glossary. Either way every part's last layout, the one
+    printed, is of the same HTML."""
+    in_turn, side_by_side = _layouts_asked(tmp_path, True), _layouts_asked(tmp_path, False)
+    assert [(r, name, provisional) for r, name, provisional, _ in in_turn] == [
+        (0, "front", True),
+        (0, "c1", False),
+        (1, "c2", False),
+        (2, "glossary", False),
+        (3, "front", False),
+    ]
+    assert 'data-page="5" href="urn:studyguide:anchor:p1"' in in_turn[2][3]
+    assert [(r, name, provisional) for r, name, provisional, _ in side_by_side] == [
+        (0, "front", True),
+        (0, "c1", False),
+        (0, "c2", True),
+        (1, "c2", False),
+        (1, "glossary", False),
+        (2, "front", False),
+    ]
+    printed = {name: html for _, name, _, html in in_turn}
+    assert printed == {name: html for _, name, _, html in side_by_side}

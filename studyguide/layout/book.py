@@ -19,7 +19,7 @@ from studyguide.layout import folios, makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pagemap import PageMap
 from studyguide.layout.pages import anchor_pages, from_document, note_continuations
-from studyguide.layout.workers import map_parts
+from studyguide.layout.workers import map_parts, worker_count
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress, quiet
 from studyguide.output import atomic_output
@@ -170,6 +170,60 @@ def _lay_out_part(
     return laid if geometry else parts.without_geometry(laid)
 
 
+@dataclass
+class _PartsInCache:
+    """Lays out the parts of a round (parts.LayOutParts): those kept read back, the others
+    laid out side by side. A part is kept in a slot of its own for each paper, sides and
+    round: its layout of one round (say, before the other parts' page numbers are known) is
+    not dropped for the next round's. It is looked for in every round's slot, this one's
+    first: a build on one core lays some parts out a round later than a build on several
+    (parts.lay_out's `in_turn`). A provisional layout is kept without a PDF."""
+
+    book: Book
+    options: Options
+    progress: Progress
+    geometry: bool
+
+    def kept_at(self, job: parts.PartJob, round_: int, key: str = "") -> Path:
+        sides = "2" if self.options.blank_pages else "1"
+        slot = f"{self.options.paper}-{sides}-{job.name}-r{round_}"
+        return partcache.entry(self.options.out, slot, key or partcache.key(job.html))
+
+    def kept(self, job: parts.PartJob, round_: int) -> tuple[bytes, parts.PartLayout] | None:
+        key = partcache.key(job.html)
+        for other in (round_, *(r for r in range(parts.MAX_ROUNDS) if r != round_)):
+            path = self.kept_at(job, other, key)
+            found = partcache.load(path, pdf=job.target is not None, geometry=self.geometry)
+            if found is not None:
+                return found
+        return None
+
+    def __call__(self, jobs: list[parts.PartJob], round_: int) -> list[parts.PartLayout]:
+        results: dict[int, parts.PartLayout] = {}
+        for index, job in enumerate(jobs):
+            found = self.kept(job, round_)
+            if found is not None:
+                if job.target is not None:
+                    with atomic_output(job.target) as handle:
+                        handle.write(found[0])
+                results[index] = found[1]
+        todo = [index for index in range(len(jobs)) if index not in results]
+        if todo:
+            self.progress(f"laying out {', '.join(jobs[index].name[3:] for index in todo)}")
+            one = functools.partial(
+                _lay_out_part,
+                self.book.root,
+                self.book.meta.identifier,
+                self.options.blank_pages,
+                self.geometry,
+            )
+            work = [(jobs[i], self.kept_at(jobs[i], round_)) for i in todo]
+            made = map_parts(one, work, lambda item: len(item[0].html))  # (size: its HTML's)
+            for index, laid in zip(todo, made, strict=True):
+                results[index] = laid
+        return [results[index] for index in range(len(jobs))]
+
+
 def lay_out_book(
     book: Book,
     options: Options,
@@ -182,39 +236,7 @@ def lay_out_book(
     view, render = _renderer(book, options, date)
     plan = parts.plan(view, options.part_size)
 
-    sides = "2" if options.blank_pages else "1"
-
-    def lay_out_parts(jobs: list[parts.PartJob], round_: int) -> list[parts.PartLayout]:
-        """The parts of a round: those kept read back, the others laid out side by side. A
-        part is kept in a slot of its own for each paper, sides and round: its layout of one
-        round (say, before the other parts' page numbers are known) is not dropped for the
-        next round's. A provisional layout is kept without a PDF."""
-
-        def kept_at(job: parts.PartJob) -> Path:
-            slot = f"{options.paper}-{sides}-{job.name}-r{round_}"
-            return partcache.entry(options.out, slot, partcache.key(job.html))
-
-        results: dict[int, parts.PartLayout] = {}
-        for index, job in enumerate(jobs):
-            found = partcache.load(kept_at(job), pdf=job.target is not None, geometry=geometry)
-            if found is not None:
-                if job.target is not None:
-                    with atomic_output(job.target) as handle:
-                        handle.write(found[0])
-                results[index] = found[1]
-        todo = [index for index in range(len(jobs)) if index not in results]
-        if todo:
-            names = ", ".join(jobs[index].name[3:] for index in todo)
-            progress(f"laying out {names}")
-            one = functools.partial(
-                _lay_out_part, book.root, book.meta.identifier, options.blank_pages, geometry
-            )
-            work = [(jobs[i], kept_at(jobs[i])) for i in todo]
-            made = map_parts(one, work, lambda item: len(item[0].html))  # (size: its HTML's)
-            for index, laid in zip(todo, made, strict=True):
-                results[index] = laid
-        return [results[index] for index in range(len(jobs))]
-
+    lay_out_parts = _PartsInCache(book, options, progress, geometry)
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")
     try:
         laid = parts.lay_out(
@@ -224,6 +246,7 @@ def lay_out_book(
             Path(folder.name),
             options.glossary_pages,
             right_hand=options.blank_pages,
+            in_turn=worker_count(len(plan)) == 1,
         )
     except BaseException:
         folder.cleanup()

@@ -94,18 +94,23 @@ def _name(part: PrintPart) -> str:
     return first if first == last else f"{first}-to-{last}"
 
 
+def _shows_page(attributes: str, glossary_pages: bool) -> bool:
+    """Whether a link (its attributes) shows the page number of its target in print."""
+    showing = PAGE_NUMBER_LINKS | ({"term"} if glossary_pages else set())
+    classes = _CLASSES.search(attributes)
+    return bool(classes and showing & set(classes.group(1).split()))
+
+
 def link_across_parts(html: str, numbers: dict[str, int], glossary_pages: bool = False) -> str:
     """Write the page number of its target into each link that shows one (`data-page`; term
     links too with `glossary_pages`), and point each link to another part at `ANCHOR_URI` + id,
     for the merge to join up."""
     local = set(_ID.findall(html))
-    showing = PAGE_NUMBER_LINKS | ({"term"} if glossary_pages else set())
 
     def rewrite(match: re.Match[str]) -> str:
         attributes, href = match.group(1), match.group(2)
         target = html_lib.unescape(href)
-        classes = _CLASSES.search(attributes)
-        if classes and showing & set(classes.group(1).split()):
+        if _shows_page(attributes, glossary_pages):
             page = numbers.get(target)
             attributes += f' data-page="{page if page is not None else UNKNOWN_PAGE}"'
         if target in local:
@@ -226,6 +231,31 @@ def is_provisional(html: str) -> bool:
     return _UNKNOWN in html
 
 
+def _citing_back(parts: list[PrintPart], rendered: list[str], glossary_pages: bool) -> set[int]:
+    """The parts that print page numbers only of places in the parts before them (a chapter's
+    "¶ N (p. M)" of an earlier chapter), none of those laid out later itself: each waits for
+    the first round to number them, and is laid out once, not first without its numbers."""
+    owners = {name: i for i, html in enumerate(rendered) for name in _ID.findall(html)}
+    later: set[int] = set()
+    for i, (part, html) in enumerate(zip(parts, rendered, strict=True)):
+        cited = {
+            owners.get(html_lib.unescape(match.group(2)))
+            for match in _LINK.finditer(html)
+            if _shows_page(match.group(1), glossary_pages)
+        }
+        if (
+            cited
+            and not part.front
+            and not part.glossary
+            and all(
+                owner is not None and owner < i and owner not in later and not parts[owner].glossary
+                for owner in cited
+            )
+        ):
+            later.add(i)
+    return later
+
+
 def lay_out(
     parts: list[PrintPart],
     render: Callable[[PrintPart], str],
@@ -233,6 +263,7 @@ def lay_out(
     folder: Path,
     glossary_pages: bool = False,
     right_hand: bool = True,
+    in_turn: bool = False,
 ) -> PartsLayout:
     """Lay the parts out in rounds until every page number written into them is right.
 
@@ -243,22 +274,20 @@ def lay_out(
     ones, the parts that print page numbers (the contents, the glossary's locators, "¶ N
     (p. M)"), once those are known. A part laid out before that still waits for a number
     another part of the round will give is left for the next round: laid out once more,
-    not twice.
+    not twice. Laid out `in_turn` (one part at a time, no core to spare), a part that cites
+    only parts before it waits for the first round, to be laid out once with its numbers;
+    on several cores, it is laid out beside the others at once, its numbers not known yet,
+    and again in the second round (which lays out the glossary beside it: a round saved).
     """
     numbers: dict[str, int] = {}
     laid: list[LaidPart | None] = [None] * len(parts)
     rendered = [render(part) for part in parts]  # (the same each round but for the numbers)
+    citing_back = _citing_back(parts, rendered, glossary_pages) if in_turn else set()
     for round_ in range(MAX_ROUNDS):
         pages = [link_across_parts(html, numbers, glossary_pages) for html in rendered]
         digests = [hashlib.sha256(html.encode("utf-8")).hexdigest() for html in pages]
-        todo = [i for i, done in enumerate(laid) if done is None or done.digest != digests[i]]
-        if not numbers and len(todo) > 1:
-            # The glossary prints the pages of the others: it waits for them, and only the
-            # contents print anything of where the parts after it begin.
-            todo = [i for i in todo if not parts[i].glossary]
-        waiting = [i for i in todo if laid[i] is not None and is_provisional(pages[i])]
-        if len(waiting) < len(todo):  # (some other part gives what they wait for)
-            todo = [i for i in todo if i not in waiting]
+        changed = [i for i, done in enumerate(laid) if done is None or done.digest != digests[i]]
+        todo = _todo(changed, parts, pages, numbers, citing_back)
         if not todo:
             final = [part for part in laid if part is not None]
             _write_provisional(final, pages, parts, lay_out_parts, folder, round_)
@@ -281,6 +310,28 @@ def lay_out(
         "lay the book out in larger parts (--part-size), or build without --glossary-pages",
         "pdf.parts",
     )
+
+
+def _todo(
+    changed: list[int],
+    parts: list[PrintPart],
+    pages: list[str],
+    numbers: dict[str, int],
+    citing_back: set[int],
+) -> list[int]:
+    """The parts a round lays out, of those whose HTML `changed` since their last layout."""
+    todo = changed
+    if not numbers and len(todo) > 1:
+        # The glossary prints the pages of the others: it waits for them, and only the
+        # contents print anything of where the parts after it begin; a part citing only
+        # earlier ones waits for their numbers.
+        todo = [i for i in todo if not parts[i].glossary and i not in citing_back]
+    # (from the second round on, a part still printing a number not known yet waits while
+    # the others of the round give it: laid out once more, not twice)
+    waiting = [i for i in todo if numbers and is_provisional(pages[i])]
+    if len(waiting) < len(todo):  # (some other part gives what they wait for)
+        todo = [i for i in todo if i not in waiting]
+    return todo
 
 
 def _number(

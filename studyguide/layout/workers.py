@@ -206,6 +206,7 @@ def start_layout_process(wanted: bool = True) -> None:
     replies_read, replies_write = os.pipe()
     pid = os.fork()
     if not pid:
+        gc.freeze()  # (what it has of this process, its collections leave alone: shared)
         os.close(requests_write)
         os.close(replies_read)
         _serve(requests_read, replies_write)  # (never returns)
@@ -297,6 +298,7 @@ def _in_a_child(
     read, write = os.pipe()
     pid = os.fork()
     if not pid:
+        gc.freeze()
         try:
             os.close(read)
             initializer()
