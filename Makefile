@@ -25,7 +25,7 @@ all: $(DEFAULT)
 
 ## setup: system packages (Java, fonts, HarfBuzz subsetter, poppler) and the virtualenv,
 ## installed from requirements.lock (exact versions, checked against their hashes)
-setup: $(STAMPS)/venv
+setup: $(STAMPS)/venv $(STAMPS)/bytecode
 
 $(STAMPS)/system: scripts/install-system-deps
 	@mkdir -p $(STAMPS)
@@ -46,22 +46,28 @@ lock: | $(STAMPS)/venv
 	  --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
 	  -o requirements.lock pyproject.toml
 
+# The package's bytecode, compiled once for every later command (Python writes none of its
+# own where PYTHONDONTWRITEBYTECODE is set, and would compile the package at each start).
+$(STAMPS)/bytecode: $(filter %.py,$(CODE)) | $(STAMPS)/venv
+	@$(BIN)/python -m compileall -q studyguide
+	@touch $@
+
 # One layout serves both editions: when both are out of date, one command writes both.
-$(DEFAULT) &: $(SOURCES) $(CODE) | $(STAMPS)/venv
+$(DEFAULT) &: $(SOURCES) $(CODE) | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/studyguide build --paper $(PAPER)
 
 ## epub, pdf, handout, …: one edition (PAPER=a4|letter|a5 for the print ones)
-$(EDITIONS): | $(STAMPS)/venv
+$(EDITIONS): | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/studyguide build --$@ --paper $(PAPER)
 
-check: | $(STAMPS)/venv
+check: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/studyguide check
 
 ## proof: the print edition's proof, page by page (PAPER=a4|letter|a5; exit 1 on any fault)
-proof: | $(STAMPS)/venv
+proof: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/studyguide proof --paper $(PAPER)
 
-test: | $(STAMPS)/venv
+test: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/ruff check studyguide tests bench
 	$(BIN)/python -m pytest
 
@@ -78,7 +84,7 @@ ace:
 
 ## bench: every build path timed (median of 5 runs), and books 10 and 100 times the article;
 ## the preview: save → page reloaded in Chromium
-bench: | $(STAMPS)/venv
+bench: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/serve.py
 

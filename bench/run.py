@@ -146,7 +146,7 @@ def make_project(target: Path) -> Path:
     shutil.copytree(REPO / "scripts", target / "scripts")
     (target / ".venv").symlink_to(REPO / ".venv")
     (target / ".stamps").mkdir()
-    for stamp in ("system", "venv"):
+    for stamp in ("system", "venv", "bytecode"):
         (target / ".stamps" / stamp).touch()
     return target
 

@@ -282,7 +282,7 @@ def _make_project(folder: Path) -> Path:
         shutil.copy(ROOT / name, folder / name)
     make_book(folder, {"01-one.md": "---\ntitle: One\n---\n\nSome words.\n"})
     (folder / ".stamps").mkdir()
-    for stamp in ("system", "venv"):
+    for stamp in ("system", "venv", "bytecode"):
         (folder / ".stamps" / stamp).touch()
     return folder
 
