@@ -6,6 +6,8 @@ import fcntl
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +51,7 @@ def _shared_build(
     """A build of the real book, made once for the whole run and shared by the test workers
     (the first to need it builds it, under a lock; the others wait and read it). Without
     `wait`, None while another worker is making it."""
-    base = factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent
+    shared = _shared_folder(factory, worker_id)
     out = shared / name
     with (shared / f"{name}.lock").open("w") as lock:
         try:
@@ -86,7 +87,70 @@ def built(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Built:
     epub = next(p for p in written if p.name.endswith(".epub") and ".kepub" not in p.name)
     pdf = next(p for p in written if p.suffix == ".pdf")
     kepub = next(p for p in written if p.name.endswith(".kepub.epub"))
-    return Built(Path(run["out"]), epub, pdf, run["stderr"], kepub)
+    made = Built(Path(run["out"]), epub, pdf, run["stderr"], kepub)
+    if _CALIBRE_WANTED:
+        in_calibre_started(tmp_path_factory, worker_id, made)
+    return made
+
+
+# Whether this run's tests read the real book's EPUBs as calibre lays them out (in_calibre).
+_CALIBRE_WANTED = False
+CALIBRE_ENV = {"QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
+_BACKGROUND: list[subprocess.Popen] = []  # (kept, to be reaped when they end)
+
+
+def _shared_folder(factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    base = factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+def in_calibre_started(factory: pytest.TempPathFactory, worker_id: str, made: Built) -> Path:
+    """The real book's EPUB and kepub converted to PDF by calibre's ebook-convert, started
+    once for the run as soon as they are built, in a process of its own (tests/background.py)
+    that the tests go on beside: calibre spends a dozen seconds a book mostly waiting on its
+    renderer's timers, a core left idle if a test waited for it. Its folder; `in_calibre`
+    waits for the result."""
+    shared = _shared_folder(factory, worker_id)
+    folder = shared / "calibre"
+    with (shared / "calibre.start-lock").open("w") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        if (shared / "calibre.started").exists():
+            return folder
+        folder.mkdir()
+        commands = [
+            (name, ["ebook-convert", str(path), str(folder / f"{name}.pdf")], CALIBRE_ENV)
+            for name, path in (("epub", made.epub), ("kepub", made.kepub))
+        ]
+        for _, argv, _ in commands:
+            argv += ["--paper-size", "a5"]
+        runner = [sys.executable, str(ROOT / "tests" / "background.py")]
+        with (folder / "running.lock").open("w") as running:
+            fcntl.flock(running, fcntl.LOCK_EX)  # (held by the runner, which inherits it)
+            _BACKGROUND.append(
+                subprocess.Popen(
+                    [*runner, str(folder / "result.json"), json.dumps(commands)],
+                    pass_fds=[running.fileno()],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        (shared / "calibre.started").touch()
+    return folder
+
+
+def in_calibre_result(folder: Path) -> dict:
+    """What the calibre conversions started by `in_calibre_started` gave, once they end."""
+    with (folder / "running.lock").open() as running:
+        fcntl.flock(running, fcntl.LOCK_EX)  # (free once the runner has ended)
+    result = folder / "result.json"
+    assert result.exists(), "the calibre conversions ended without a result"
+    return json.loads(result.read_text(encoding="utf-8"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    global _CALIBRE_WANTED
+    _CALIBRE_WANTED = any("in_calibre" in getattr(i, "fixturenames", ()) for i in session.items)
 
 
 # The print editions the proof is checked on, besides the A4 one of `built`: (paper, options)

@@ -3,7 +3,6 @@ them: calibre's engine (ebook-convert) and Chromium at 600×800 with no page mar
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import in_calibre_result, in_calibre_started
 from lxml import etree
 from pdfwords import pdf_lines
 
@@ -19,7 +19,6 @@ from support import NS, ROOT, epub_files, epub_xhtml
 
 OPF = {"o": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/"}
 EPUB_TYPE = f"{{{NS['epub']}}}type"
-CALIBRE = {"QT_QPA_PLATFORM": "offscreen", "QTWEBENGINE_DISABLE_SANDBOX": "1"}
 
 
 def _opf(path: Path) -> etree._Element:
@@ -157,34 +156,17 @@ def test_kepub_keeps_pop_up_notes_and_the_page_list(built):
 # ------------------------------------------------------------------ calibre
 
 
-def _calibre(source: Path, target: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["ebook-convert", str(source), str(target), "--paper-size", "a5"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **CALIBRE},
-        check=False,
-        timeout=300,
-    )
-
-
 @pytest.fixture(scope="session")
-def in_calibre(built, tmp_path_factory) -> dict[str, Path]:
-    """The EPUB and the kepub as calibre lays them out, converted to PDF once."""
+def in_calibre(built, tmp_path_factory, worker_id) -> dict[str, Path]:
+    """The EPUB and the kepub as calibre lays them out, converted to PDF once for the run
+    (started as soon as the book is built: conftest.in_calibre_started)."""
     if shutil.which("ebook-convert") is None:
         pytest.fail("calibre is not installed: run scripts/install-system-deps")
-    from concurrent.futures import ThreadPoolExecutor
-
-    out = tmp_path_factory.mktemp("calibre")
-    sources = {"epub": built.epub, "kepub": built.kepub}
-    with ThreadPoolExecutor() as pool:  # side by side: calibre spends most of it waiting
-        runs = {
-            name: pool.submit(_calibre, path, out / f"{name}.pdf") for name, path in sources.items()
-        }
-    for run in (future.result() for future in runs.values()):
-        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-        assert "Traceback" not in run.stdout + run.stderr
-    return {name: out / f"{name}.pdf" for name in sources}
+    folder = in_calibre_started(tmp_path_factory, worker_id, built)
+    for name, run in in_calibre_result(folder).items():
+        assert run["code"] == 0, f"{name}: {run['output']}"
+        assert "Traceback" not in run["output"], f"{name}: {run['output']}"
+    return {name: folder / f"{name}.pdf" for name in ("epub", "kepub")}
 
 
 def test_calibre_opens_the_kepub(in_calibre):
