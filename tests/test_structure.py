@@ -300,6 +300,26 @@ def _settle(project: Path, targets: list[Path]) -> None:
         os.utime(target, (old + 1800, old + 1800))
 
 
+def test_make_compiles_the_package_once_before_it_builds(tmp_path):
+    """Python writes no bytecode where PYTHONDONTWRITEBYTECODE is set: make compiles the
+    package before its first build, and again only when a module changes."""
+    project = _make_project(tmp_path / "project")
+    (project / ".stamps" / "bytecode").unlink()
+
+    def make() -> str:
+        run = subprocess.run(["make", "-n"], cwd=project, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        return run.stdout
+
+    planned = make()
+    assert "-m compileall -q studyguide" in planned
+    assert planned.index("compileall") < planned.index("studyguide build")
+    _settle(project, [project / ".stamps" / "bytecode"])  # (the modules older than it)
+    assert "compileall" not in make()
+    os.utime(project / "studyguide" / "cli.py")  # (now: newer than the stamp)
+    assert "compileall" in make()
+
+
 def test_make_follows_the_sources_without_starting_python_when_nothing_changed(tmp_path):
     """The Makefile's settings (editions, targets, sources) come from one included file: a
     make with nothing to do starts no Python; a chapter added or removed rebuilds the book,
