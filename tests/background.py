@@ -1,5 +1,5 @@
 """Run commands side by side in a process of its own, for a test run that goes on meanwhile
-(conftest.start_in_background): `python background.py RESULT COMMANDS` runs each of the
+(conftest.in_calibre_started): `python background.py RESULT COMMANDS` runs each of the
 JSON list COMMANDS (name, argv, extra environment) and writes each one's exit code and the
 end of its output to RESULT, as JSON. The lock it was handed (an inherited descriptor) is
 held until it ends: whoever waits for the result takes that lock."""

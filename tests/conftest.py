@@ -116,13 +116,12 @@ def in_calibre_started(factory: pytest.TempPathFactory, worker_id: str, made: Bu
         fcntl.flock(guard, fcntl.LOCK_EX)
         if (shared / "calibre.started").exists():
             return folder
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
+        a5 = ["--paper-size", "a5"]
         commands = [
-            (name, ["ebook-convert", str(path), str(folder / f"{name}.pdf")], CALIBRE_ENV)
+            (name, ["ebook-convert", str(path), str(folder / f"{name}.pdf"), *a5], CALIBRE_ENV)
             for name, path in (("epub", made.epub), ("kepub", made.kepub))
         ]
-        for _, argv, _ in commands:
-            argv += ["--paper-size", "a5"]
         runner = [sys.executable, str(ROOT / "tests" / "background.py")]
         with (folder / "running.lock").open("w") as running:
             fcntl.flock(running, fcntl.LOCK_EX)  # (held by the runner, which inherits it)
