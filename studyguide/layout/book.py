@@ -184,24 +184,26 @@ class _PartsInCache:
     progress: Progress
     geometry: bool
 
-    def kept_at(self, job: parts.PartJob, round_: int, key: str = "") -> Path:
+    def kept_at(self, job: parts.PartJob, key: str, round_: int) -> Path:
         sides = "2" if self.options.blank_pages else "1"
         slot = f"{self.options.paper}-{sides}-{job.name}-r{round_}"
-        return partcache.entry(self.options.out, slot, key or partcache.key(job.html))
+        return partcache.entry(self.options.out, slot, key)
 
-    def kept(self, job: parts.PartJob, round_: int) -> tuple[bytes, parts.PartLayout] | None:
-        key = partcache.key(job.html)
+    def kept(
+        self, job: parts.PartJob, key: str, round_: int
+    ) -> tuple[bytes, parts.PartLayout] | None:
         for other in (round_, *(r for r in range(parts.MAX_ROUNDS) if r != round_)):
-            path = self.kept_at(job, other, key)
+            path = self.kept_at(job, key, other)
             found = partcache.load(path, pdf=job.target is not None, geometry=self.geometry)
             if found is not None:
                 return found
         return None
 
     def __call__(self, jobs: list[parts.PartJob], round_: int) -> list[parts.PartLayout]:
+        keys = [partcache.key(job.html) for job in jobs]
         results: dict[int, parts.PartLayout] = {}
         for index, job in enumerate(jobs):
-            found = self.kept(job, round_)
+            found = self.kept(job, keys[index], round_)
             if found is not None:
                 if job.target is not None:
                     with atomic_output(job.target) as handle:
@@ -217,7 +219,7 @@ class _PartsInCache:
                 self.options.blank_pages,
                 self.geometry,
             )
-            work = [(jobs[i], self.kept_at(jobs[i], round_)) for i in todo]
+            work = [(jobs[i], self.kept_at(jobs[i], keys[i], round_)) for i in todo]
             made = map_parts(one, work, lambda item: len(item[0].html))  # (size: its HTML's)
             for index, laid in zip(todo, made, strict=True):
                 results[index] = laid
