@@ -48,6 +48,50 @@ def _send_again(signum: int) -> None:
 RETRY_SECONDS = 0.05
 
 
+def fork() -> int:
+    """os.fork() with the stopping signals held back across it. In the parent they are let
+    through again at once. In the child they stay held until it calls `let_through()`, once it
+    is where it can take them (its own handlers set, or inside its `try`): a signal that came
+    while the fork ran its hooks in the child (logging's, re-making its locks) was raised in
+    them, where Python prints "Exception ignored … Traceback" and drops it, and one that came
+    just after could be raised in the parent's code, run on in the child."""
+    global _HELD_BEFORE
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+        raise
+    if pid:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    else:
+        _HELD_BEFORE = before
+    return pid
+
+
+def let_through() -> None:
+    """In a child of `fork()` (or of a pool started under `held()`): the signals it held back
+    let through, as before the fork; one that came meanwhile is taken now."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, _HELD_BEFORE)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """The stopping signals held back while the block forks processes by other means (a
+    multiprocessing pool): each child calls `let_through()` once it can take them; this
+    process takes any that came at the block's end."""
+    global _HELD_BEFORE
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    _HELD_BEFORE = before
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+_HELD_BEFORE: set[signal.Signals] = set()  # (the mask `let_through` restores in a child)
+
+
 class Stopper:
     """Raises Interrupted when a stopping signal comes, except while the build finishes;
     one that comes during a finalizer is taken again a moment later, outside it."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from studyguide import interrupts
 from studyguide.errors import BuildError, BuildErrors, out_of_memory
 from studyguide.interrupts import STOPPING, Interrupted
 
@@ -93,7 +94,7 @@ def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> 
     What the job returns must be JSON: the parent's `wait()` returns it."""
     go_read, go_write = os.pipe()
     results_read, results_write = os.pipe()
-    pid = os.fork()
+    pid = interrupts.fork()  # (the child takes signals once in _outcome's `try`)
     if pid:
         os.close(go_read)
         os.close(results_write)
@@ -118,6 +119,7 @@ def _outcome(
 ) -> dict[str, Any]:
     """What the child says of its job: its result, or why it has none."""
     try:
+        interrupts.let_through()
         outcome = job(ready)
         # Done: what it made is the parent's to keep or remove now, so a signal from here
         # on must not stop the child before it says what that is.

@@ -604,6 +604,42 @@ def test_a_signal_while_a_part_is_laid_out_ends_every_process(
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
 
 
+FORK_DRIVER = """
+import os, signal, sys
+from studyguide.cli import main
+
+def signal_the_group():  # (in a forked child, among the fork's own hooks: logging's)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        return  # (forked before the build set its handlers: the layout process)
+    with open(os.environ["PIDS"], "a") as pids:
+        pids.write(f"{os.getpid()}\\n")
+    os.killpg(0, int(os.environ["SIGNAL"]))
+
+os.register_at_fork(after_in_child=signal_the_group)
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_process_is_forked_is_taken_once_the_child_can(
+    last_good: LastGood, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """A signal that comes while a forked child runs the fork's hooks (logging's, re-making
+    its locks) was raised in them: Python printed "Exception ignored … Traceback" and the
+    child dropped it. It is held back until the child has set its own handlers: the build
+    stops as for any signal, with nothing printed but what the build says."""
+    book, out = _changed_copy(last_good, tmp_path)
+    pids = tmp_path / "pids"
+    run = _run_driver(FORK_DRIVER, book, out, SIGNAL=str(int(signum)), PIDS=str(pids))
+    assert run.returncode == 128 + signum, run.stderr
+    assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
+    assert _editions(out) == last_good.editions and _leftovers(out) == []
+    forked = [int(pid) for pid in pids.read_text().split()]
+    assert forked
+    for pid in forked:
+        assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
+
+
 def _zombie(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"

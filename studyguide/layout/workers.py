@@ -25,6 +25,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from studyguide import interrupts
+
 if TYPE_CHECKING:
     from studyguide.errors import BuildError
 
@@ -136,7 +138,12 @@ def _in_workers(
         gc.freeze()  # (the workers' collections then leave this process's objects, and
         # their pages, shared: not copied into each worker as the collector touches them)
         try:
-            with context.Pool(worker_count(len(items)), initializer=initializer) as pool:
+            with interrupts.held():  # (each worker takes them once set up: _worker_started)
+                pool = context.Pool(
+                    worker_count(len(items)),
+                    initializer=functools.partial(_worker_started, initializer),
+                )
+            with pool:
                 made = pool.map(_run, [items[index] for index in order], chunksize=1)
         finally:
             gc.unfreeze()
@@ -146,6 +153,12 @@ def _in_workers(
         return results
     finally:
         _WORK = None
+
+
+def _worker_started(initializer: Callable[[], None]) -> None:
+    """A pool's worker, just forked: its signals set by `initializer`, then let through."""
+    initializer()
+    interrupts.let_through()
 
 
 class _LayoutProcess:
@@ -204,7 +217,7 @@ def start_layout_process(wanted: bool = True) -> None:
         return
     requests_read, requests_write = os.pipe()
     replies_read, replies_write = os.pipe()
-    pid = os.fork()
+    pid = interrupts.fork()  # (the child takes signals once in _serve)
     if not pid:
         gc.freeze()  # (what it has of this process, its collections leave alone: shared)
         os.close(requests_write)
@@ -232,6 +245,7 @@ def _serve(requests: int, replies: int) -> None:
         _ignore_interrupts()
         # Ended by the build with SIGTERM: raised here, so that a pool's workers end too.
         signal.signal(signal.SIGTERM, _exit_on_signal)
+        interrupts.let_through()
 
         def initializer() -> None:
             _ignore_interrupts()
@@ -250,7 +264,8 @@ def _serve(requests: int, replies: int) -> None:
             prepare()
         except (MemoryError, OSError) as error:
             unprepared = error
-        sys.stdout = shown
+        finally:  # (a SIGTERM while WeasyPrint is imported ends the process: see below)
+            sys.stdout = shown
         while (request := _receive(requests)) is not None:
             work, items, order = request
             if unprepared is not None:
@@ -296,12 +311,13 @@ def _in_a_child(
     its layout allocates goes back to the system when the child ends, not held by the
     layout process through the merge; a child killed is said as the build's memory."""
     read, write = os.pipe()
-    pid = os.fork()
+    pid = interrupts.fork()
     if not pid:
         gc.freeze()
         try:
             os.close(read)
             initializer()
+            interrupts.let_through()
             _send(write, _outcome(lambda: [work(item)]))
         finally:
             os._exit(0)
