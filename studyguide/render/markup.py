@@ -18,6 +18,7 @@ from typing import Any
 
 from jinja2 import (
     BaseLoader,
+    BytecodeCache,
     ChoiceLoader,
     Environment,
     PackageLoader,
@@ -25,6 +26,7 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
 )
+from jinja2.bccache import Bucket
 from jinja2.debug import rewrite_traceback_stack
 from markupsafe import Markup, escape
 
@@ -161,6 +163,28 @@ def _template_names(root: Path | None) -> tuple[str, ...]:
     return tuple(sorted(str(p.relative_to(folder)) for p in folder.rglob("*")))
 
 
+class _CompiledOnce(BytecodeCache):
+    """Each template compiled once a process, whatever environment asks for it: a new book
+    (the tests build hundreds) or a template added while the preview runs gives a new
+    environment, which compiled every template again. Kept by name and file, used only for
+    the same source (Jinja's checksum); in memory only: compiled code is never read from a
+    file, which a book could hold. Every environment here has the same settings."""
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, tuple[str, Any]] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        checksum, code = self._compiled.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+
+
+_COMPILED = _CompiledOnce()
+
+
 @lru_cache(maxsize=8)
 def _environment(root: Path | None, names: tuple[str, ...]) -> Environment:
     loaders: list[BaseLoader] = [PackageLoader("studyguide.render", "templates")]
@@ -173,6 +197,7 @@ def _environment(root: Path | None, names: tuple[str, ...]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_COMPILED,
     )
     env.filters["longdate"] = _longdate
     env.filters["css_string"] = _css_string
