@@ -188,3 +188,33 @@ def test_a_book_macro_that_fails_is_our_error_at_its_line(good, tmp_path: Path) 
         f"templates/_markup.html.j2:{line}: error: the template cannot be rendered: "
         "ZeroDivisionError: division by zero [template.error]"
     )
+
+
+def test_a_template_is_compiled_once_a_process_and_again_when_its_source_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each book has an environment of its own; the package's templates are compiled once
+    for all of them, and a book's own template again when its text changes (the preview)."""
+    from studyguide.render import markup
+
+    compiled: list[str | None] = []
+    compile_ = markup.BoundedSandbox.compile
+
+    def counted(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(markup.BoundedSandbox, "compile", counted)
+    monkeypatch.setattr(markup, "_COMPILED", markup._CompiledOnce())
+    for book in ("one", "two", "three"):
+        markup.environment(_book(tmp_path / book)).get_template("handout.html.j2")
+    assert compiled.count("handout.html.j2") == 1, compiled
+
+    root = tmp_path / "own"
+    shutil.copytree(tmp_path / "one", root)
+    template = root / "templates" / "words.txt.j2"
+    template.parent.mkdir()
+    for text in ("first", "second"):
+        template.write_text(text, encoding="utf-8")
+        assert markup.render_template(root, "words.txt.j2") == text
+    assert compiled.count("words.txt.j2") == 2, compiled
