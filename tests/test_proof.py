@@ -422,8 +422,11 @@ def test_the_handout_shares_each_page_among_its_questions(handout):
 
 
 def test_the_handout_is_dated_with_the_meeting_s_date_only(tmp_path):
+    """The `handout` command, with a meeting's date (without one, test_the_handout_shares…
+    finds no date in `build --handout`'s)."""
     run = studyguide("handout", "--date", "2026-12-10", "--out", tmp_path, env=EPOCH)
     assert run.code == 0, run.stderr
+    assert run.stdout.split() == [str(tmp_path / "huanuni-study-guide-questions.pdf")]
     text = " ".join(_text(Path(run.stdout.split()[-1]))[0].split())
     assert "10 December 2026" in text and "2006" not in text.split("Part")[0]
     bad = studyguide("handout", "--date", "10/12/2026", "--out", tmp_path)
