@@ -69,7 +69,7 @@ proof: | $(STAMPS)/venv $(STAMPS)/bytecode
 
 test: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/ruff check studyguide tests bench
-	$(BIN)/python -m pytest
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 ## epubcheck, ace: EPUBCheck and DAISY Ace on this book's EPUB, or on any book's:
 ## make epubcheck EPUB=../other-book/build/other.epub (Ace installs Chromium and Ace on first use)

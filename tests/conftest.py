@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 from studyguide.layout.workers import JOBS_VARIABLE
 from support import ROOT, studyguide
@@ -230,7 +233,8 @@ def chromium() -> Iterator[Browser]:
 # (`-n 2 --dist loadfile` hands files out in order; `--no-loadscope-reorder`, or xdist would
 # order the files by their number of tests). test_proof makes the real book's builds that
 # other files share (built, print_builds); the long files that need none of them come next,
-# to keep the other worker busy meanwhile rather than waiting for those builds.
+# to keep the other worker busy meanwhile rather than waiting for those builds. The files
+# that run EPUBCheck go out as one unit where the first of them is (_FilesEpubCheckTogether).
 SLOW_FIRST = [
     "test_proof.py",
     # none of the real book's builds
@@ -260,6 +264,28 @@ SLOW_FIRST = [
     "test_facilitator.py",
     "test_citations.py",
 ]
+
+
+class _FilesEpubCheckTogether(LoadFileScheduling):
+    """`--dist loadfile` (a file's tests to one worker, as one unit), but the files that run
+    EPUBCheck (support.epubcheck) are one unit together: their checks go to one JVM for the
+    run (support.EpubCheckServer), not one a worker, whose start and first check cost some
+    5 s of CPU time."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        path = super()._split_scope(nodeid)
+        return "(the files that run EPUBCheck)" if _runs_epubcheck(path) else path
+
+
+@functools.cache
+def _runs_epubcheck(path: str) -> bool:
+    return bool(re.search(r"\bepubcheck\w*\(", (ROOT / path).read_text(encoding="utf-8")))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadFileScheduling | None:
+    if config.getvalue("dist") != "loadfile":
+        return None  # (xdist's own)
+    return _FilesEpubCheckTogether(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
