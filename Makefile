@@ -35,7 +35,9 @@ $(STAMPS)/system: scripts/install-system-deps
 $(STAMPS)/venv: requirements.lock pyproject.toml $(STAMPS)/system
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install -qq --disable-pip-version-check --require-hashes --no-deps \
+	  --no-compile -r requirements.lock
+	$(BIN)/python -m compileall -q -j 0 $(VENV) >/dev/null  # (pip compiles on one core)
 	$(BIN)/python -m pip install -qq --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
