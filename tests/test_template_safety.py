@@ -5,6 +5,7 @@ stylesheets go by the print layout's URL rule. Each on the real command line."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -214,7 +215,9 @@ def test_a_template_is_compiled_once_a_process_and_again_when_its_source_changes
     shutil.copytree(tmp_path / "one", root)
     template = root / "templates" / "words.txt.j2"
     template.parent.mkdir()
-    for text in ("first", "second"):
+    for second, text in enumerate(("first", "second"), start=1):
         template.write_text(text, encoding="utf-8")
+        # (two writes within a clock tick can have one modification time: set it apart)
+        os.utime(template, ns=(second * 10**9, second * 10**9))
         assert markup.render_template(root, "words.txt.j2") == text
     assert compiled.count("words.txt.j2") == 2, compiled
