@@ -279,7 +279,8 @@ class _FilesEpubCheckTogether(LoadFileScheduling):
 
 @functools.cache
 def _runs_epubcheck(path: str) -> bool:
-    return bool(re.search(r"\bepubcheck\w*\(", (ROOT / path).read_text(encoding="utf-8")))
+    file = ROOT / path
+    return file.is_file() and bool(re.search(r"\bepubcheck\w*\(", file.read_text("utf-8")))
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadFileScheduling | None:
