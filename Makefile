@@ -69,6 +69,8 @@ check: | $(STAMPS)/venv $(STAMPS)/bytecode
 proof: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/studyguide proof --paper $(PAPER)
 
+# (pytest keeps the test modules it rewrites for its asserts, where PYTHONDONTWRITEBYTECODE
+# would have each run rewrite them: a second a test worker)
 test: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/ruff check studyguide tests bench
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
