@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import signal
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,22 @@ def out_of_memory() -> BuildError:
         "studyguide ran out of memory",
         "free some memory or raise the limit (ulimit -v), build one edition at a time "
         "(--epub, --pdf), or lay a long book out in smaller parts (--part-size)",
+        "memory",
+    )
+
+
+def ended_without_a_result(process: str, status: int) -> BuildError:
+    """What a build says of one of its processes (`process`: what it was doing) that ended
+    without a result, from its exit `status`: killed, for one, by the system when the
+    memory runs out."""
+    if os.WIFSIGNALED(status):
+        how = f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
+    else:
+        how = f"exit status {os.WEXITSTATUS(status)}"
+    return BuildError(
+        None,
+        f"the process {process} ended without a result ({how})",
+        out_of_memory().hint,
         "memory",
     )
 

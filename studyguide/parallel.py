@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from studyguide import interrupts
-from studyguide.errors import BuildError, BuildErrors, out_of_memory
+from studyguide.errors import BuildError, BuildErrors, ended_without_a_result, out_of_memory
 from studyguide.interrupts import STOPPING, Interrupted
 
 
@@ -51,12 +51,7 @@ class ChildJob:
     def wait(self) -> Any:
         data, status = self._collect()
         if not data:  # killed: by the system, for one, when memory runs out
-            raise BuildError(
-                None,
-                f"the process writing the EPUB ended without a result ({_ended(status)})",
-                out_of_memory().hint,
-                "memory",
-            )
+            raise ended_without_a_result("writing the EPUB", status)
         result = json.loads(data)
         if "result" in result:
             return result["result"]
@@ -81,12 +76,6 @@ class ChildJob:
             result = json.loads(data)
             if "result" in result:
                 cleanup(result["result"])
-
-
-def _ended(status: int) -> str:
-    if os.WIFSIGNALED(status):
-        return f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
-    return f"exit status {os.WEXITSTATUS(status)}"
 
 
 def fork(job: Callable[[Callable[[], None]], Any], root: Path | None = None) -> ChildJob:

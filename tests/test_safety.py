@@ -598,10 +598,7 @@ def test_a_signal_while_a_part_is_laid_out_ends_every_process(
     assert run.returncode == 128 + signum, run.stderr
     assert "Traceback" not in run.stderr
     assert _editions(out) == last_good.editions and _leftovers(out) == []
-    laying_out = [int(pid) for pid in pids.read_text().split()]
-    assert laying_out
-    for pid in laying_out:  # (each ended: none is left laying out or waiting)
-        assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
+    _assert_all_ended(pids)  # (none is left laying out or waiting)
 
 
 FORK_DRIVER = """
@@ -634,9 +631,14 @@ def test_a_signal_while_a_process_is_forked_is_taken_once_the_child_can(
     assert run.returncode == 128 + signum, run.stderr
     assert "Traceback" not in run.stderr and "Exception ignored" not in run.stderr, run.stderr
     assert _editions(out) == last_good.editions and _leftovers(out) == []
-    forked = [int(pid) for pid in pids.read_text().split()]
-    assert forked
-    for pid in forked:
+    _assert_all_ended(pids)
+
+
+def _assert_all_ended(pids: Path) -> None:
+    """Each of the processes whose ids a driver wrote into `pids` (one at least) has ended."""
+    written = [int(pid) for pid in pids.read_text().split()]
+    assert written
+    for pid in written:
         assert not Path(f"/proc/{pid}").exists() or _zombie(pid), pid
 
 

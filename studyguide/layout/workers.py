@@ -335,18 +335,9 @@ def _in_a_child(
 
 def _ended(status: int) -> BuildError:
     """What the build says of a process of the layout ended without a result."""
-    from studyguide.errors import BuildError, out_of_memory
+    from studyguide.errors import ended_without_a_result
 
-    if os.WIFSIGNALED(status):
-        how = f"stopped by {signal.Signals(os.WTERMSIG(status)).name}"
-    else:
-        how = f"exit status {os.WEXITSTATUS(status)}"
-    return BuildError(
-        None,
-        f"the process laying the book out ended without a result ({how})",
-        out_of_memory().hint,
-        "memory",
-    )
+    return ended_without_a_result("laying the book out", status)
 
 
 def _exit_on_signal(signum: int, frame: Any) -> None:
