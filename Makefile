@@ -48,10 +48,12 @@ lock: | $(STAMPS)/venv
 	  --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
 	  -o requirements.lock pyproject.toml
 
-# The package's bytecode, compiled once for every later command (Python writes none of its
-# own where PYTHONDONTWRITEBYTECODE is set, and would compile the package at each start).
-$(STAMPS)/bytecode: $(filter %.py,$(CODE)) | $(STAMPS)/venv
+# The package's bytecode and its templates', compiled once for every later command (Python
+# writes none of its own where PYTHONDONTWRITEBYTECODE is set, and would compile the package
+# at each start; a build would compile the templates).
+$(STAMPS)/bytecode: $(filter %.py %.j2,$(CODE)) | $(STAMPS)/venv
 	@$(BIN)/python -m compileall -q studyguide
+	@$(BIN)/python -c "from studyguide.render.markup import compile_package_templates as c; c()"
 	@touch $@
 
 # One layout serves both editions: when both are out of date, one command writes both.

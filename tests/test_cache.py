@@ -18,7 +18,7 @@ import pytest
 
 from studyguide import cache
 from studyguide.cli import main
-from support import make_book, studyguide
+from support import ROOT, make_book, studyguide
 
 
 def _build(book, out, *args):
@@ -89,6 +89,56 @@ def test_changed_sources_are_laid_out_again(real_built, tmp_path):
     assert "weasyprint" in again.stderr
     new_maps = sorted(p.name for p in (out / ".cache").glob("pagemap.*"))
     assert len(new_maps) == 1 and new_maps != maps  # the stale map is dropped
+
+
+def test_the_word_breaks_of_a_build_serve_the_next_without_the_dictionary(built, monkeypatch):
+    """The print edition's word breaks are kept with the layout: a build after an edit that
+    brings no new word hyphenates the book as the dictionary would, without loading it."""
+    from studyguide.layout import partcache
+    from studyguide.model import Medium
+    from studyguide.render import typeset
+    from studyguide.render.views import render_book
+    from studyguide.sources.book import load_book
+
+    book = load_book(ROOT)
+
+    def printed() -> list[str]:
+        view = render_book(book, Medium.PRINT)
+        return [repr(chapter) for chapter in view.chapters_html] + [repr(view.glossary_html)]
+
+    monkeypatch.setattr(typeset, "_BREAKS", {})
+    looked_up = printed()
+    assert "\\xad" in "".join(looked_up)  # (a soft hyphen, as repr writes it)
+    kept = cache.read(partcache.word_breaks(built.out))
+    assert kept is not None and json.loads(kept)["en"]  # kept by the first build
+
+    def no_dictionary(language: str) -> None:
+        raise AssertionError(f"the {language} dictionary was loaded")
+
+    monkeypatch.setattr(typeset, "_BREAKS", {})
+    monkeypatch.setattr(typeset, "_dictionary", no_dictionary)
+    typeset.learn_breaks(kept)
+    assert printed() == looked_up
+
+
+def test_kept_word_breaks_are_taken_only_where_the_rules_allow_a_break(monkeypatch):
+    """The kept breaks are the book folder's, not trusted: a word with anything but soft
+    hyphens added, a break nearer an end than the rules allow, a name, are left out."""
+    from studyguide.render import typeset
+
+    monkeypatch.setattr(typeset, "_BREAKS", {})
+    kept = {
+        "struggle": "strug\u00adgle",  # sound
+        "because": "be\u00adcause",  # two letters before the break
+        "workers": "work\u00aders\u00ad",  # a break at the end
+        "another": "an<b>other",  # not the word
+        "Bolivia": "Bol\u00adivia",  # a name: never broken
+        "miners": 3,
+    }
+    typeset.learn_breaks(json.dumps({"en": kept, "fr": []}).encode("utf-8"))
+    typeset.learn_breaks(b"not JSON")
+    typeset.learn_breaks(b"[1, 2]")
+    assert typeset._BREAKS == {"en": {"struggle": "strug\u00adgle"}}
 
 
 def test_a_file_where_the_cache_goes_is_a_clear_error(kept, tmp_path):

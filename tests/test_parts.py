@@ -485,3 +485,12 @@ def test_a_chapter_citing_an_earlier_one_is_laid_out_once_when_parts_are_laid_ou
     ]
     printed = {name: html for _, name, _, html in in_turn}
     assert printed == {name: html for _, name, _, html in side_by_side}
+
+
+def test_the_layout_process_imports_the_modules_of_its_work_before_it_is_asked() -> None:
+    """The layout process imports, while the build reads the book, the modules of the
+    functions it will be given (else the first request waits for their import)."""
+    from studyguide.layout import book, folios, workers
+
+    for work in (book._lay_out_part, folios._lay_out):
+        assert work.__module__ in workers.WORK_MODULES

@@ -206,7 +206,8 @@ def test_a_template_is_compiled_once_a_process_and_again_when_its_source_changes
         return compile_(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(markup.BoundedSandbox, "compile", counted)
-    monkeypatch.setattr(markup, "_COMPILED", markup._CompiledOnce())
+    # (kept in memory only: a folder other than the package's templates)
+    monkeypatch.setattr(markup, "_COMPILED", markup._CompiledOnce(tmp_path))
     for book in ("one", "two", "three"):
         markup.environment(_book(tmp_path / book)).get_template("handout.html.j2")
     assert compiled.count("handout.html.j2") == 1, compiled
@@ -221,3 +222,59 @@ def test_a_template_is_compiled_once_a_process_and_again_when_its_source_changes
         os.utime(template, ns=(second * 10**9, second * 10**9))
         assert markup.render_template(root, "words.txt.j2") == text
     assert compiled.count("words.txt.j2") == 2, compiled
+
+
+def test_the_package_s_templates_are_kept_compiled_and_a_book_s_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make` compiles the package's templates once, beside them (__pycache__, here a folder
+    of the test's); a build then reads them back, compiling none. A book's own template is
+    compiled in memory, never kept; kept code that is not sound is compiled again."""
+    import sys
+
+    from studyguide.render import markup
+
+    folder = Path(markup.__file__).parent / markup.TEMPLATES_DIR
+    kept = tmp_path / "kept"
+
+    def fresh_process() -> None:  # (what a new process has: nothing compiled in memory)
+        compiled_once = markup._CompiledOnce(folder)
+        compiled_once.kept = kept
+        monkeypatch.setattr(markup, "_COMPILED", compiled_once)
+        markup._environment.cache_clear()
+
+    compiled: list[str | None] = []
+    compile_ = markup.BoundedSandbox.compile
+
+    def counted(self, source, name=None, *args, **kwargs):
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(markup.BoundedSandbox, "compile", counted)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    try:
+        fresh_process()
+        markup.compile_package_templates()
+        assert len(list(kept.iterdir())) == len(list(folder.glob("*.j2")))
+
+        fresh_process()
+        compiled.clear()
+        root = _book(tmp_path / "own")
+        assert markup.environment(root).get_template("handout.html.j2")
+        assert compiled == []  # read back: "handout.html.j2" and what it extends and imports
+
+        template = root / "templates" / "words.txt.j2"
+        template.parent.mkdir()
+        template.write_text("own words", encoding="utf-8")
+        before = sorted(kept.iterdir())
+        assert markup.render_template(root, "words.txt.j2") == "own words"
+        assert compiled == ["words.txt.j2"]
+        assert sorted(kept.iterdir()) == before  # a book's template is never kept
+
+        for path in kept.iterdir():
+            path.write_bytes(path.read_bytes()[:-40])  # (cut short: not code marshal reads)
+        fresh_process()
+        assert markup.environment(None).get_template("handout.html.j2")
+        assert "handout.html.j2" in compiled
+    finally:
+        markup._environment.cache_clear()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from studyguide import cache as build_cache
 from studyguide.layout import folios, makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pagemap import PageMap
@@ -23,6 +24,7 @@ from studyguide.layout.workers import map_parts, worker_count
 from studyguide.model import Book, Medium
 from studyguide.options import Options, Progress, quiet
 from studyguide.output import atomic_output
+from studyguide.render import typeset
 from studyguide.render.documents import PrintPart, print_stylesheet, render_print_html
 from studyguide.render.views import render_book
 
@@ -235,8 +237,13 @@ def lay_out_book(
 ) -> PrintLayout:
     """The print edition laid out, part by part (see parts.py), each part made up; with its
     pages' geometry (`PrintLayout.pages`, for a proof) unless not `geometry`."""
+    kept = partcache.word_breaks(options.out)
+    typeset.learn_breaks(build_cache.read(kept) or b"{}")
+    known = typeset.breaks_count()
     view, render = _renderer(book, options, date)
     plan = parts.plan(view, options.part_size)
+    if typeset.breaks_count() > known:  # (words looked up in the dictionary: kept for the next)
+        build_cache.write(kept, typeset.known_breaks())
 
     lay_out_parts = _PartsInCache(book, options, progress, geometry)
     folder = tempfile.TemporaryDirectory(prefix="studyguide-parts-")

@@ -37,6 +37,14 @@ def key(html: str) -> str:
     return build_cache.digest([code_digest(), html])
 
 
+def word_breaks(out: Path) -> Path:
+    """Where the word breaks of the print edition's text are kept (render/typeset.py): a
+    build after an edit looks up only its new words in the dictionary, if any."""
+    import pyphen
+
+    return build_cache.entry(out, "word-breaks", key(f"pyphen {pyphen.__version__}"), ".json")
+
+
 def entry(out: Path, slot: str, part_key: str) -> Path:
     """Where the part in `slot` ("a4-2-03-ch-3-r0": paper, sides, part, round) is kept."""
     return build_cache.entry(out, f"part-{slot}", part_key, ".bin")

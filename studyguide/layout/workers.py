@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import importlib
 import os
 import pickle
 import signal
@@ -35,6 +36,9 @@ JOBS_VARIABLE = "STUDYGUIDE_JOBS"
 MEMORY_PER_WORKER = 700 * 1024 * 1024
 
 _WORK: Callable[[Any], Any] | None = None  # set before the fork, read by the workers
+# The modules of the work `map_parts` is given: the layout process imports them once
+# WeasyPrint is, while the build reads the book, not when the first request names them.
+WORK_MODULES = ("studyguide.layout.book", "studyguide.layout.folios")
 
 
 def _available_memory() -> int:
@@ -262,6 +266,8 @@ def _serve(requests: int, replies: int) -> None:
         shown, sys.stdout = sys.stdout, None  # (print() then prints nothing)
         try:
             prepare()
+            for module in WORK_MODULES:
+                importlib.import_module(module)
         except (MemoryError, OSError) as error:
             unprepared = error
         finally:  # (a SIGTERM while WeasyPrint is imported ends the process: see below)

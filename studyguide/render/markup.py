@@ -8,14 +8,21 @@ named here once, for the templates (`cls.pnum`), the render rules and the page m
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib.util
+import marshal
+import os
 import re
+import sys
+import tempfile
 import traceback
 from dataclasses import dataclass, fields
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import jinja2
 from jinja2 import (
     BaseLoader,
     BytecodeCache,
@@ -167,22 +174,85 @@ class _CompiledOnce(BytecodeCache):
     """Each template compiled once a process, whatever environment asks for it: a new book
     (the tests build hundreds) or a template added while the preview runs gives a new
     environment, which compiled every template again. Kept by name and file, used only for
-    the same source (Jinja's checksum); in memory only: compiled code is never read from a
-    file, which a book could hold. Every environment here has the same settings."""
+    the same source (Jinja's checksum). Every environment here has the same settings.
 
-    def __init__(self) -> None:
+    The package's own templates are also kept compiled beside them, in templates/__pycache__,
+    as Python keeps the package's modules (`compile_package_templates`, run by `make`): a
+    build does not compile them again. A book's templates are compiled in memory only:
+    compiled code is never read from a file a book could hold."""
+
+    def __init__(self, folder: Path) -> None:
         self._compiled: dict[str, tuple[str, Any]] = {}
+        self.folder = folder  # the package's templates
+        self.kept = folder / "__pycache__"
+
+    def get_bucket(
+        self, environment: Environment, name: str, filename: str | None, source: str
+    ) -> Bucket:
+        bucket = Bucket(environment, self.get_cache_key(name, filename), "")
+        bucket.checksum = self.get_source_checksum(source)
+        bucket.package = filename is not None and Path(filename).parent == self.folder  # type: ignore[attr-defined]
+        self.load_bytecode(bucket)
+        return bucket
 
     def load_bytecode(self, bucket: Bucket) -> None:
         checksum, code = self._compiled.get(bucket.key, (None, None))
+        if checksum is None and getattr(bucket, "package", False):
+            checksum, code = self._read(bucket.key)
         if checksum == bucket.checksum:
             bucket.code = code
+            self._compiled[bucket.key] = (checksum, code)
 
     def dump_bytecode(self, bucket: Bucket) -> None:
         self._compiled[bucket.key] = (bucket.checksum, bucket.code)
+        if getattr(bucket, "package", False) and not sys.dont_write_bytecode:
+            self.keep(bucket)
+
+    def _header(self) -> bytes:
+        return b"studyguide-jinja " + importlib.util.MAGIC_NUMBER + jinja2.__version__.encode()
+
+    def _read(self, key: str) -> tuple[str | None, Any]:
+        try:
+            data = (self.kept / f"{key}.jinja").read_bytes()
+        except OSError:
+            return None, None
+        header = self._header()
+        checksum, newline, code = data[len(header) :].partition(b"\n")
+        if not data.startswith(header) or not newline:
+            return None, None
+        try:
+            return checksum.decode("ascii"), marshal.loads(code)
+        except (EOFError, ValueError, TypeError, UnicodeDecodeError):
+            return None, None
+
+    def keep(self, bucket: Bucket) -> None:
+        """Keep a package template's compiled code beside it (if the package's folder can
+        be written: else it is compiled again by the next process)."""
+        data = self._header() + bucket.checksum.encode("ascii") + b"\n"
+        data += marshal.dumps(bucket.code)
+        target = self.kept / f"{bucket.key}.jinja"
+        try:
+            self.kept.mkdir(exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.kept, delete=False) as handle:
+                handle.write(data)
+            os.replace(handle.name, target)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(handle.name)
 
 
-_COMPILED = _CompiledOnce()
+def compile_package_templates() -> None:
+    """Compile the package's templates and keep them compiled (`make` does, once)."""
+    env = environment(None)
+    for name in env.list_templates(extensions=["j2"]):
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        bucket = _COMPILED.get_bucket(env, name, filename, source)
+        if bucket.code is None:
+            bucket.code = env.compile(source, name, filename)
+        _COMPILED.keep(bucket)
+
+
+_COMPILED = _CompiledOnce(Path(__file__).parent / TEMPLATES_DIR)
 
 
 @lru_cache(maxsize=8)

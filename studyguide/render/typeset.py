@@ -20,6 +20,7 @@ enough to be worth a hyphen) is in studyguide/layout/patches/typesetting.py.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -69,6 +70,59 @@ def _dictionary(language: str) -> Any:
     )
 
 
+# Each word's breaks, by language, as `Typesetter.hyphenate` found them: a word is looked up
+# in the dictionary once a process, and once a book (the layout keeps them between builds:
+# `known_breaks`, `learn_breaks`), so that a build after an edit loads no dictionary at all
+# unless the edit brought a new word.
+_BREAKS: dict[str, dict[str, str]] = {}
+
+
+def breaks_of(language: str, word: str) -> str:
+    """The word with a soft hyphen at each place the dictionary lets it break."""
+    known = _BREAKS.setdefault(language, {})
+    broken = known.get(word)
+    if broken is None:
+        inserted = _dictionary(language).inserted(word, hyphen=SOFT_HYPHEN)
+        broken = known[word] = _LIGATURE_BREAK.sub(r"\1\2", inserted)
+    return broken
+
+
+def known_breaks() -> bytes:
+    """Every word's breaks found in this process (and learnt), by language, as JSON."""
+    return json.dumps(_BREAKS, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def breaks_count() -> int:
+    return sum(len(words) for words in _BREAKS.values())
+
+
+def learn_breaks(data: bytes) -> None:
+    """Take the breaks of `known_breaks` kept from an earlier build. What is not of that
+    shape is left out: only soft hyphens inside a word the rules let break (the kept file
+    is the book's folder's, not trusted), at least `MIN_SIDE` letters from either end."""
+    try:
+        kept = json.loads(data)
+    except ValueError:
+        return
+    if not isinstance(kept, dict):
+        return
+    for language, words in kept.items():
+        if not isinstance(language, str) or not isinstance(words, dict):
+            continue
+        known = _BREAKS.setdefault(language, {})
+        for word, broken in words.items():
+            if isinstance(word, str) and isinstance(broken, str) and _sound(word, broken):
+                known.setdefault(word, broken)
+
+
+def _sound(word: str, broken: str) -> bool:
+    found = hyphenatable(word)
+    if found is None or found.group(0) != word or broken.replace(SOFT_HYPHEN, "") != word:
+        return False
+    pieces = broken.split(SOFT_HYPHEN)
+    return len(pieces[0]) >= MIN_SIDE and len(pieces[-1]) >= MIN_SIDE and all(pieces)
+
+
 def hyphenatable(token: str) -> re.Match[str] | None:
     """The token's word, if the rules let it be hyphenated: letters only (an apostrophe
     inside), lower-case first, long enough; punctuation around it is kept aside."""
@@ -114,15 +168,13 @@ class Typesetter:
             tokens.pop()
         out: list[str] = []
         end = 0
-        dictionary = _dictionary(self.language)
         for token in tokens:
             found = hyphenatable(token.group(0))
             if found is None:
                 continue
             start = token.start() + found.start(2)
             word = found.group(2)
-            broken = _LIGATURE_BREAK.sub(r"\1\2", dictionary.inserted(word, hyphen=SOFT_HYPHEN))
-            out += [text[end:start], broken]
+            out += [text[end:start], breaks_of(self.language, word)]
             end = start + len(word)
         out.append(text[end:])
         return "".join(out)
