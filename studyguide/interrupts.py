@@ -79,7 +79,10 @@ def let_through() -> None:
 def held() -> Iterator[None]:
     """The stopping signals held back while the block forks processes by other means (a
     multiprocessing pool): each child calls `let_through()` once it can take them; this
-    process takes any that came at the block's end."""
+    process takes any that came at the block's end. Or while it imports a native extension
+    (pikepdf): one that fails to initialise says so as an ImportError, whatever the cause,
+    a signal's exception raised during its initialisation too, which would end the build
+    with a traceback instead of stopping it."""
     global _HELD_BEFORE
     before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
     _HELD_BEFORE = before

@@ -634,6 +634,53 @@ def test_a_signal_while_a_process_is_forked_is_taken_once_the_child_can(
     _assert_all_ended(pids)
 
 
+NATIVE_IMPORT_DRIVER = """
+import importlib.util, os, signal, sys
+from studyguide.cli import main
+
+class SignalDuringTheImport:  # pikepdf's native part, as a signal reaches its initialisation
+    def find_spec(self, name, path, target=None):
+        if name != "pikepdf._core":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        native = spec.loader
+
+        class Loader:
+            def create_module(self, spec):
+                try:  # (as pybind11 says any exception raised while a module initialises)
+                    os.kill(os.getpid(), int(os.environ["SIGNAL"]))
+                    sum(range(1000))  # (Python code: where a signal's handler runs)
+                except BaseException as error:
+                    raise ImportError("error while initializing the extension") from error
+                return native.create_module(spec)
+
+            def exec_module(self, module):
+                native.exec_module(module)
+
+        spec.loader = Loader()
+        return spec
+
+sys.meta_path.insert(0, SignalDuringTheImport())
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_while_a_native_extension_is_imported_stops_the_build(
+    last_good: LastGood, tmp_path: Path, signum: signal.Signals
+) -> None:
+    """pikepdf is imported while the layout process lays a part out (its parts' PDFs are
+    opened ahead of the merge): a signal then was raised inside the initialisation of its
+    native part, which said it as an ImportError, and the build ended with a traceback. It
+    is held back until the import is done, and stops the build as any signal does."""
+    book, out = _changed_copy(last_good, tmp_path)
+    run = _run_driver(NATIVE_IMPORT_DRIVER, book, out, SIGNAL=str(int(signum)))
+    assert run.returncode == 128 + signum, run.stderr
+    assert "Traceback" not in run.stderr and "ImportError" not in run.stderr, run.stderr
+    assert _editions(out) == last_good.editions and _leftovers(out) == []
+
+
 def _assert_all_ended(pids: Path) -> None:
     """Each of the processes whose ids a driver wrote into `pids` (one at least) has ended."""
     written = [int(pid) for pid in pids.read_text().split()]

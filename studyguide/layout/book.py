@@ -6,16 +6,18 @@ laid out in parts (parts.py) and merged (merge.py).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import io
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from studyguide import cache as build_cache
+from studyguide import interrupts
 from studyguide.layout import folios, makeup, partcache, parts
 from studyguide.layout.engine import lay_out_html, write_pdf
 from studyguide.layout.pagemap import PageMap
@@ -29,6 +31,7 @@ from studyguide.render.documents import PrintPart, print_stylesheet, render_prin
 from studyguide.render.views import render_book
 
 if TYPE_CHECKING:
+    from studyguide.layout import merge
     from studyguide.layout.geometry import Page
     from studyguide.layout.pagemap import PageStart
     from studyguide.layout.proof import Fault
@@ -83,6 +86,7 @@ class PrintLayout:
     root: Path | None = None
     out: Path | None = None
     geometry: bool = True  # whether the pages' geometry was kept (see lay_out_book)
+    ahead: _PartsInCache | None = None  # (what opened the parts' PDFs ahead of the merge)
 
     def page_starts(self) -> list[PageStart]:
         return self.laid.page_starts
@@ -109,23 +113,30 @@ class PrintLayout:
         return self.laid.faults
 
     def write_to(self, handle: IO[bytes], identifier: str) -> None:
-        from studyguide.layout import merge
+        with interrupts.held():  # (see interrupts.held: pikepdf is a native extension)
+            from studyguide.layout import merge
 
         pieces = [part.pdf for part in self.laid.parts if part.pdf is not None]
         assert len(pieces) == len(self.laid.parts), "a provisional layout was not written"
+        ahead = self.ahead.open_ahead if self.ahead else None
         try:
             shown = self.folios_shown()
-            stamped = folios.folio_pdf(self.css, shown, self.root, self.out) if self.root else None
+            stamped = (
+                folios.folio_pdf(self.css, shown, self.root, self.out, ahead) if self.root else None
+            )
             merge.merge(
                 list(zip(pieces, self.laid.blank_before(), strict=True)),
                 handle,
                 self.date,
                 (stamped, shown) if stamped else None,
+                self.ahead.opened if self.ahead else None,
             )
         finally:
-            self.folder.cleanup()
+            self.discard()
 
     def discard(self) -> None:
+        if self.ahead is not None and self.ahead.opened is not None:
+            self.ahead.opened.close()
         self.folder.cleanup()
 
     def folios_shown(self) -> list[bool]:
@@ -185,6 +196,21 @@ class _PartsInCache:
     options: Options
     progress: Progress
     geometry: bool
+    ready: list[tuple[int, bytes | Path]] = field(default_factory=list)  # PDFs to open
+    opened: merge.Opened | None = None
+
+    def open_ahead(self) -> None:
+        """While the layout process works: the PDFs of the parts laid out (or kept) so far
+        opened for the merge. (Work ahead only: a PDF that cannot be opened is opened again,
+        and said, by the merge.)"""
+        with interrupts.held():  # (see interrupts.held: pikepdf is a native extension)
+            from studyguide.layout.merge import Opened
+
+        self.opened = self.opened or Opened()
+        for place, pdf in self.ready:
+            with contextlib.suppress(Exception):
+                self.opened.open(place, pdf if isinstance(pdf, bytes) else pdf.read_bytes())
+        self.ready.clear()
 
     def kept_at(self, job: parts.PartJob, key: str, round_: int) -> Path:
         sides = "2" if self.options.blank_pages else "1"
@@ -210,6 +236,7 @@ class _PartsInCache:
                 if job.target is not None:
                     with atomic_output(job.target) as handle:
                         handle.write(found[0])
+                    self.ready.append((job.place, found[0]))
                 results[index] = found[1]
         todo = [index for index in range(len(jobs)) if index not in results]
         if todo:
@@ -222,9 +249,11 @@ class _PartsInCache:
                 self.geometry,
             )
             work = [(jobs[i], self.kept_at(jobs[i], keys[i], round_)) for i in todo]
-            made = map_parts(one, work, lambda item: len(item[0].html))  # (size: its HTML's)
-            for index, laid in zip(todo, made, strict=True):
+            made = map_parts(one, work, lambda item: len(item[0].html), self.open_ahead)
+            for index, laid in zip(todo, made, strict=True):  # (size: a part's HTML's)
                 results[index] = laid
+                if jobs[index].target is not None:
+                    self.ready.append((jobs[index].place, jobs[index].target))
         return [results[index] for index in range(len(jobs))]
 
 
@@ -261,4 +290,4 @@ def lay_out_book(
         folder.cleanup()
         raise
     css = print_stylesheet(book, options.paper, one_sided=not options.blank_pages)
-    return PrintLayout(laid, folder, date, css, book.root, options.out, geometry)
+    return PrintLayout(laid, folder, date, css, book.root, options.out, geometry, lay_out_parts)

@@ -15,10 +15,12 @@ import functools
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import pikepdf
+from typing import TYPE_CHECKING
 
 from studyguide import cache
+
+if TYPE_CHECKING:  # (imported where the folios are stamped: the merge, not the layout)
+    import pikepdf
 
 # In a part's print HTML: no folio of its own (print_book.html.j2 adds this to a part).
 NO_FOLIOS = "@page { @bottom-center { content: none; } }"
@@ -39,8 +41,15 @@ def folio_html(css: str, shown: Sequence[bool]) -> str:
     return f"<!DOCTYPE html><html>{head}<body>{pages}</body></html>"
 
 
-def folio_pdf(css: str, shown: Sequence[bool], root: Path, out: Path) -> bytes:
-    """The folios as a PDF, one page a page of the book; kept in the build cache."""
+def folio_pdf(
+    css: str,
+    shown: Sequence[bool],
+    root: Path,
+    out: Path,
+    meanwhile: Callable[[], None] | None = None,
+) -> bytes:
+    """The folios as a PDF, one page a page of the book; kept in the build cache. While they
+    are laid out, this process does `meanwhile`."""
     from studyguide.layout.workers import map_parts
 
     key = cache.digest([css, "".join("1" if show else "0" for show in shown)])
@@ -48,7 +57,9 @@ def folio_pdf(css: str, shown: Sequence[bool], root: Path, out: Path) -> bytes:
     def make() -> bytes:
         # In a process of its own (workers.py): not to keep what laying out every page of
         # the book costs through the merge that follows.
-        return map_parts(functools.partial(_lay_out, root), [folio_html(css, shown)])[0]
+        return map_parts(
+            functools.partial(_lay_out, root), [folio_html(css, shown)], meanwhile=meanwhile
+        )[0]
 
     return cache.get_or_make(cache.entry(out, "folios", key, ".pdf"), make, _is_pdf)
 
@@ -68,6 +79,8 @@ def _is_pdf(data: bytes) -> bool:
 def _as_artifact(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
     """The page's marked content made a pagination artifact (it was tagged as a span of a
     structure tree that the book does not have)."""
+    import pikepdf
+
     operations = []
     for operands, operator in pikepdf.parse_content_stream(page):
         if str(operator) == "BDC":
@@ -90,6 +103,8 @@ def stamp(
     subsets tags of their own first."""
     import io
 
+    import pikepdf
+
     with pikepdf.open(io.BytesIO(folios)) as source:
         if retag is not None:
             retag(source)
@@ -105,6 +120,8 @@ def stamp(
 def _draw_over(pdf: pikepdf.Pdf, page: pikepdf.Page, form: pikepdf.Object, number: int) -> None:
     """Paint `form` (a page of the same size) over `page`, as a pagination artifact. (Its
     name is the page's own: a part's pages share one resource dictionary.)"""
+    import pikepdf
+
     copied = pdf.copy_foreign(form)
     if "/Resources" not in page.obj:
         page.obj.Resources = pikepdf.Dictionary()

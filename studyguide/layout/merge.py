@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -31,40 +32,84 @@ from pikepdf import Array, Dictionary, Name, NameTree, NumberTree, String
 from studyguide.layout.parts import ANCHOR_URI
 
 
+class Opened:
+    """The parts' PDFs opened, and their font subsets given tags of their own, ahead of the
+    merge: while the layout of other parts goes on, the build is idle (`open`). Each is kept
+    by its place in the book and its bytes' digest, and merged if it is still that part's
+    PDF in the end (`take`); one laid out again since is closed unused. A long book's parts
+    are opened at the merge (past `AHEAD_BYTES` in all): not held through the layout."""
+
+    AHEAD_BYTES = 32 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self._opened: dict[tuple[int, str], pikepdf.Pdf] = {}
+        self._bytes = 0
+
+    def open(self, index: int, data: bytes) -> None:
+        key = (index, hashlib.sha256(data).hexdigest())
+        if key in self._opened or self._bytes + len(data) > self.AHEAD_BYTES:
+            return
+        self._opened[key] = _opened(index, data)
+        self._bytes += len(data)
+
+    def take(self, index: int, path: Path) -> pikepdf.Pdf:
+        """The `index`th part, from `path`: opened ahead if it was, else now."""
+        data = path.read_bytes()
+        found = self._opened.pop((index, hashlib.sha256(data).hexdigest()), None)
+        return found if found is not None else _opened(index, data)
+
+    def close(self) -> None:
+        for pdf in self._opened.values():
+            pdf.close()
+        self._opened.clear()
+
+
+def _opened(index: int, data: bytes) -> pikepdf.Pdf:
+    pdf = pikepdf.open(io.BytesIO(data))
+    if index:  # (the first part is the book's own file: its subsets keep their tags)
+        _retag_font_subsets(pdf, index)
+    return pdf
+
+
 def merge(
     parts: Sequence[tuple[Path, bool]],
     output: BinaryIO,
     date: dt.datetime | None = None,
     folios: tuple[bytes, Sequence[bool]] | None = None,
+    opened: Opened | None = None,
 ) -> None:
     """Merge `parts` (each a PDF and whether a blank page goes before it) into `output`,
     dated `date` (the parts are laid out undated, to be kept across builds), with the
-    `folios` (their PDF, and which pages show one) stamped on the pages."""
-    with pikepdf.open(parts[0][0]) as merged:
-        if date is not None:
-            _date(merged, date)
-        tree = merged.Root.StructTreeRoot
-        parent_tree = dict(NumberTree(tree.ParentTree).items())
-        destinations = dict(NameTree(merged.Root.Names.Dests).items())
-        element_ids = dict(NameTree(tree.IDTree).items()) if "/IDTree" in tree else {}
-        for index, (path, blank_before) in enumerate(parts[1:], start=1):
-            if blank_before:
-                _add_blank_page(merged)
-            with pikepdf.open(path) as part:
-                _retag_font_subsets(part, index)
-                _append(merged, part, parent_tree, destinations, element_ids)
-        _write_trees(merged, parent_tree, destinations, element_ids)
-        _join_links(merged, set(destinations))
-        if folios is not None:
-            from studyguide.layout.folios import stamp
+    `folios` (their PDF, and which pages show one) stamped on the pages; the parts `opened`
+    ahead taken from there."""
+    opened = opened or Opened()
+    try:
+        with opened.take(0, parts[0][0]) as merged:
+            if date is not None:
+                _date(merged, date)
+            tree = merged.Root.StructTreeRoot
+            parent_tree = dict(NumberTree(tree.ParentTree).items())
+            destinations = dict(NameTree(merged.Root.Names.Dests).items())
+            element_ids = dict(NameTree(tree.IDTree).items()) if "/IDTree" in tree else {}
+            for index, (path, blank_before) in enumerate(parts[1:], start=1):
+                if blank_before:
+                    _add_blank_page(merged)
+                with opened.take(index, path) as part:
+                    _append(merged, part, parent_tree, destinations, element_ids)
+            _write_trees(merged, parent_tree, destinations, element_ids)
+            _join_links(merged, set(destinations))
+            if folios is not None:
+                from studyguide.layout.folios import stamp
 
-            # (the folios' face is one more subset of the book's fonts: a tag of its own)
-            stamp(merged, *folios, retag=lambda pdf: _retag_font_subsets(pdf, len(parts)))
-        merged.save(
-            output,
-            deterministic_id=True,
-            object_stream_mode=pikepdf.ObjectStreamMode.generate,
-        )
+                # (the folios' face is one more subset of the book's fonts: a tag of its own)
+                stamp(merged, *folios, retag=lambda pdf: _retag_font_subsets(pdf, len(parts)))
+            merged.save(
+                output,
+                deterministic_id=True,
+                object_stream_mode=pikepdf.ObjectStreamMode.generate,
+            )
+    finally:
+        opened.close()
 
 
 def _append(

@@ -212,12 +212,14 @@ class PartsLayout:
 
 @dataclass
 class PartJob:
-    """A part to lay out: its print HTML, its name (for messages and the cache), and where
-    to write its PDF (None for a provisional layout: only what it gives is wanted)."""
+    """A part to lay out: its print HTML, its name (for messages and the cache), where to
+    write its PDF (None for a provisional layout: only what it gives is wanted), and its
+    place among the book's parts."""
 
     html: str
     name: str
     target: Path | None
+    place: int = 0
 
 
 # Lays out a round's parts; told the round (0: the other parts' page numbers not known yet),
@@ -297,6 +299,7 @@ def lay_out(
                 pages[i],
                 f"{i:02d}-{_name(parts[i])}",
                 None if is_provisional(pages[i]) else folder / f"{i:02d}-{_name(parts[i])}.pdf",
+                i,
             )
             for i in todo
         ]
@@ -367,7 +370,7 @@ def _write_provisional(
     if not unwritten:
         return
     names = {i: f"{i:02d}-{_name(parts[i])}" for i in unwritten}
-    jobs = [PartJob(pages[i], names[i], folder / f"{names[i]}.pdf") for i in unwritten]
+    jobs = [PartJob(pages[i], names[i], folder / f"{names[i]}.pdf", i) for i in unwritten]
     for i, job, result in zip(unwritten, jobs, lay_out_parts(jobs, round_), strict=True):
         final[i].pdf = job.target
         final[i].laid = shifted(result, final[i].first_page - 1)

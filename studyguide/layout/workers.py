@@ -101,6 +101,7 @@ def map_parts(
     work: Callable[[Any], Any],
     items: Sequence[Any],
     size: Callable[[Any], int] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Any]:
     """`work(item)` for each item, in forked workers: one item too, never in this process
     (once `start_layout_process` has, in that process, and the work must pickle: a module's
@@ -112,13 +113,16 @@ def map_parts(
     no long part is left running alone on one core while the others wait.
 
     With `JOBS_VARIABLE` at 1, in this process, one after the other (`in_one_process`: the
-    tests, which run a build per test in two pytest workers already)."""
+    tests, which run a build per test in two pytest workers already).
+
+    `meanwhile`: what this process can do while the layout process works (from there only:
+    elsewhere, it is left to be done when it is needed)."""
     if not items:
         return []
     if in_one_process():
         return [work(item) for item in items]
     if _STARTED is not None and _STARTED.owner == os.getpid():  # (not a forked child's)
-        return _STARTED.map(work, items, _order(items, size))
+        return _STARTED.map(work, items, _order(items, size), meanwhile)
     return _in_workers(work, items, _order(items, size))
 
 
@@ -172,8 +176,16 @@ class _LayoutProcess:
         self.pid, self._requests, self._replies = pid, requests, replies
         self.owner = os.getpid()
 
-    def map(self, work: Callable[[Any], Any], items: Sequence[Any], order: list[int]) -> list:
+    def map(
+        self,
+        work: Callable[[Any], Any],
+        items: Sequence[Any],
+        order: list[int],
+        meanwhile: Callable[[], None] | None = None,
+    ) -> list:
         _send(self._requests, (work, list(items), order))
+        if meanwhile is not None:
+            meanwhile()
         answer = _receive(self._replies)
         if answer is None:  # killed: by the system, for one, when memory runs out
             raise _ended(self._end())
