@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -243,6 +244,11 @@ def _write_in_order(plan: Plan, job: Job, staging: Staging) -> None:
         _write(edition, ready, _prepare(edition, ready, made), staging)
 
 
+# The page map's editions wait for the layout, the layout never for them: their process
+# yields the cores to the build's and the layout's while there is more to do than cores.
+BESIDE_NICENESS = 10
+
+
 def _write_beside_the_layout(plan: Plan, job: Job, staging: Staging) -> None:
     """The page map's editions in a forked child, prepared while the parent lays the book
     out; they wait only for the page map. The parent writes the others."""
@@ -279,6 +285,7 @@ def _remove_staged(staged: list[tuple[str, str]]) -> None:
 def _in_child(
     editions: list[Edition], job: Job, page_map: Path, ready: Callable[[], None]
 ) -> list[tuple[str, str]]:
+    os.nice(BESIDE_NICENESS)
     made: dict[Any, Any] = {}
     prepared = [_prepare(edition, job, made) for edition in editions]
     ready()  # blocks until the parent has laid the book out and kept the page map

@@ -39,7 +39,7 @@ class Opened:
     PDF in the end (`take`); one laid out again since is closed unused. A long book's parts
     are opened at the merge (past `AHEAD_BYTES` in all): not held through the layout."""
 
-    AHEAD_BYTES = 32 * 1024 * 1024
+    AHEAD_BYTES = 8 * 1024 * 1024
 
     def __init__(self) -> None:
         self._opened: dict[tuple[int, str], pikepdf.Pdf] = {}
