@@ -135,8 +135,10 @@ class PrintLayout:
             self.discard()
 
     def discard(self) -> None:
-        if self.ahead is not None and self.ahead.opened is not None:
-            self.ahead.opened.close()
+        if self.ahead is not None:
+            self.ahead.ready.clear()
+            if self.ahead.opened is not None:
+                self.ahead.opened.close()
         self.folder.cleanup()
 
     def folios_shown(self) -> list[bool]:
@@ -196,7 +198,7 @@ class _PartsInCache:
     options: Options
     progress: Progress
     geometry: bool
-    ready: list[tuple[int, bytes | Path]] = field(default_factory=list)  # PDFs to open
+    ready: list[tuple[int, Path]] = field(default_factory=list)  # (place, PDF) to open
     opened: merge.Opened | None = None
 
     def open_ahead(self) -> None:
@@ -209,7 +211,7 @@ class _PartsInCache:
         self.opened = self.opened or Opened()
         for place, pdf in self.ready:
             with contextlib.suppress(Exception):
-                self.opened.open(place, pdf if isinstance(pdf, bytes) else pdf.read_bytes())
+                self.opened.open(place, pdf)
         self.ready.clear()
 
     def kept_at(self, job: parts.PartJob, key: str, round_: int) -> Path:
@@ -236,7 +238,7 @@ class _PartsInCache:
                 if job.target is not None:
                     with atomic_output(job.target) as handle:
                         handle.write(found[0])
-                    self.ready.append((job.place, found[0]))
+                    self.ready.append((job.place, job.target))
                 results[index] = found[1]
         todo = [index for index in range(len(jobs)) if index not in results]
         if todo:

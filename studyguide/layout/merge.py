@@ -45,12 +45,16 @@ class Opened:
         self._opened: dict[tuple[int, str], pikepdf.Pdf] = {}
         self._bytes = 0
 
-    def open(self, index: int, data: bytes) -> None:
-        key = (index, hashlib.sha256(data).hexdigest())
-        if key in self._opened or self._bytes + len(data) > self.AHEAD_BYTES:
+    def open(self, index: int, path: Path) -> None:
+        """Open the `index`th part's PDF, at `path`, for the merge (unless too much is open)."""
+        size = path.stat().st_size
+        if self._bytes + size > self.AHEAD_BYTES:
             return
-        self._opened[key] = _opened(index, data)
-        self._bytes += len(data)
+        data = path.read_bytes()
+        key = (index, hashlib.sha256(data).hexdigest())
+        if key not in self._opened:
+            self._opened[key] = _opened(index, data)
+            self._bytes += len(data)
 
     def take(self, index: int, path: Path) -> pikepdf.Pdf:
         """The `index`th part, from `path`: opened ahead if it was, else now."""
