@@ -1,5 +1,5 @@
 """Run the command line as `python -m studyguide`."""
 
-from studyguide.cli import main
+from studyguide.cli import run
 
-raise SystemExit(main())
+run()
