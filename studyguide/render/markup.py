@@ -198,8 +198,8 @@ class _CompiledOnce(BytecodeCache):
     def load_bytecode(self, bucket: Bucket) -> None:
         checksum, code = self._compiled.get(bucket.key, (None, None))
         if checksum is None and getattr(bucket, "package", False):
-            checksum, code = self._read(bucket.key)
-        if checksum == bucket.checksum:
+            checksum, code = bucket.checksum, self._read(bucket.key, bucket.checksum)
+        if checksum == bucket.checksum and code is not None:
             bucket.code = code
             self._compiled[bucket.key] = (checksum, code)
 
@@ -211,19 +211,19 @@ class _CompiledOnce(BytecodeCache):
     def _header(self) -> bytes:
         return b"studyguide-jinja " + importlib.util.MAGIC_NUMBER + jinja2.__version__.encode()
 
-    def _read(self, key: str) -> tuple[str | None, Any]:
+    def _read(self, key: str, checksum: str) -> Any:
+        """The kept code of the template, if it was compiled from this source."""
         try:
             data = (self.kept / f"{key}.jinja").read_bytes()
         except OSError:
-            return None, None
-        header = self._header()
-        checksum, newline, code = data[len(header) :].partition(b"\n")
-        if not data.startswith(header) or not newline:
-            return None, None
+            return None
+        header = self._header() + checksum.encode("ascii") + b"\n"
+        if not data.startswith(header):
+            return None
         try:
-            return checksum.decode("ascii"), marshal.loads(code)
-        except (EOFError, ValueError, TypeError, UnicodeDecodeError):
-            return None, None
+            return marshal.loads(data[len(header) :])
+        except (EOFError, ValueError, TypeError):
+            return None
 
     def keep(self, bucket: Bucket) -> None:
         """Keep a package template's compiled code beside it (if the package's folder can
