@@ -278,3 +278,34 @@ def test_the_package_s_templates_are_kept_compiled_and_a_book_s_never(
         assert "handout.html.j2" in compiled
     finally:
         markup._environment.cache_clear()
+
+
+def test_a_package_template_that_does_not_compile_is_left_to_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make` compiles the package's templates; one with a mistake (a template being
+    edited) is not kept, nor does it stop `make`: the build that renders it says what is
+    wrong, at its line."""
+    from jinja2 import TemplateSyntaxError
+
+    from studyguide.render import markup
+
+    folder = Path(markup.__file__).parent / markup.TEMPLATES_DIR
+    compiled_once = markup._CompiledOnce(folder)
+    compiled_once.kept = tmp_path / "kept"
+    monkeypatch.setattr(markup, "_COMPILED", compiled_once)
+    compile_ = markup.BoundedSandbox.compile
+
+    def broken(self, source, name=None, *args, **kwargs):
+        if name == "handout.html.j2":
+            raise TemplateSyntaxError("unexpected end of template", 3, name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(markup.BoundedSandbox, "compile", broken)
+    try:
+        markup._environment.cache_clear()
+        markup.compile_package_templates()
+        kept = len(list(compiled_once.kept.iterdir()))
+        assert kept == len(list(folder.glob("*.j2"))) - 1
+    finally:
+        markup._environment.cache_clear()

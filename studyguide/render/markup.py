@@ -242,13 +242,17 @@ class _CompiledOnce(BytecodeCache):
 
 
 def compile_package_templates() -> None:
-    """Compile the package's templates and keep them compiled (`make` does, once)."""
+    """Compile the package's templates and keep them compiled (`make` does, once). One that
+    does not compile is left as it is: the build that renders it says what is wrong."""
     env = environment(None)
     for name in env.list_templates(extensions=["j2"]):
         source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
         bucket = _COMPILED.get_bucket(env, name, filename, source)
         if bucket.code is None:
-            bucket.code = env.compile(source, name, filename)
+            try:
+                bucket.code = env.compile(source, name, filename)
+            except TemplateError:
+                continue
         _COMPILED.keep(bucket)
 
 
