@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -191,6 +192,38 @@ def test_a_book_macro_that_fails_is_our_error_at_its_line(good, tmp_path: Path) 
     )
 
 
+def _compiles(monkeypatch: pytest.MonkeyPatch, failing: str | None = None) -> list[str | None]:
+    """The names of the templates compiled from now on (the `failing` one raises a syntax
+    error instead)."""
+    from jinja2 import TemplateSyntaxError
+
+    from studyguide.render import markup
+
+    compiled: list[str | None] = []
+    compile_ = markup.BoundedSandbox.compile
+
+    def counted(self, source, name=None, *args, **kwargs):
+        if name == failing:
+            raise TemplateSyntaxError("unexpected end of template", 3, name)
+        compiled.append(name)
+        return compile_(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(markup.BoundedSandbox, "compile", counted)
+    return compiled
+
+
+def _compiled_in_a_new_process(monkeypatch: pytest.MonkeyPatch, kept: Path) -> Any:
+    """What a new process has: nothing compiled in memory; the package's templates kept
+    compiled in `kept` (a folder of the test's, not the package's __pycache__)."""
+    from studyguide.render import markup
+
+    compiled_once = markup._CompiledOnce(Path(markup.__file__).parent / markup.TEMPLATES_DIR)
+    compiled_once.kept = kept
+    monkeypatch.setattr(markup, "_COMPILED", compiled_once)
+    markup._environment.cache_clear()
+    return compiled_once
+
+
 def test_a_template_is_compiled_once_a_process_and_again_when_its_source_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,14 +231,7 @@ def test_a_template_is_compiled_once_a_process_and_again_when_its_source_changes
     for all of them, and a book's own template again when its text changes (the preview)."""
     from studyguide.render import markup
 
-    compiled: list[str | None] = []
-    compile_ = markup.BoundedSandbox.compile
-
-    def counted(self, source, name=None, *args, **kwargs):
-        compiled.append(name)
-        return compile_(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(markup.BoundedSandbox, "compile", counted)
+    compiled = _compiles(monkeypatch)
     # (kept in memory only: a folder other than the package's templates)
     monkeypatch.setattr(markup, "_COMPILED", markup._CompiledOnce(tmp_path))
     for book in ("one", "two", "three"):
@@ -236,28 +262,14 @@ def test_the_package_s_templates_are_kept_compiled_and_a_book_s_never(
 
     folder = Path(markup.__file__).parent / markup.TEMPLATES_DIR
     kept = tmp_path / "kept"
-
-    def fresh_process() -> None:  # (what a new process has: nothing compiled in memory)
-        compiled_once = markup._CompiledOnce(folder)
-        compiled_once.kept = kept
-        monkeypatch.setattr(markup, "_COMPILED", compiled_once)
-        markup._environment.cache_clear()
-
-    compiled: list[str | None] = []
-    compile_ = markup.BoundedSandbox.compile
-
-    def counted(self, source, name=None, *args, **kwargs):
-        compiled.append(name)
-        return compile_(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(markup.BoundedSandbox, "compile", counted)
+    compiled = _compiles(monkeypatch)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     try:
-        fresh_process()
+        _compiled_in_a_new_process(monkeypatch, kept)
         markup.compile_package_templates()
         assert len(list(kept.iterdir())) == len(list(folder.glob("*.j2")))
 
-        fresh_process()
+        _compiled_in_a_new_process(monkeypatch, kept)
         compiled.clear()
         root = _book(tmp_path / "own")
         assert markup.environment(root).get_template("handout.html.j2")
@@ -273,7 +285,7 @@ def test_the_package_s_templates_are_kept_compiled_and_a_book_s_never(
 
         for path in kept.iterdir():
             path.write_bytes(path.read_bytes()[:-40])  # (cut short: not code marshal reads)
-        fresh_process()
+        _compiled_in_a_new_process(monkeypatch, kept)
         assert markup.environment(None).get_template("handout.html.j2")
         assert "handout.html.j2" in compiled
     finally:
@@ -286,24 +298,12 @@ def test_a_package_template_that_does_not_compile_is_left_to_the_build(
     """`make` compiles the package's templates; one with a mistake (a template being
     edited) is not kept, nor does it stop `make`: the build that renders it says what is
     wrong, at its line."""
-    from jinja2 import TemplateSyntaxError
-
     from studyguide.render import markup
 
     folder = Path(markup.__file__).parent / markup.TEMPLATES_DIR
-    compiled_once = markup._CompiledOnce(folder)
-    compiled_once.kept = tmp_path / "kept"
-    monkeypatch.setattr(markup, "_COMPILED", compiled_once)
-    compile_ = markup.BoundedSandbox.compile
-
-    def broken(self, source, name=None, *args, **kwargs):
-        if name == "handout.html.j2":
-            raise TemplateSyntaxError("unexpected end of template", 3, name)
-        return compile_(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(markup.BoundedSandbox, "compile", broken)
+    _compiles(monkeypatch, failing="handout.html.j2")
+    compiled_once = _compiled_in_a_new_process(monkeypatch, tmp_path / "kept")
     try:
-        markup._environment.cache_clear()
         markup.compile_package_templates()
         kept = len(list(compiled_once.kept.iterdir()))
         assert kept == len(list(folder.glob("*.j2"))) - 1
