@@ -374,6 +374,27 @@ def test_the_preview_lays_the_book_out_with_every_option_as_the_build_does(tmp_p
     assert pdf.target(meta, options).read_bytes() == cli.read_bytes()
 
 
+def test_the_print_layout_s_process_runs_no_code_from_the_book_s_folder(tmp_path, monkeypatch):
+    """The preview is started in the book's folder, and the book is not trusted: a
+    `studyguide` package in it is not what `python -m studyguide.printjob` imports."""
+    from studyguide.options import Options
+    from studyguide.preview.printing import PrintLayout
+
+    book = _book(tmp_path / "book")
+    ran = tmp_path / "ran"
+    (book / "studyguide").mkdir()
+    for name in ("__init__.py", "printjob.py"):
+        (book / "studyguide" / name).write_text(
+            f"open({str(ran)!r}, 'w').write('the book ran')\n", encoding="utf-8"
+        )
+    monkeypatch.chdir(book)
+    layout = PrintLayout(book, Options(out=tmp_path / "preview"), print, print)
+    process = layout._spawn()
+    _, stderr = process.communicate(b"", timeout=WAIT_MS / 1000)  # (no options: it ends)
+    assert process.returncode == 0, stderr
+    assert not ran.exists()
+
+
 def test_options_are_checked_once_where_they_are_made_and_travel_as_json(tmp_path):
     import datetime as dt
 

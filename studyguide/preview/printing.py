@@ -74,8 +74,11 @@ class PrintLayout:
                 self._ready = self._spawn()
 
     def _spawn(self) -> subprocess.Popen[bytes]:
+        # -P: the folder the preview was started in (the book's, often) is not put first on
+        # the module path, as `-m` would: a `studyguide` folder in an untrusted book is not
+        # what runs.
         return subprocess.Popen(
-            [sys.executable, "-m", "studyguide.printjob", str(self.root)],
+            [sys.executable, "-P", "-m", "studyguide.printjob", str(self.root)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
