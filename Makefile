@@ -2,6 +2,9 @@
 
 PYTHON  ?= python3
 PAPER   ?= a4
+# A build is handed to the book's warm process (studyguide/warm.py: one started by the build
+# before, which has imported everything), or starts one for the next: `make WARM=` without.
+WARM    ?= --warm
 VENV    := .venv
 BIN     := $(VENV)/bin
 STAMPS  := .stamps
@@ -58,11 +61,11 @@ $(STAMPS)/bytecode: $(filter %.py %.j2,$(CODE)) | $(STAMPS)/venv
 
 # One layout serves both editions: when both are out of date, one command writes both.
 $(DEFAULT) &: $(SOURCES) $(CODE) | $(STAMPS)/venv $(STAMPS)/bytecode
-	$(BIN)/studyguide build --paper $(PAPER)
+	$(BIN)/studyguide build --paper $(PAPER) $(WARM)
 
 ## epub, pdf, handout, …: one edition (PAPER=a4|letter|a5 for the print ones)
 $(EDITIONS): | $(STAMPS)/venv $(STAMPS)/bytecode
-	$(BIN)/studyguide build --$@ --paper $(PAPER)
+	$(BIN)/studyguide build --$@ --paper $(PAPER) $(WARM)
 
 check: | $(STAMPS)/venv $(STAMPS)/bytecode
 	$(BIN)/studyguide check

@@ -1,5 +1,5 @@
 """Run the command line as `python -m studyguide`."""
 
-from studyguide.cli import run
+from studyguide.entry import run
 
 run()

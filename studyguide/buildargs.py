@@ -60,6 +60,13 @@ def build_command(build: argparse.ArgumentParser) -> None:
     )
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
     build.add_argument(
+        "--warm",
+        action="store_true",
+        help="hand the build to the book's warm process (one that has imported everything "
+        "already: started by the build before, as make does), or start one for the next; "
+        "from the book's folder (see README)",
+    )
+    build.add_argument(
         "--no-blank-pages",
         dest="blank_pages",
         action="store_false",

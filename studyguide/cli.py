@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from studyguide import buildargs
 from studyguide.editions import groups, registry, with_brought
@@ -91,16 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     print(out_of_memory().format(), file=sys.stderr)
     print(closing_message("stopped", out, out_of_memory()), file=sys.stderr)
     return 1
-
-
-def run() -> NoReturn:
-    """The command line's entry point (`studyguide`, `python -m studyguide`): `main`, then
-    exit. By then every file is written and closed and every process ended: the collector
-    is not asked to walk all the process's objects once more as the interpreter exits
-    (gc.freeze), which took 0.02 s of every command."""
-    code = main()
-    gc.freeze()
-    sys.exit(code)
 
 
 def _main(args: argparse.Namespace) -> int:

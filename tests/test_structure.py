@@ -67,8 +67,15 @@ def test_no_module_imports_itself_back_through_others(graph):
     assert not cycles, cycles
 
 
-# The modules a process starts in: the command line, and the preview's print layout's child.
-ENTRY_POINTS = ("studyguide.cli", "studyguide.__main__", "studyguide.printjob")
+# The modules a process starts in: the command line (and its entry point), the warm process
+# that runs builds handed to it, and the preview's print layout's child.
+ENTRY_POINTS = (
+    "studyguide.cli",
+    "studyguide.entry",
+    "studyguide.__main__",
+    "studyguide.warm",
+    "studyguide.printjob",
+)
 
 
 @pytest.mark.parametrize(

@@ -140,13 +140,13 @@ def _append(
     for element in copied.K:
         element.P = document_element
         document_element.K.append(element)
-    for key, value in NumberTree(part_tree.ParentTree).items():
-        parent_tree[key + offset] = _copy(merged, value)
-    for name, value in NameTree(part.Root.Names.Dests).items():
-        destinations[name] = _copy(merged, value)
+    for key, value in NumberTree(_copied(merged, part, part_tree.ParentTree)).items():
+        parent_tree[key + offset] = value
+    for name, value in NameTree(_copied(merged, part, part.Root.Names.Dests)).items():
+        destinations[name] = value
     if "/IDTree" in part_tree:
-        for name, value in NameTree(part_tree.IDTree).items():
-            element_ids[name] = merged.copy_foreign(value)
+        for name, value in NameTree(_copied(merged, part, part_tree.IDTree)).items():
+            element_ids[name] = value
     if "/Outlines" in part.Root:
         _append_outline(merged, merged.copy_foreign(part.Root.Outlines))
     _take_stream_data(merged, part)
@@ -195,14 +195,12 @@ def _take_stream_data(merged: pikepdf.Pdf, part: pikepdf.Pdf) -> None:
             )
 
 
-def _copy(merged: pikepdf.Pdf, value: pikepdf.Object) -> pikepdf.Object:
-    """A part's object in the merged file: indirect objects (pages, structure elements) are
-    the copies already made; arrays are rebuilt around them."""
-    if isinstance(value, pikepdf.Object) and value.is_indirect:
-        return merged.copy_foreign(value)
-    if isinstance(value, Array):
-        return Array([_copy(merged, item) for item in value])
-    return value
+def _copied(merged: pikepdf.Pdf, part: pikepdf.Pdf, tree: pikepdf.Object) -> pikepdf.Object:
+    """A part's name or number tree in the merged file, whole, in one copy: what it refers to
+    that was copied already (pages, structure elements) is that copy. (Its entries are read
+    from it and written into the book's own tree: the copy itself is left unreferenced, and
+    is not written.)"""
+    return merged.copy_foreign(tree if tree.is_indirect else part.make_indirect(tree))
 
 
 def _move_struct_keys(page: Dictionary, offset: int) -> None:
