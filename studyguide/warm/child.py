@@ -13,13 +13,21 @@ from typing import Any, NoReturn
 
 from studyguide.warm import STOPPING
 
+PR_SET_PDEATHSIG = 1  # (linux/prctl.h)
+
 
 def run_build(
-    connection: socket.socket, listener: socket.socket, request: dict[str, Any], fds: list[int]
+    connection: socket.socket,
+    listener: socket.socket,
+    request: dict[str, Any],
+    fds: list[int],
+    warm: int,
 ) -> NoReturn:
-    """The build, as a new process of the caller's would run it: never returns."""
+    """The build, as a new process of the caller's would run it, in a child of the `warm`
+    process: never returns."""
     code = 1
     try:
+        _end_with(warm)
         connection.close()
         listener.close()
         for signum in STOPPING:
@@ -54,6 +62,18 @@ def run_build(
             with contextlib.suppress(BaseException):
                 stream.flush()
         os._exit(code)
+
+
+def _end_with(warm: int) -> None:
+    """A SIGTERM to this build when the warm process ends (killed, say): stopped as a SIGTERM
+    stops a build, its caller told that the warm process ended (Linux; elsewhere the build
+    goes on to its end)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != warm:  # (it ended before that was asked)
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _status(code: object) -> int:

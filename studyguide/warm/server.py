@@ -177,13 +177,14 @@ def _serve_one(
         if request.get("python") != started_as or _code_signature() != files:
             _say(connection, {"declined": "stale"})
             return False
+        warm = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # (no memory for it, say: the caller builds itself)
             _say(connection, {"declined": "no fork"})
             return True
         if pid == 0:
-            run_build(connection, listener, request, fds)
+            run_build(connection, listener, request, fds, warm)
     finally:
         for fd in fds:
             os.close(fd)
