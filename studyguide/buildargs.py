@@ -59,13 +59,8 @@ def build_command(build: argparse.ArgumentParser) -> None:
         help="every edition (the handout only if the book has discussion questions)",
     )
     build.add_argument("--no-cover", dest="cover", action="store_false", help="no cover image")
-    build.add_argument(
-        "--warm",
-        action="store_true",
-        help="hand the build to the book's warm process (one that has imported everything "
-        "already: started by the build before, as make does), or start one for the next; "
-        "from the book's folder (see README)",
-    )
+    warm = "hand the build to the book's warm process (as make does), or start one: see README"
+    build.add_argument("--warm", action="store_true", help=warm)
     build.add_argument(
         "--no-blank-pages",
         dest="blank_pages",

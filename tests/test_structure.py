@@ -73,7 +73,9 @@ ENTRY_POINTS = (
     "studyguide.cli",
     "studyguide.entry",
     "studyguide.__main__",
-    "studyguide.warm",
+    "studyguide.warm.__main__",
+    "studyguide.warm.server",
+    "studyguide.warm.child",
     "studyguide.printjob",
 )
 
