@@ -47,21 +47,40 @@ def serve(place: Path) -> NoReturn:
     _log(place, "ready", "w")
     idle = float(os.environ.get(IDLE_VARIABLE) or IDLE_SECONDS)
     last = time.monotonic()
+    why = "its socket was removed or replaced"
     try:
         while _still_ours(place, identity):
             ready, _, _ = select.select([listener], [], [], CHECK_SECONDS)
             if ready:
-                connection, _ = listener.accept()
-                with connection:
-                    if not _serve_one(connection, listener, place, files, started_as):
-                        break  # (stale)
+                if not _accept(listener, place, files, started_as):
+                    why = "stale"
+                    break
                 last = time.monotonic()
             elif time.monotonic() - last > idle:
+                why = f"no build for {idle:g} s"
                 break
     finally:
+        _log(place, f"ending: {why}")
         if _still_ours(place, identity):
             (place / SOCKET).unlink(missing_ok=True)
     os._exit(0)
+
+
+def _accept(listener: socket.socket, place: Path, files: list[Any], started_as: list[Any]) -> bool:
+    """Serve the caller waiting; False if this process is stale. (A mistake here ends one
+    build, said in the log, not the warm process.)"""
+    try:
+        connection, _ = listener.accept()
+    except OSError:
+        return True
+    with connection:
+        try:
+            return _serve_one(connection, listener, place, files, started_as)
+        except Exception:
+            import traceback
+
+            _log(place, "a build's hand-over failed:\n" + traceback.format_exc())
+            return True
 
 
 def _import_everything() -> None:
@@ -174,8 +193,10 @@ def _serve_one(
     try:
         if _gone(connection):  # (its caller stopped waiting: see client.PID_SECONDS)
             return True
-        if request.get("python") != started_as or _code_signature() != files:
-            _say(connection, {"declined": "stale"})
+        stale = _stale(request, started_as, files)
+        if stale:
+            _say(connection, {"declined": stale})
+            _log(place, stale)
             return False
         warm = os.getpid()
         try:
@@ -193,6 +214,18 @@ def _serve_one(
     _say(connection, {"exit": code})
     _log(place, f"{json.dumps(request.get('argv'))} exit {code}")
     return True
+
+
+def _stale(request: dict[str, Any], started_as: list[Any], files: list[Any]) -> str:
+    """Why this process may not run the build asked for (else ""): the caller's interpreter
+    was not started as this one was, or the code has changed since this one started."""
+    if request.get("python") != started_as:
+        return "the build's interpreter was not started as this process was"
+    now = _code_signature()
+    if now != files:
+        changed = sorted({str(f) for f in now[0]} ^ {str(f) for f in files[0]})
+        return f"the code has changed since this process started: {changed[:2] or now[1]}"
+    return ""
 
 
 def _receive_request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
