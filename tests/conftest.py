@@ -239,6 +239,7 @@ SLOW_FIRST = [
     "test_proof.py",
     # none of the real book's builds
     "test_incremental.py",
+    "test_warm.py",
     "test_fuzz.py",
     "test_parallel.py",
     "test_new.py",

@@ -186,8 +186,9 @@ def test_a_warm_process_killed_during_a_build_stops_it_and_the_caller_says_so(bo
     assert "[build.warm-ended]" in stderr and "Traceback" not in stderr
     _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in builds), "the build")
     assert _editions(book / "build") == before
+    (book / "chapters" / "01-intro.md").write_text(INTRO, encoding="utf-8")  # (as before)
     code, _, stderr = _run(book, "build", "--warm")
-    assert code == 0, stderr
+    assert code == 0 and "nothing to do" in stderr, stderr
 
 
 def _descendants_of(pid: int) -> list[int]:
@@ -254,6 +255,25 @@ def test_a_socket_in_a_folder_not_the_user_s_alone_is_never_used(tmp_path):
         listener.close()
         (place / SOCKET).unlink()
     _wait_for(lambda: not _processes(made), "no warm process")
+
+
+def test_the_warm_process_s_log_is_never_written_through_a_link(tmp_path):
+    """A book may come with its own build/.warm/log, a link to a file of the user's: the warm
+    process writes its log to a file of its own only, and the linked file stays as it was."""
+    made = _book(tmp_path / "book")
+    place = made / "build" / FOLDER
+    place.mkdir(parents=True, mode=0o700)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("the user's own file\n", encoding="utf-8")
+    (place / LOG).symlink_to(outside)
+    for _ in range(2):  # (the first starts the warm process, the second is handed to it)
+        code, _, stderr = _run(made, "build", "--warm")
+        assert code == 0, stderr
+        _wait_for(lambda: (place / SOCKET).exists(), "the warm process")
+    assert outside.read_text(encoding="utf-8") == "the user's own file\n"
+    assert (place / LOG).is_symlink()
+    for pid in _processes(made):
+        os.kill(pid, signal.SIGTERM)
 
 
 @pytest.mark.parametrize(
