@@ -276,6 +276,27 @@ def test_the_warm_process_s_log_is_never_written_through_a_link(tmp_path):
         os.kill(pid, signal.SIGTERM)
 
 
+def test_a_warm_process_is_stale_once_a_native_library_it_loaded_is_replaced(tmp_path):
+    """An upgrade replaces a library (Pango, say) under a running warm process, which would
+    lay out with the old one: it no longer takes builds. (The libraries are those it has
+    loaded, as the system lists them.)"""
+    from studyguide.layout.engine import prepare
+    from studyguide.warm import interpreter, server
+
+    prepare()
+    loaded = server._libraries()
+    assert any("libpango" in path for path, *_ in loaded)
+    request = {"python": interpreter()}
+    code = server._code_signature()
+    assert server._stale(request, interpreter(), (code, loaded)) == ""
+    library = tmp_path / "libexample.so.1"
+    library.write_bytes(b"one")
+    before = server._signature_of([str(library)])
+    library.unlink()
+    library.write_bytes(b"the next")  # (a new file in its place, as an upgrade leaves)
+    assert "native library" in server._stale(request, interpreter(), (code, loaded + before))
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

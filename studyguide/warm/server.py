@@ -38,6 +38,7 @@ def serve(place: Path) -> NoReturn:
     files = _code_signature()  # (before the imports: a file changed meanwhile is seen)
     started_as = json.loads(json.dumps(interpreter()))  # (as a request has it)
     _import_everything()
+    libraries = _libraries()  # (loaded by the imports: replaced by an upgrade, they are stale)
     import gc
 
     gc.freeze()  # (every child shares what is imported: not copied by a collection)
@@ -53,7 +54,7 @@ def serve(place: Path) -> NoReturn:
         while _still_ours(place, identity):
             ready, _, _ = select.select([listener], [], [], CHECK_SECONDS)
             if ready:
-                if not _accept(listener, place, files, started_as):
+                if not _accept(listener, place, (files, libraries), started_as):
                     why = "stale"
                     break
                 last = time.monotonic()
@@ -67,7 +68,7 @@ def serve(place: Path) -> NoReturn:
     os._exit(0)
 
 
-def _accept(listener: socket.socket, place: Path, files: list[Any], started_as: list[Any]) -> bool:
+def _accept(listener: socket.socket, place: Path, files: Any, started_as: list[Any]) -> bool:
     """Serve the caller waiting; False if this process is stale. (A mistake here ends one
     build, said in the log, not the warm process.)"""
     try:
@@ -179,7 +180,7 @@ def _serve_one(
     connection: socket.socket,
     listener: socket.socket,
     place: Path,
-    files: list[Any],
+    files: tuple[list[Any], list[Any]],
     started_as: list[Any],
 ) -> bool:
     """Run one build handed over; False if this process is stale (it then ends)."""
@@ -217,16 +218,45 @@ def _serve_one(
     return True
 
 
-def _stale(request: dict[str, Any], started_as: list[Any], files: list[Any]) -> str:
+def _stale(
+    request: dict[str, Any], started_as: list[Any], files: tuple[list[Any], list[Any]]
+) -> str:
     """Why this process may not run the build asked for (else ""): the caller's interpreter
-    was not started as this one was, or the code has changed since this one started."""
+    was not started as this one was, or the code (the package's, the installed packages',
+    the native libraries this process loaded) has changed since this one started."""
     if request.get("python") != started_as:
         return "the build's interpreter was not started as this process was"
+    code, libraries = files
     now = _code_signature()
-    if now != files:
-        changed = sorted({str(f) for f in now[0]} ^ {str(f) for f in files[0]})
+    if now != code:
+        changed = sorted({str(f) for f in now[0]} ^ {str(f) for f in code[0]})
         return f"the code has changed since this process started: {changed[:2] or now[1]}"
+    if _signature_of([path for path, *_ in libraries]) != libraries:
+        return "a native library it loaded has changed since this process started"
     return ""
+
+
+def _libraries() -> list[Any]:
+    """The native libraries this process has loaded (Linux's /proc/self/maps), as they are."""
+    try:
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    fields = [line.split(None, 5) for line in maps.splitlines()]
+    paths = {each[5] for each in fields if len(each) == 6 and each[5].startswith("/")}
+    return _signature_of(sorted(path for path in paths if ".so" in path))
+
+
+def _signature_of(paths: list[str]) -> list[Any]:
+    """Each file's path, size, time and inode (an upgrade replaces a file: a new inode)."""
+    found = []
+    for path in paths:
+        try:
+            info = os.stat(path)
+            found.append([path, info.st_size, info.st_mtime_ns, info.st_ino])
+        except OSError:
+            found.append([path, None, None, None])
+    return found
 
 
 def _receive_request(connection: socket.socket) -> tuple[dict[str, Any], list[int]]:
