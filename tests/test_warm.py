@@ -9,8 +9,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -157,11 +158,9 @@ def test_a_signal_to_the_caller_stops_the_build_it_handed_over(book):
     nothing of it left running."""
     before = _editions(book / "build")
     (book / "chapters" / "01-intro.md").write_text(LONG, encoding="utf-8")
-    process = _command(book, "build", "--warm", env=ALL_CORES)  # (as make's: it forks)
-    # (the build's own processes started: the layout's, and the EPUB's once signals stop it)
-    _wait_for(lambda: len(_descendants(book)) >= 3, "the build in the warm process")
+    process, said = _laying_out(book)
     process.send_signal(signal.SIGTERM)
-    _, stderr = process.communicate(timeout=WAIT)
+    stderr = said()
     assert process.returncode == 128 + signal.SIGTERM, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert _editions(book / "build") == before
@@ -175,37 +174,53 @@ def test_a_warm_process_killed_during_a_build_stops_it_and_the_caller_says_so(bo
     runs itself."""
     before = _editions(book / "build")
     (book / "chapters" / "01-intro.md").write_text(LONG, encoding="utf-8")
-    process = _command(book, "build", "--warm", env=ALL_CORES)
-    _wait_for(lambda: len(_descendants(book)) >= 3, "the build in the warm process")
+    process, said = _laying_out(book)
     (warm,) = _processes(book)
     builds = _descendants_of(warm)
     os.kill(warm, signal.SIGKILL)
-    _, stderr = process.communicate(timeout=WAIT)
+    stderr = said()
     assert process.returncode == 1, stderr
+    assert not any(Path(f"/proc/{pid}").exists() for pid in builds)  # (ended first)
     assert_documented(stderr)
     assert "[build.warm-ended]" in stderr and "Traceback" not in stderr
-    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in builds), "the build")
+    assert stderr.index("studyguide: interrupted") < stderr.index("[build.warm-ended]")
     assert _editions(book / "build") == before
     (book / "chapters" / "01-intro.md").write_text(INTRO, encoding="utf-8")  # (as before)
     code, _, stderr = _run(book, "build", "--warm")
     assert code == 0 and "nothing to do" in stderr, stderr
 
 
+def _laying_out(book: Path) -> tuple[subprocess.Popen, Callable[[], str]]:
+    """`build --warm` started as make starts it (forking: the layout in a process of its
+    own), once it says it is laying the book out (a signal then finds the build's own
+    handlers set); and what gives all it said, once it has ended."""
+    process = _command(book, "build", "--warm", env=ALL_CORES)
+    lines: list[str] = []
+    laying_out = threading.Event()
+
+    def read() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            lines.append(line)
+            if "laying out" in line:
+                laying_out.set()
+        laying_out.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert laying_out.wait(WAIT), "the build did not begin its layout"
+
+    def said() -> str:
+        process.wait(timeout=WAIT)
+        reader.join(timeout=WAIT)
+        return "".join(lines)
+
+    return process, said
+
+
 def _descendants_of(pid: int) -> list[int]:
     parents = _parents()
     return [child for child, parent in parents.items() if parent == pid]
-
-
-def _descendants(book: Path) -> list[int]:
-    """The processes under the book's warm process: a build it runs, and the build's own."""
-    parents = _parents()
-    found, under = [], set(_processes(book))
-    while True:
-        more = [pid for pid, parent in parents.items() if parent in under and pid not in under]
-        if not more:
-            return found
-        found += more
-        under |= set(more)
 
 
 def test_the_warm_process_ends_when_its_folder_is_removed_or_it_is_idle(book, tmp_path):

@@ -10,10 +10,20 @@ import signal
 import socket
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from studyguide.warm import HEADER, SOCKET, STOPPING, folder, interpreter, peer_uid, private
+from studyguide.warm import (
+    HEADER,
+    SOCKET,
+    STOP_SECONDS,
+    STOPPING,
+    folder,
+    interpreter,
+    peer_uid,
+    private,
+)
 
 # How long a build waits for the warm process to take it: one busy with another build (a long
 # book's, say) makes it wait no longer than this, then it runs itself (both builds then take
@@ -62,16 +72,31 @@ def hand_over(argv: list[str]) -> int | None:
         try:
             return int(_reply(replies)["exit"])
         except (OSError, ValueError, KeyError):
-            from studyguide.errors import BuildError
+            return _ended_early(child[0])
 
-            ended = BuildError(
-                None,
-                "the warm process ended before the build it ran did",
-                "build again: a build that finds no warm process runs itself, and starts one",
-                "build.warm-ended",
-            )
-            print(ended.format(), file=sys.stderr)
-            return 1
+
+def _ended_early(build: int) -> int:
+    """The warm process ended while the `build` it ran went on (which a SIGTERM stops, then,
+    as it stops a build: child.py). Once the build has ended (it says what it left), this
+    says what happened; exit status 1."""
+    from studyguide.errors import BuildError
+
+    deadline = time.monotonic() + STOP_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            os.kill(build, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.02)
+    ended = BuildError(
+        None,
+        "the warm process ended before the build it ran did",
+        "build again: a build that finds no warm process runs itself, and starts one",
+        "build.warm-ended",
+    )
+    sys.stderr.write(ended.format() + "\n")  # (one write: the build's own lines come before)
+    sys.stderr.flush()
+    return 1
 
 
 def _connect(place: Path) -> socket.socket | None:
