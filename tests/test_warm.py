@@ -152,19 +152,20 @@ def test_a_mistake_is_said_and_loses_nothing_as_in_a_build_of_its_own(book, tmp_
     assert code == 2 and "unrecognized arguments: --no-such-flag" in stderr
 
 
-def test_a_signal_to_the_caller_stops_the_build_it_handed_over(book):
-    """SIGTERM to `studyguide build --warm` (make's child) stops the build in the warm
-    process as it stops a build of its own: 143, the last good editions unchanged, and
-    nothing of it left running."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_caller_stops_the_build_it_handed_over(book, signum):
+    """Ctrl-C or SIGTERM to `studyguide build --warm` (make's child) stops the build in the
+    warm process as it stops a build of its own: 128 + the signal's number, the last good
+    editions unchanged, and nothing of it left running."""
     before = _editions(book / "build")
     (book / "chapters" / "01-intro.md").write_text(LONG, encoding="utf-8")
     process, said = _laying_out(book)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     stderr = said()
-    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert process.returncode == 128 + signum, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert _editions(book / "build") == before
-    assert _served(book)[-1].endswith(" exit 143")
+    assert _served(book)[-1].endswith(f" exit {128 + signum}")
     assert not [p for p in (book / "build").iterdir() if p.name.endswith(".part")]
 
 
