@@ -313,6 +313,35 @@ def test_a_warm_process_is_stale_once_a_native_library_it_loaded_is_replaced(tmp
     assert "native library" in server._stale(request, interpreter(), (code, loaded + before))
 
 
+def test_a_build_the_warm_process_declines_keeps_its_own_signal_handlers(tmp_path, monkeypatch):
+    """While a build waits for the warm process, a signal is kept for the build it hands
+    over; declined (a stale warm process), the build runs itself with the handlers it had,
+    so that Ctrl-C still stops it."""
+    from studyguide.warm import client
+
+    made = _book(tmp_path / "book")
+    place = made / "build" / FOLDER
+    place.mkdir(parents=True, mode=0o700)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(place / SOCKET))
+    listener.listen(1)
+
+    def decline() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            socket.recv_fds(connection, 65536, 3)
+            connection.sendall(b'{"declined": "stale"}\n')
+
+    server = threading.Thread(target=decline, daemon=True)
+    server.start()
+    monkeypatch.chdir(made)
+    handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    assert client.hand_over(["build", "--warm"]) is None
+    server.join(WAIT)
+    listener.close()
+    assert {signum: signal.getsignal(signum) for signum in handlers} == handlers
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

@@ -52,9 +52,8 @@ def hand_over(argv: list[str]) -> int | None:
         else:
             pending.append(signum)
 
-    for signum in STOPPING:
-        if signum not in ignored:
-            signal.signal(signum, pass_on)
+    caught = [signum for signum in STOPPING if signum not in ignored]
+    before = {signum: signal.signal(signum, pass_on) for signum in caught}
     with connection:
         try:
             _send_request(connection, argv, ignored)
@@ -65,6 +64,8 @@ def hand_over(argv: list[str]) -> int | None:
                 raise _Declined
             connection.settimeout(None)
         except (OSError, ValueError, _Declined):
+            for signum, handler in before.items():  # (the build runs here: its own, again)
+                signal.signal(signum, handler)
             return 128 + pending[0] if pending else None
         child.append(int(reply["pid"]))
         for signum in pending:
