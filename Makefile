@@ -20,8 +20,14 @@ CODE    := $(shell find studyguide -name '*.py' -o -name '*.j2' -o -name '*.css'
 .DEFAULT_GOAL := all
 .PHONY: all setup check proof test lint lock epubcheck ace bench clean distclean FORCE $(EDITIONS)
 
-$(SETTINGS): . $(wildcard book.toml) $(SOURCE_FOLDERS) $(wildcard studyguide/editions/*.py \
-             studyguide/editions/*/__init__.py) studyguide/options.py studyguide/sources/files.py
+# A source folder's time changes when a file in it is added or removed, and when an editor
+# saves a file by renaming a new one over it: the settings are written again only if the
+# folders' entries differ from those they were written from (SOURCE_ENTRIES).
+SOURCES_NOW := $(sort $(wildcard $(addsuffix /*,$(SOURCE_FOLDERS))))
+SOURCES_MOVED := $(filter-out $(SOURCE_ENTRIES),$(SOURCES_NOW))$(filter-out $(SOURCES_NOW),$(SOURCE_ENTRIES))
+$(SETTINGS): . $(wildcard book.toml) $(if $(SOURCES_MOVED),$(SOURCE_FOLDERS)) \
+             $(wildcard studyguide/editions/*.py studyguide/editions/*/__init__.py) \
+             studyguide/options.py studyguide/sources/files.py
 	@PYTHONPATH=. $(PYTHON) -m studyguide.editions --makefile $@ --paper $(PAPER)
 
 all: $(DEFAULT)

@@ -358,6 +358,14 @@ def test_make_follows_the_sources_without_starting_python_when_nothing_changed(t
 
     (project / "chapters" / ".01-one.md.swp").write_text("swap")
     assert "studyguide build" not in make()
+    # An editor that saves by renaming a new file over the chapter: the book is built again,
+    # the settings are not written again (the folder's entries are the same).
+    saved = project / "chapters" / "01-one.md.new"
+    saved.write_text("---\ntitle: One\n---\n\nSaved by renaming.\n")
+    os.replace(saved, project / "chapters" / "01-one.md")
+    assert "studyguide build --paper a4" in make()
+    assert not marker.exists(), "the settings were written again for a file saved in place"
+    _settle(project, targets)
     (project / "chapters" / "02-two.md").write_text("---\ntitle: Two\n---\n\nMore.\n")
     assert "studyguide build --paper a4" in make()
 

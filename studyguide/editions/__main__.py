@@ -75,6 +75,7 @@ def write_makefile(path: Path, root: Path, targets: str) -> None:
     # (Folders make cannot name are left out: the Makefile's settings depend on them, and a
     # FORCE there would have make read its settings again without end.)
     watched = " ".join(n.replace(" ", "\\ ") for n in folders if _MAKE_SAFE.fullmatch(n))
+    entries = _entries(root, [n for n in folders if _MAKE_SAFE.fullmatch(n)])
     if targets.endswith("unreadable-book") or not all(map(_MAKE_SAFE.fullmatch, names)):
         sources = "FORCE"
     else:
@@ -88,9 +89,26 @@ def write_makefile(path: Path, root: Path, targets: str) -> None:
         f"EDITIONS := {' '.join(_names())}\n"
         f"DEFAULT := {targets}\n"
         f"SOURCES := {sources}\n"
-        f"SOURCE_FOLDERS := {watched}\n",
+        f"SOURCE_FOLDERS := {watched}\n"
+        f"SOURCE_ENTRIES := {entries}\n",
         encoding="utf-8",
     )
+
+
+def _entries(root: Path, folders: list[str]) -> str:
+    """What make's `$(sort $(wildcard F/*))` gives for the folders watched: each entry whose
+    name does not begin with a dot, sorted. The Makefile compares it with what make lists
+    now: the same entries (an editor that saves a chapter by renaming a new file over it
+    changes only the folder's time) do not have this file written again. A name make could
+    not compare word for word (a space, any character outside `_MAKE_SAFE`) gives a word
+    that no listing holds: the folders' times decide, as they would without this."""
+    found = []
+    for folder in folders:
+        names = sorted(p.name for p in (root / folder).iterdir() if not p.name.startswith("."))
+        found += [f"{folder}/{name}" for name in names]
+    if not all(_MAKE_SAFE.fullmatch(name) and " " not in name for name in found):
+        return "(names-make-cannot-compare)"
+    return " ".join(sorted(found))
 
 
 if __name__ == "__main__":
