@@ -8,8 +8,8 @@ that runs the command line as a new process would: in the caller's folder, with 
 arguments, environment, umask and standard streams (passed over the socket); a signal sent
 to the caller is passed on to the child, and the caller exits with the child's status. It is
 the same build in the same code: the same editions, messages and exit status, without the
-start (the interpreter, the imports): `make` after a one-chapter edit, 1.12 s without it,
-takes 0.99 s (bench/run.py).
+start (the interpreter, the imports): `make` after a one-chapter edit, 1.13 s without it,
+takes 0.98 s (bench/run.py).
 
 It serves its own user only, one build at a time, and ends after `IDLE_SECONDS` without a
 build, as soon as its socket is removed (`make clean` removes build/), and when the
