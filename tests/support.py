@@ -25,6 +25,18 @@ from lxml import etree
 
 ROOT = Path(__file__).resolve().parent.parent
 NS = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+# A small book's one front chapter, with a note, and its glossary (make_book's arguments).
+SMALL_INTRO = """\
+---
+title: "Introduction"
+kind: front
+---
+
+The state mining company COMIBOL owns the Huanuni mine.[^owner]
+
+[^owner]: Since the nationalisation of 1952.
+"""
+SMALL_GLOSSARY = {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"}
 
 
 @dataclass

@@ -24,23 +24,13 @@ from lxml import html
 from pypdf import PdfReader
 
 from studyguide.errors import BuildError, BuildErrors
-from support import ROOT, assert_documented, make_book, studyguide
+from support import ROOT, SMALL_GLOSSARY, SMALL_INTRO, assert_documented, make_book, studyguide
 
 EPOCH = "1160006400"  # 5 October 2006, 00:00 UTC
 SLUG = "small-guide"
 META = (ROOT / "book.toml").read_text(encoding="utf-8")
 META = META.replace('slug = "huanuni-study-guide"', f'slug = "{SLUG}"')
-INTRO = """\
----
-title: "Introduction"
-kind: front
----
-
-The state mining company COMIBOL owns the Huanuni mine.[^owner]
-
-[^owner]: Since the nationalisation of 1952.
-"""
-GLOSSARY = {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"}
+INTRO, GLOSSARY = SMALL_INTRO, SMALL_GLOSSARY
 
 
 def _small_book(folder: Path, paragraphs: int = 0) -> Path:

@@ -18,21 +18,11 @@ import pytest
 from conftest import ALL_CORES
 
 from studyguide.warm import FOLDER, LOG, SOCKET, folder
-from support import ROOT, assert_documented, make_book
+from support import ROOT, SMALL_GLOSSARY, SMALL_INTRO, assert_documented, make_book
 
 EPOCH = "1160006400"
 WAIT = 120.0  # seconds: the longest any wait here may take (a busy machine), never a target
-INTRO = """\
----
-title: "Introduction"
-kind: front
----
-
-The state mining company COMIBOL owns the Huanuni mine.[^owner]
-
-[^owner]: Since the nationalisation of 1952.
-"""
-GLOSSARY = {"comibol.md": "---\nterm: COMIBOL\n---\n\nThe state mining company.\n"}
+INTRO, GLOSSARY = SMALL_INTRO, SMALL_GLOSSARY
 META = (ROOT / "book.toml").read_text(encoding="utf-8")
 LONG = INTRO + "\n\n".join(f"Paragraph {n} about the mine. " * 20 for n in range(400))
 
