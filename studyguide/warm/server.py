@@ -213,8 +213,9 @@ def _serve_one(
             os.close(fd)
     _say(connection, {"pid": pid})
     code = _watch(connection, pid)
-    _say(connection, {"exit": code})
+    # (logged before the caller has its status: once it has, the log says so)
     _log(place, f"{json.dumps(request.get('argv'))} exit {code}")
+    _say(connection, {"exit": code})
     return True
 
 
